@@ -1,0 +1,126 @@
+"""The network the I/O workloads talk to: mocked (default) or a live loopback server.
+
+In the main process, ``serving(settings)`` holds the network for a run: in mock mode it
+starts the ``responses`` mock and refuses remote sockets; in live mode it starts the
+loopback server and ``route`` sends every URL's path there. Process workers do not share
+the main process, so ``prepare_worker(settings)`` is their pool initializer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from parbench.network import guard
+from parbench.network.live import live_server
+from parbench.network.mock import MockNetwork
+
+MODES = ("mock", "live")
+
+#: Response header carrying the SHA-256 of the body, so that a download can be checked.
+DIGEST_HEADER = "X-Body-SHA256"
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """How the network behaves: ``mode`` (``mock`` or ``live``), the ``latency`` in seconds
+    before each response, and the size of each response body in bytes."""
+
+    mode: str = "mock"
+    latency: float = 0.05
+    body_bytes: int = 200_000
+
+
+@dataclass(frozen=True)
+class Overhead:
+    """What one request costs beyond its latency: wall and CPU time, in seconds."""
+
+    wall: float
+    cpu: float
+
+
+_live_base: str | None = None
+_mock: MockNetwork | None = None
+_mock_settings: NetworkSettings | None = None
+
+
+def route(url: str) -> str:
+    """Where a request for ``url`` goes: unchanged under the mock; with the same path and
+    query on the loopback server in live mode."""
+    if _live_base is None:
+        return url
+    base = urlsplit(_live_base)
+    parts = urlsplit(url)
+    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+
+
+def _start_mock(settings: NetworkSettings) -> None:
+    global _mock, _mock_settings
+    _stop_mock()
+    _mock = MockNetwork(settings.latency, settings.body_bytes, DIGEST_HEADER)
+    _mock.start()
+    _mock_settings = settings
+    guard.install()
+
+
+def _stop_mock() -> None:
+    global _mock, _mock_settings
+    if _mock is not None:
+        _mock.stop()
+        guard.uninstall()
+    _mock = _mock_settings = None
+
+
+def prepare_worker(settings: NetworkSettings) -> None:
+    """Pool initializer: give a worker process the same network as the main process.
+
+    Idempotent: a forked worker that inherited the same mock keeps it.
+    """
+    if settings.mode == "mock" and _mock_settings != settings:
+        _start_mock(settings)
+    elif settings.mode == "live":
+        _stop_mock()
+
+
+@contextlib.contextmanager
+def serving(settings: NetworkSettings) -> Iterator[None]:
+    """Hold the network described by ``settings`` in this process until the block ends."""
+    global _live_base
+    if settings.mode == "mock":
+        _start_mock(settings)
+        try:
+            yield
+        finally:
+            _stop_mock()
+        return
+    with live_server(settings.latency, settings.body_bytes, DIGEST_HEADER) as base:
+        _live_base = base
+        try:
+            yield
+        finally:
+            _live_base = None
+
+
+def measure_overhead(settings: NetworkSettings, samples: int = 10) -> Overhead:
+    """Median cost of one streamed GET beyond its latency, on the network now serving.
+
+    Made the way the download workload makes its requests: ``requests.get(stream=True)``
+    read with ``iter_content(1024)``.
+    """
+    import requests
+
+    url = route("https://images.unsplash.com/parbench-overhead-probe")
+    walls, cpus = [], []
+    for _ in range(samples):
+        wall, cpu = time.perf_counter(), time.process_time()
+        with requests.get(url, stream=True, timeout=10) as response:
+            response.raise_for_status()
+            for _block in response.iter_content(1024):
+                pass
+        walls.append(time.perf_counter() - wall - settings.latency)
+        cpus.append(time.process_time() - cpu)
+    return Overhead(wall=statistics.median(walls), cpu=statistics.median(cpus))

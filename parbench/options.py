@@ -1,0 +1,234 @@
+"""The suite's command-line options: declared once, parsed and checked into ``Options``.
+
+Every bad value stops the run before anything is measured, with a message naming the
+option, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from parbench import network, strategies, workload
+
+IO_WORKERS = (1, 2, 4, 8, 16)
+QUICK_IO_WORKERS = (4,)
+QUICK_CPU_WORKERS = (2,)
+CHUNK_POLICIES = ("1", "auto")
+QUICK_MIN_ROUNDS = 3
+QUICK_MAX_TIME_S = 0.25
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s)?\s*$")
+_BYTES = re.compile(r"^\s*(\d+)\s*(b|kb|kib|mb|mib)?\s*$", re.IGNORECASE)
+_BYTE_UNITS = {None: 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2}
+
+
+@dataclass(frozen=True)
+class Options:
+    """The parsed options. ``workers`` is ``None`` where the per-kind defaults apply."""
+
+    workloads: tuple[workload.Workload, ...]
+    strategies: tuple[strategies.Strategy, ...]
+    workers: tuple[int, ...] | None
+    chunksizes: tuple[str, ...]
+    start_methods: tuple[str, ...]
+    size: str
+    network: network.NetworkSettings
+    quick: bool
+
+    def workers_for(self, kind: str) -> tuple[int, ...]:
+        """Worker counts for a workload of ``kind``: the chosen ones, or the defaults."""
+        if self.workers is not None:
+            return self.workers
+        if self.quick:
+            return QUICK_IO_WORKERS if kind == "io" else QUICK_CPU_WORKERS
+        return IO_WORKERS if kind == "io" else tuple(sorted({1, 2, usable_cpus()}))
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity), not merely those the machine has."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Declare the suite's options in their own group of ``pytest --help``."""
+    group = parser.getgroup("parbench", "parbench: what to measure")
+    group.addoption(
+        "--workloads",
+        default=None,
+        metavar="LIST",
+        help="comma-separated workloads: built-in names, dotted module names or "
+        ".py paths (default: every built-in one)",
+    )
+    group.addoption(
+        "--strategies",
+        default=None,
+        metavar="LIST",
+        help="comma-separated strategies (default: all of them)",
+    )
+    group.addoption(
+        "--workers",
+        default=None,
+        metavar="LIST",
+        help="comma-separated worker counts (default: 1,2,4,8,16 for I/O work; "
+        "1, 2 and the usable CPUs for CPU work)",
+    )
+    group.addoption(
+        "--chunksize",
+        default=",".join(CHUNK_POLICIES),
+        metavar="LIST",
+        help="map() chunksizes for strategies that honour them: whole numbers, "
+        "or 'auto' for ceil(tasks / (4 * workers)) (default: 1,auto)",
+    )
+    group.addoption(
+        "--start-method",
+        default=None,
+        metavar="LIST",
+        help="comma-separated multiprocessing start methods for process pools "
+        f"(allowed here: {', '.join(multiprocessing.get_all_start_methods())}; "
+        "default: the platform's)",
+    )
+    group.addoption(
+        "--size",
+        default=None,
+        metavar="PRESET|N",
+        help="batch size: quick, default, article (the article's full size) or a "
+        "whole number passed to every workload's tasks() (default: default)",
+    )
+    group.addoption(
+        "--network",
+        default="mock",
+        metavar="MODE",
+        help="mock: responses serves every URL (default); live: a real HTTP server on 127.0.0.1",
+    )
+    group.addoption(
+        "--latency",
+        default="50ms",
+        metavar="DURATION",
+        help="wait before each HTTP response, in ms or with a unit: 50, 50ms, "
+        "0.05s (default: 50ms)",
+    )
+    group.addoption(
+        "--body-size",
+        default="200kB",
+        metavar="BYTES",
+        help="bytes in each HTTP response body: 200000, 200kB, 1MiB (default: 200kB)",
+    )
+    group.addoption(
+        "--quick",
+        action="store_true",
+        default=False,
+        help="a small matrix that finishes in under 30 s: quick sizes, one worker "
+        f"count, at least {QUICK_MIN_ROUNDS} rounds and about "
+        f"{QUICK_MAX_TIME_S} s a benchmark",
+    )
+
+
+def _usage(option: str, value: str, allowed: str) -> pytest.UsageError:
+    return pytest.UsageError(f"{option}: {value!r} is not allowed; allowed: {allowed}")
+
+
+def _items(option: str, value: str) -> list[str]:
+    items = [item.strip() for item in value.split(",")]
+    if not all(items):
+        raise _usage(option, value, "a comma-separated list with no empty items")
+    return list(dict.fromkeys(items))
+
+
+def _positive_ints(option: str, value: str) -> tuple[int, ...]:
+    numbers = []
+    for item in _items(option, value):
+        if not item.isdigit() or int(item) < 1:
+            raise _usage(option, item, "whole numbers of 1 or more, comma-separated, e.g. 1,2,4")
+        numbers.append(int(item))
+    return tuple(numbers)
+
+
+def _duration(option: str, value: str) -> float:
+    match = _DURATION.match(value)
+    if not match:
+        raise _usage(option, value, "a duration of 0 or more: 50 (ms), 50ms or 0.05s")
+    amount, unit = float(match.group(1)), match.group(2) or "ms"
+    return amount / 1000 if unit == "ms" else amount
+
+
+def _byte_count(option: str, value: str) -> int:
+    match = _BYTES.match(value)
+    if not match or int(match.group(1)) < 1:
+        raise _usage(option, value, "a size of 1 byte or more: 200000, 200kB, 1MiB")
+    return int(match.group(1)) * _BYTE_UNITS[(match.group(2) or "b").lower()]
+
+
+def _chosen(option: str, value: str | None, known: dict) -> tuple:
+    if value is None:
+        return tuple(known.values())
+    chosen = []
+    for name in _items(option, value):
+        if name not in known:
+            raise _usage(option, name, ", ".join(known))
+        chosen.append(known[name])
+    return tuple(chosen)
+
+
+def _workloads(value: str | None) -> tuple[workload.Workload, ...]:
+    specs = workload.builtin_names() if value is None else _items("--workloads", value)
+    loaded = []
+    for spec in specs:
+        try:
+            loaded.append(workload.load(spec))
+        except workload.WorkloadError as error:
+            raise pytest.UsageError(f"--workloads: {error}") from None
+    return tuple(loaded)
+
+
+def _size(value: str | None, quick: bool) -> str:
+    if value is None:
+        return "quick" if quick else "default"
+    if value in workload.SIZE_PRESETS or (value.isdigit() and int(value) > 0):
+        return value
+    raise _usage(
+        "--size", value, f"{', '.join(workload.SIZE_PRESETS)} or a whole number of 1 or more"
+    )
+
+
+def _chunksizes(value: str) -> tuple[str, ...]:
+    items = _items("--chunksize", value)
+    for item in items:
+        if item != "auto" and not (item.isdigit() and int(item) > 0):
+            raise _usage("--chunksize", item, "'auto' or whole numbers of 1 or more")
+    return tuple(items)
+
+
+def parse(config: pytest.Config) -> Options:
+    """Read and check every option; raises ``pytest.UsageError`` on the first bad one."""
+    get = config.getoption
+    mode = get("network")
+    if mode not in network.MODES:
+        raise _usage("--network", mode, ", ".join(network.MODES))
+    methods = multiprocessing.get_all_start_methods()
+    start = get("start_method")
+    quick = bool(get("quick"))
+    return Options(
+        workloads=_workloads(get("workloads")),
+        strategies=_chosen("--strategies", get("strategies"), strategies.all_strategies()),
+        workers=None if get("workers") is None else _positive_ints("--workers", get("workers")),
+        chunksizes=_chunksizes(get("chunksize")),
+        start_methods=(
+            (multiprocessing.get_start_method(allow_none=True) or methods[0],)
+            if start is None
+            else _chosen("--start-method", start, {m: m for m in methods})
+        ),
+        size=_size(get("size"), quick),
+        network=network.NetworkSettings(
+            mode=mode,
+            latency=_duration("--latency", get("latency")),
+            body_bytes=_byte_count("--body-size", get("body_size")),
+        ),
+        quick=quick,
+    )

@@ -1,0 +1,183 @@
+"""Measure one case with pytest-benchmark, checking every round's results.
+
+Timing is pytest-benchmark's (``benchmark.pedantic``). What this adds: a fresh batch of
+tasks per round (made before timing starts), the pool made outside the timed region
+for warm cases and inside it for cold ones, every round's results checked and its files
+released after timing stops, and the round count chosen the way pytest-benchmark chooses
+it for ordinary benchmarks (``--benchmark-max-time``, ``--benchmark-min-rounds``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+from parbench import environment, network
+from parbench.matrix import Case
+from parbench.strategies import PoolSpec
+
+
+@dataclass
+class Round:
+    """One batch: its tasks, and once run, its results and the main process's CPU time."""
+
+    tasks: list[Any]
+    results: list[Any] | None = None
+    cpu_seconds: float = 0.0
+
+
+@dataclass
+class Plan:
+    """How many rounds to time, from pytest-benchmark's own settings."""
+
+    min_rounds: int
+    max_time: float
+
+    def rounds(self, round_seconds: float) -> int:
+        return max(self.min_rounds, math.ceil(self.max_time / max(round_seconds, 1e-9)))
+
+
+def pool_spec(case: Case, settings: network.NetworkSettings) -> PoolSpec:
+    """The pool for ``case``; isolated workers get the same network as the main process."""
+    return PoolSpec(
+        workers=case.workers,
+        start_method=case.start_method,
+        initializer=network.prepare_worker,
+        initargs=(settings,),
+    )
+
+
+@dataclass
+class _Batches:
+    """Makes, runs and finishes rounds of one case; finishing checks and releases them."""
+
+    case: Case
+    executor: Callable[[], contextlib.AbstractContextManager[Executor]]
+    pending: list[Round] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
+
+    def prepare(self) -> tuple[tuple[Round], dict]:
+        batch = Round(self.case.workload.tasks(self.case.size))
+        self.pending.append(batch)
+        return (batch,), {}
+
+    def run(self, batch: Round) -> list[Any]:
+        cpu = time.process_time()
+        with self.executor() as executor:
+            batch.results = list(
+                executor.map(self.case.workload.run, batch.tasks, chunksize=self.case.chunksize)
+            )
+        batch.cpu_seconds = time.process_time() - cpu
+        return batch.results
+
+    def finish(self, batch: Round) -> None:
+        self.pending.remove(batch)
+        try:
+            if batch.results is not None:
+                self.case.workload.check(batch.tasks, batch.results)
+                self.cpu_seconds.append(batch.cpu_seconds)
+        except AssertionError as error:
+            raise AssertionError(
+                f"{self.case.workload.name} under {self.case.id} gave wrong results: {error}"
+            ) from error
+        finally:
+            self.case.workload.cleanup(batch.tasks)
+
+    def finish_all(self) -> None:
+        while self.pending:
+            self.finish(self.pending[0])
+
+
+@contextlib.contextmanager
+def _pool(case: Case, settings: network.NetworkSettings) -> Iterator[Callable[[], Any]]:
+    """Yields what ``_Batches.run`` enters each round: a new pool (cold) or the warm one."""
+    make = case.strategy.make_executor
+    if case.cold:
+        yield lambda: make(pool_spec(case, settings))
+        return
+    executor = make(pool_spec(case, settings))
+    try:
+        yield lambda: contextlib.nullcontext(executor)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def run_once(case: Case, settings: network.NetworkSettings) -> list[Any]:
+    """Run one checked batch of ``case`` untimed (the network must be serving)."""
+    with case.workload.setup(), _pool(case, settings) as executor:
+        batches = _Batches(case, executor)
+        (batch,), _ = batches.prepare()
+        try:
+            return batches.run(batch)
+        finally:
+            batches.finish(batch)
+
+
+def measure(
+    benchmark: Any,
+    case: Case,
+    settings: network.NetworkSettings,
+    plan: Plan,
+    overhead: network.Overhead | None = None,
+) -> list[Any]:
+    """Time ``case`` with ``benchmark`` and check every round; returns the last results.
+
+    A warm-up round (untimed, checked) starts the pool's workers and sizes the number of
+    timed rounds. With benchmarks disabled, the batch runs and is checked once.
+    """
+    benchmark.group = case.group
+    benchmark.extra_info.update(extra_info(case, settings, overhead))
+    with case.workload.setup(), _pool(case, settings) as executor:
+        batches = _Batches(case, executor)
+        try:
+            rounds = 1
+            if benchmark.enabled:
+                (batch,), _ = batches.prepare()
+                started = time.perf_counter()
+                batches.run(batch)
+                rounds = plan.rounds(time.perf_counter() - started)
+                batches.finish(batch)
+            results = benchmark.pedantic(
+                batches.run, setup=batches.prepare, teardown=batches.finish, rounds=rounds
+            )
+            batches.finish_all()
+        finally:
+            for batch in batches.pending:
+                case.workload.cleanup(batch.tasks)
+    if batches.cpu_seconds:
+        benchmark.extra_info["cpu_seconds_main_process"] = statistics.median(batches.cpu_seconds)
+    benchmark.extra_info["rounds_checked"] = len(batches.cpu_seconds)
+    return results
+
+
+def extra_info(
+    case: Case, settings: network.NetworkSettings, overhead: network.Overhead | None
+) -> dict[str, object]:
+    """Everything a report needs to rebuild the comparison from saved JSON alone."""
+    info: dict[str, object] = {
+        "workload": case.workload.name,
+        "kind": case.workload.kind,
+        "size": case.size,
+        "size_preset": case.size_preset,
+        "tasks": case.tasks,
+        "strategy": case.strategy.name,
+        "workers": case.workers,
+        "chunksize": case.chunksize,
+        "chunk_policy": case.chunk_policy,
+        "start_method": case.start_method,
+        "pool": "cold" if case.cold else "warm",
+        "network": settings.mode,
+        "latency_s": settings.latency,
+        "body_bytes": settings.body_bytes,
+    }
+    if overhead is not None:
+        info["network_overhead_wall_s"] = overhead.wall
+        info["network_overhead_cpu_s"] = overhead.cpu
+    info.update(environment.facts())
+    return info

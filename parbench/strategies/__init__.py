@@ -1,0 +1,57 @@
+"""Execution strategies: each one a factory of a ``concurrent.futures.Executor``.
+
+Every strategy runs a batch the same way, ``list(executor.map(run, tasks,
+chunksize=...))``, so callers never branch on the backend. A strategy is one module in
+this package that defines ``STRATEGY``; it is found by scanning, with nothing to register.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PoolSpec:
+    """What an executor is made from.
+
+    ``initializer(*initargs)`` prepares a worker that does not share the main process
+    (network mocks, for one); strategies whose workers live in the main process ignore it,
+    since the main process is prepared already.
+    """
+
+    workers: int
+    start_method: str | None = None
+    initializer: Callable[..., None] | None = None
+    initargs: tuple = ()
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A named way of running a batch.
+
+    ``parallel``: takes a worker count (serial does not). ``chunked``: honours ``map``'s
+    chunksize. ``start_methods``: takes a multiprocessing start method. ``unavailable``
+    returns why the strategy cannot run on this interpreter, or ``None`` when it can.
+    """
+
+    name: str
+    summary: str
+    make_executor: Callable[[PoolSpec], Executor]
+    parallel: bool = True
+    chunked: bool = False
+    start_methods: bool = False
+    unavailable: Callable[[], str | None] = field(default=lambda: None)
+
+
+def all_strategies() -> dict[str, Strategy]:
+    """Every strategy in this package, by name, in a stable order (serial first)."""
+    found = {}
+    for info in pkgutil.iter_modules(__path__):
+        strategy = getattr(importlib.import_module(f"{__name__}.{info.name}"), "STRATEGY", None)
+        if isinstance(strategy, Strategy):
+            found[strategy.name] = strategy
+    return dict(sorted(found.items(), key=lambda item: (item[0] != "serial", item[0])))

@@ -1,0 +1,52 @@
+"""Shared fixtures of the correctness tests.
+
+Every test runs with connections off the machine refused, so that a test which would
+reach the internet fails instead; each test also has a time limit.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from parbench import network
+from parbench.network import guard
+
+TEST_TIMEOUT_S = 300
+SUITE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(pytest.mark.timeout(TEST_TIMEOUT_S))
+
+
+@pytest.fixture(autouse=True)
+def refuse_remote_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = socket.socket.connect
+
+    def connect(sock: socket.socket, address: object) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not guard.is_local(address):
+            raise AssertionError(f"a test tried to connect to {address!r}, off this machine")
+        return original(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+@pytest.fixture
+def mock_network() -> Iterator[network.NetworkSettings]:
+    """The mock network serving in this process, with a short latency."""
+    settings = network.NetworkSettings(mode="mock", latency=0.01, body_bytes=20_000)
+    with network.serving(settings):
+        yield settings
+
+
+@pytest.fixture
+def live_network() -> Iterator[network.NetworkSettings]:
+    """The live loopback server serving, with a short latency."""
+    settings = network.NetworkSettings(mode="live", latency=0.01, body_bytes=20_000)
+    with network.serving(settings):
+        yield settings

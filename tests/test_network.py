@@ -1,0 +1,130 @@
+"""The mock and live networks: same bodies, mock in every start method, no remote socket."""
+
+from __future__ import annotations
+
+import multiprocessing
+import socket
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+import requests
+
+from parbench import network
+from parbench.network import bodies, guard
+
+URL = "https://images.unsplash.com/photo-1509718443690-d8e2fb3474b7"
+
+
+def fetch(url: str) -> tuple[bytes, dict]:
+    with requests.get(url, stream=True, timeout=10) as response:
+        response.raise_for_status()
+        return b"".join(response.iter_content(1024)), dict(response.headers)
+
+
+def worker_view(url: str) -> tuple[bool, str, int]:
+    """In a worker: whether the guard is on, and the digest and size of a fetched body."""
+    body, headers = fetch(url)
+    return guard.installed(), headers[network.DIGEST_HEADER], len(body)
+
+
+@pytest.mark.parametrize("mode", network.MODES)
+def test_both_modes_serve_the_same_checked_body(mode: str) -> None:
+    settings = network.NetworkSettings(mode=mode, latency=0.0, body_bytes=5000)
+    with network.serving(settings):
+        body, headers = fetch(network.route(URL))
+    path = "/photo-1509718443690-d8e2fb3474b7"
+    assert body == bodies.body(path, 5000)
+    assert headers[network.DIGEST_HEADER] == bodies.digest(path, 5000)
+    assert headers["Content-Length"] == "5000"
+
+
+@pytest.mark.parametrize("start_method", multiprocessing.get_all_start_methods())
+def test_mock_holds_in_process_workers(
+    start_method: str, mock_network: network.NetworkSettings
+) -> None:
+    context = multiprocessing.get_context(start_method)
+    with ProcessPoolExecutor(
+        2, mp_context=context, initializer=network.prepare_worker, initargs=(mock_network,)
+    ) as pool:
+        views = list(pool.map(worker_view, [URL] * 4))
+    expected = bodies.digest("/photo-1509718443690-d8e2fb3474b7", mock_network.body_bytes)
+    assert views == [(True, expected, mock_network.body_bytes)] * 4
+
+
+def test_mock_latency_is_a_real_wait(mock_network: network.NetworkSettings) -> None:
+    overhead = network.measure_overhead(mock_network, samples=3)
+    assert overhead.wall >= 0 and overhead.cpu >= 0
+    assert overhead.wall < 0.5
+
+
+def test_mock_keeps_no_history(mock_network: network.NetworkSettings) -> None:
+    for _ in range(50):
+        fetch(URL)
+    assert len(network._mock._mock.calls) <= 1
+
+
+def test_mock_refuses_a_request_it_cannot_serve(mock_network: network.NetworkSettings) -> None:
+    with pytest.raises(requests.ConnectionError):
+        requests.post(URL, timeout=5)
+
+
+def test_guard_refuses_remote_addresses_before_any_packet(monkeypatch: pytest.MonkeyPatch):
+    attempts = []
+    monkeypatch.setattr(socket.socket, "connect", lambda sock, address: attempts.append(address))
+    guard.install()
+    try:
+        with (
+            socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock,
+            pytest.raises(
+                guard.OutboundConnectionRefused, match="no connection may leave this machine"
+            ),
+        ):
+            sock.connect(("203.0.113.7", 80))
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.connect(("127.0.0.1", 9))
+    finally:
+        guard.uninstall()
+    assert attempts == [("127.0.0.1", 9)]
+    assert not guard.installed()
+
+
+@pytest.mark.parametrize(
+    ("address", "local"),
+    [
+        (("127.0.0.1", 1), True),
+        (("::1", 1, 0, 0), True),
+        (("localhost", 1), True),
+        ("/tmp/socket", True),
+        (("10.0.0.1", 1), False),
+        (("example.com", 80), False),
+    ],
+)
+def test_is_local(address: object, local: bool) -> None:
+    assert guard.is_local(address) is local
+
+
+def test_serving_mock_guards_only_while_it_serves() -> None:
+    assert not guard.installed()
+    with network.serving(network.NetworkSettings()):
+        assert guard.installed()
+    assert not guard.installed()
+
+
+def test_live_server_process_is_gone_after_serving() -> None:
+    settings = network.NetworkSettings(mode="live", latency=0.0, body_bytes=100)
+    with network.serving(settings):
+        base = network.route("https://x.test/")
+        assert base.startswith("http://127.0.0.1:")
+        assert [p.name for p in multiprocessing.active_children()] == ["parbench-live-server"]
+        fetch(base + "probe")
+    assert multiprocessing.active_children() == []
+    assert network.route(URL) == URL
+    with pytest.raises(requests.ConnectionError):
+        requests.get(base + "probe", timeout=2)
+
+
+def test_live_server_stops_when_the_block_raises() -> None:
+    settings = network.NetworkSettings(mode="live", latency=0.0, body_bytes=100)
+    with pytest.raises(KeyError), network.serving(settings):
+        raise KeyError("a failing benchmark")
+    assert multiprocessing.active_children() == []

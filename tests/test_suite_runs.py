@@ -1,0 +1,171 @@
+"""The benchmark suite itself, run as a user runs it, on small matrices in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SUITE_ROOT
+
+RUN_TIMEOUT_S = 240
+
+
+def run_suite(*arguments: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    """``pytest benchmarks ARGUMENTS`` from the project root, its temp files in ``tmp_path``."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir(exist_ok=True)
+    environment = {**os.environ, "TMPDIR": str(scratch)}
+    environment.pop("PYTEST_XDIST_WORKER", None)
+    environment.pop("PYTEST_ADDOPTS", None)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "benchmarks", "-p", "no:cacheprovider", *arguments],
+        cwd=SUITE_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        check=False,
+    )
+
+
+def passed(result: subprocess.CompletedProcess) -> int:
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return int(re.search(r"(\d+) passed", result.stdout).group(1))
+
+
+def test_quick_matrix_runs_and_leaves_no_temporary_files(tmp_path: Path) -> None:
+    result = run_suite("--quick", "--benchmark-disable", "-v", tmp_path=tmp_path)
+    ran = re.findall(r"test_batch\[(\w+)-x\d+-(\w+)[^\]]*\] PASSED", result.stdout)
+    assert passed(result) == len(ran)
+    assert set(ran) == {
+        (w, s)
+        for w in ("download", "factorial", "gil_releasing", "pure_python", "sleep")
+        for s in ("serial", "threads", "processes")
+    }
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_measured_run_records_everything_and_threads_beat_serial_on_sleep(
+    tmp_path: Path,
+) -> None:
+    saved = tmp_path / "run.json"
+    result = run_suite(
+        "--benchmark-only",
+        "--workloads=sleep",
+        "--strategies=serial,threads",
+        "--workers=16",
+        "--benchmark-min-rounds=2",
+        "--benchmark-max-time=0.05",
+        f"--benchmark-json={saved}",
+        tmp_path=tmp_path,
+    )
+    assert passed(result) == 3
+    assert "network (mock): each request costs" in result.stdout
+    assert "peak memory:" in result.stdout
+    benchmarks = {b["param"]: b for b in json.loads(saved.read_text())["benchmarks"]}
+    assert set(benchmarks) == {
+        "sleep-x16-serial",
+        "sleep-x16-threads-16w",
+        "sleep-x16-threads-16w-cold",
+    }
+    info = benchmarks["sleep-x16-threads-16w"]["extra_info"]
+    for key in (
+        "workload",
+        "kind",
+        "strategy",
+        "workers",
+        "tasks",
+        "chunksize",
+        "start_method",
+        "pool",
+        "network",
+        "latency_s",
+        "python_version",
+        "python_implementation",
+        "gil_enabled",
+        "cpu_count",
+        "size",
+        "size_preset",
+        "rounds_checked",
+    ):
+        assert key in info, key
+    assert (info["workload"], info["strategy"], info["workers"], info["tasks"]) == (
+        "sleep",
+        "threads",
+        16,
+        16,
+    )
+    assert benchmarks["sleep-x16-threads-16w-cold"]["extra_info"]["pool"] == "cold"
+    assert {b["group"] for b in benchmarks.values()} == {"sleep x16"}
+    assert info["rounds_checked"] == benchmarks["sleep-x16-threads-16w"]["stats"]["rounds"] + 1
+    serial = benchmarks["sleep-x16-serial"]["stats"]["median"]
+    threads = benchmarks["sleep-x16-threads-16w"]["stats"]["median"]
+    # Sixteen 50 ms sleeps: serial waits 0.8 s, sixteen threads about 0.05 s.
+    assert serial / threads >= 4
+
+
+def test_live_network_under_spawned_processes(tmp_path: Path) -> None:
+    result = run_suite(
+        "--benchmark-disable",
+        "--network=live",
+        "--workloads=download",
+        "--strategies=processes",
+        "--workers=4",
+        "--start-method=spawn",
+        "--latency=5ms",
+        tmp_path=tmp_path,
+    )
+    assert passed(result) == 2
+    assert "network=live" in result.stdout
+
+
+def test_a_users_workload_file_runs_through_the_matrix(tmp_path: Path) -> None:
+    source = tmp_path / "user_cubes.py"
+    source.write_text(
+        "KIND = 'cpu'\nSIZES = {'quick': 5}\n"
+        "def tasks(size):\n    return list(range(size))\n"
+        "def run(n):\n    return n ** 3\n"
+        "def check(tasks, results):\n"
+        "    assert results == [n ** 3 for n in tasks], results\n"
+    )
+    result = run_suite(
+        "--benchmark-disable",
+        "--quick",
+        f"--workloads={source}",
+        "--start-method=spawn",
+        "-v",
+        tmp_path=tmp_path,
+    )
+    assert passed(result) == 5
+    assert "user_cubes-x5-processes-2w-spawn-chunk1" in result.stdout
+
+
+def test_a_wrong_result_fails_the_benchmark(tmp_path: Path) -> None:
+    source = tmp_path / "user_wrong.py"
+    source.write_text(
+        "KIND = 'cpu'\n"
+        "def tasks(size):\n    return [1, 2, 3]\n"
+        "def run(n):\n    return n + 1\n"
+        "def check(tasks, results):\n"
+        "    assert results == tasks, 'off by one'\n"
+    )
+    result = run_suite(
+        "--benchmark-disable", f"--workloads={source}", "--strategies=serial", tmp_path=tmp_path
+    )
+    assert result.returncode == 1
+    assert "user_wrong under user_wrong-x1-serial gave wrong results: off by one" in result.stdout
+
+
+@pytest.mark.parametrize("flag", ["-n", "--numprocesses"])
+def test_xdist_says_benchmarks_are_disabled(tmp_path: Path, flag: str) -> None:
+    result = run_suite(
+        flag, "2", "--workloads=factorial", "--strategies=serial", "--size=1", tmp_path=tmp_path
+    )
+    assert passed(result) == 1
+    assert "benchmarks were disabled: xdist (-n)" in result.stdout
