@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,43 +79,18 @@ def build(options: Options) -> list[Case]:
         size = int(preset) if preset.isdigit() else workload.size(preset)
         tasks = _task_count(workload, size)
         for strategy in options.strategies:
+            case = functools.partial(Case, workload, size, preset, tasks, strategy)
             workers = options.workers_for(workload.kind) if strategy.parallel else (1,)
             starts = options.start_methods if strategy.start_methods else (None,)
             policies = options.chunksizes if strategy.chunked else ("1",)
             for count in workers:
                 for start in starts:
                     for chunksize, policy in _chunkings(policies, tasks, count):
-                        cases.append(
-                            Case(
-                                workload,
-                                size,
-                                preset,
-                                tasks,
-                                strategy,
-                                count,
-                                chunksize,
-                                policy,
-                                start,
-                                cold=False,
-                            )
-                        )
+                        cases.append(case(count, chunksize, policy, start, cold=False))
             if strategy.parallel:
                 # One cold case a strategy, at its largest pool and last chunk policy: what
                 # pool start-up and shut-down add to a one-off batch.
                 count = max(workers)
                 chunksize, policy = list(_chunkings(policies, tasks, count))[-1]
-                cases.append(
-                    Case(
-                        workload,
-                        size,
-                        preset,
-                        tasks,
-                        strategy,
-                        count,
-                        chunksize,
-                        policy,
-                        starts[0],
-                        cold=True,
-                    )
-                )
+                cases.append(case(count, chunksize, policy, starts[0], cold=True))
     return cases

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from parbench import strategies, workload
 from parbench.matrix import Case
+
+SUITE_ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_case(

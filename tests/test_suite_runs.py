@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SUITE_ROOT
+from helpers import SUITE_ROOT
 
 RUN_TIMEOUT_S = 240
 

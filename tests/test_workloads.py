@@ -6,9 +6,10 @@ import math
 from pathlib import Path
 
 import pytest
-from helpers import make_case
 
 from parbench import network, runner, workload
+
+from helpers import make_case
 
 BUILTINS = ["download", "factorial", "gil_releasing", "pure_python", "sleep"]
 POOLS = [
