@@ -13,6 +13,7 @@ from parbench.network import NetworkSettings
 
 OPTIONS = pytest.StashKey[options.Options]()
 OVERHEAD = pytest.StashKey[network.Overhead]()
+CASES = pytest.StashKey[dict[str, matrix.Case]]()
 # Marks a test report as a measured case; reports, unlike stash, reach xdist's controller.
 CASE_PROPERTY = "parbench_case"
 
@@ -53,12 +54,21 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "parbench_case" not in metafunc.fixturenames:
         return
+    cases = {case.id: case for case in matrix.build(metafunc.config.stash[OPTIONS])}
+    metafunc.config.stash[CASES] = cases
     params = []
-    for case in matrix.build(metafunc.config.stash[OPTIONS]):
+    for case_id, case in cases.items():
         reason = case.strategy.unavailable()
         marks = [pytest.mark.skip(reason=reason)] if reason else []
-        params.append(pytest.param(case, id=case.id, marks=marks))
-    metafunc.parametrize("parbench_case", params)
+        params.append(pytest.param(case_id, id=case_id, marks=marks))
+    # The parameter is the case's id, so that saved runs record a plain string.
+    metafunc.parametrize("parbench_case", params, indirect=True)
+
+
+@pytest.fixture
+def parbench_case(request: pytest.FixtureRequest) -> matrix.Case:
+    """The case this benchmark measures (parametrised over the whole matrix)."""
+    return request.config.stash[CASES][request.param]
 
 
 @pytest.fixture(scope="session")
