@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from parbench import matrix, network, options, runner
+from parbench import matrix, network, options, render, results, runner, verdict
 from parbench.network import NetworkSettings
 
 OPTIONS = pytest.StashKey[options.Options]()
@@ -22,8 +22,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     options.add_options(parser)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[OPTIONS] = options.parse(config)
+    # Verdicts and comparisons test raw rounds, so saved runs keep them (before
+    # pytest-benchmark's own configure reads the option).
+    config.option.benchmark_save_data = True
 
 
 def xdist_active(config: pytest.Config) -> bool:
@@ -122,12 +126,32 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             f"beyond its {settings.latency * 1000:g} ms latency "
             f"({overhead.cpu * 1000:.2f} ms of CPU in this process)"
         )
+    summary = verdicts(config)
+    if summary:
+        write("")
+        for line in summary.splitlines():
+            write(line)
     peak = peak_memory_mib()
     if peak is not None:
         write(
             f"peak memory: {peak[0]:.0f} MiB in this process, {peak[1]:.0f} MiB in the "
             "largest child process"
         )
+
+
+def verdicts(config: pytest.Config) -> str | None:
+    """This run's verdicts as text, from the same data that ``--benchmark-json`` saves."""
+    session = getattr(config, "_benchmarksession", None)
+    benchmarks = [
+        bench.as_dict(include_data=True)
+        for bench in getattr(session, "benchmarks", ())
+        if not bench.has_error
+    ]
+    try:
+        run = results.from_json({"benchmarks": benchmarks}, "this run")
+    except results.RunError:
+        return None
+    return render.render(verdict.judge(run.measurements))
 
 
 def peak_memory_mib() -> tuple[float, float] | None:

@@ -133,27 +133,37 @@ def measure(
     """
     benchmark.group = case.group
     benchmark.extra_info.update(extra_info(case, settings, overhead))
-    with case.workload.setup(), _pool(case, settings) as executor:
-        batches = _Batches(case, executor)
-        try:
-            rounds = 1
-            if benchmark.enabled:
-                (batch,), _ = batches.prepare()
-                started = time.perf_counter()
-                batches.run(batch)
-                rounds = plan.rounds(time.perf_counter() - started)
-                batches.finish(batch)
-            results = benchmark.pedantic(
-                batches.run, setup=batches.prepare, teardown=batches.finish, rounds=rounds
-            )
-            batches.finish_all()
-        finally:
-            for batch in batches.pending:
-                case.workload.cleanup(batch.tasks)
+    try:
+        with case.workload.setup(), _pool(case, settings) as executor:
+            batches = _Batches(case, executor)
+            results = _timed(benchmark, batches, plan)
+    except BaseException:
+        # pytest-benchmark leaves a failed benchmark out of reports and saved runs.
+        benchmark.has_error = True
+        raise
     if batches.cpu_seconds:
         benchmark.extra_info["cpu_seconds_main_process"] = statistics.median(batches.cpu_seconds)
     benchmark.extra_info["rounds_checked"] = len(batches.cpu_seconds)
     return results
+
+
+def _timed(benchmark: Any, batches: _Batches, plan: Plan) -> list[Any]:
+    try:
+        rounds = 1
+        if benchmark.enabled:
+            (batch,), _ = batches.prepare()
+            started = time.perf_counter()
+            batches.run(batch)
+            rounds = plan.rounds(time.perf_counter() - started)
+            batches.finish(batch)
+        results = benchmark.pedantic(
+            batches.run, setup=batches.prepare, teardown=batches.finish, rounds=rounds
+        )
+        batches.finish_all()
+        return results
+    finally:
+        for batch in batches.pending:
+            batches.case.workload.cleanup(batch.tasks)
 
 
 def extra_info(
@@ -169,6 +179,7 @@ def extra_info(
         "strategy": case.strategy.name,
         "workers": case.workers,
         "chunksize": case.chunksize,
+        "chunked": case.strategy.chunked,
         "chunk_policy": case.chunk_policy,
         "start_method": case.start_method,
         "pool": "cold" if case.cold else "warm",

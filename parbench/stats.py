@@ -63,6 +63,11 @@ def mann_whitney_p(first: Sequence[float], second: Sequence[float]) -> float:
     return min(1.0, math.erfc(max(z, 0.0) / math.sqrt(2)))
 
 
+def smallest_p(n1: int, n2: int) -> float:
+    """The smallest two-sided p-value the test can give for samples of these sizes."""
+    return min(1.0, 2 / math.comb(n1 + n2, n1))
+
+
 def _ranks(values: Sequence[float]) -> list[float]:
     order = sorted(range(len(values)), key=values.__getitem__)
     ranks = [0.0] * len(values)

@@ -38,3 +38,73 @@ def make_case(
         start_method=start_method,
         cold=cold,
     )
+
+
+def benchmark_entry(
+    workload: str,
+    strategy: str,
+    median: float,
+    *,
+    workers: int = 1,
+    rounds: int = 8,
+    spread: float = 0.01,
+    kind: str = "cpu",
+    tasks: int = 16,
+    chunksize: int = 1,
+    pool: str = "warm",
+    cpu_share: float = 1.0,
+    python_version: str = "3.11.7",
+    gil_enabled: bool = True,
+    latency_s: float = 0.05,
+    usable_cpus: int = 2,
+) -> dict:
+    """One entry of a pytest-benchmark JSON file, as parbench's plugin records it.
+
+    Its rounds spread evenly by ``spread`` (a fraction) around ``median``.
+    """
+    data = [median * (1 + spread * (2 * i / max(rounds - 1, 1) - 1)) for i in range(rounds)]
+    name = f"{workload}-x1-{strategy}" + (f"-{workers}w" if strategy != "serial" else "")
+    name += f"-chunk{chunksize}" if strategy == "processes" else ""
+    name += "-cold" if pool == "cold" else ""
+    return {
+        "group": f"{workload} x1",
+        "name": f"test_batch[{name}]",
+        "fullname": f"benchmarks/test_matrix.py::test_batch[{name}]",
+        "param": name,
+        "params": {"parbench_case": name},
+        "stats": {"median": median, "rounds": rounds, "data": data},
+        "extra_info": {
+            "workload": workload,
+            "kind": kind,
+            "size": 1,
+            "size_preset": "default",
+            "tasks": tasks,
+            "strategy": strategy,
+            "workers": workers,
+            "chunksize": chunksize,
+            "chunked": strategy == "processes",
+            "chunk_policy": str(chunksize),
+            "start_method": "fork" if strategy == "processes" else None,
+            "pool": pool,
+            "network": "mock",
+            "latency_s": latency_s,
+            "body_bytes": 200_000,
+            "cpu_seconds_main_process": median * cpu_share if strategy == "serial" else 0.0,
+            "python_version": python_version,
+            "python_implementation": "CPython",
+            "gil_enabled": gil_enabled,
+            "cpu_count": usable_cpus,
+            "usable_cpus": usable_cpus,
+        },
+    }
+
+
+def run_document(*entries: dict, node: str = "bench-host") -> dict:
+    """A whole pytest-benchmark JSON document holding ``entries``."""
+    return {
+        "machine_info": {"node": node, "python_version": "3.11.7"},
+        "commit_info": {},
+        "benchmarks": list(entries),
+        "datetime": "2026-11-25T00:00:00+00:00",
+        "version": "5.2.3",
+    }

@@ -60,7 +60,7 @@ def test_measured_run_records_everything_and_threads_beat_serial_on_sleep(
         "--workloads=sleep",
         "--strategies=serial,threads",
         "--workers=16",
-        "--benchmark-min-rounds=2",
+        "--benchmark-min-rounds=4",
         "--benchmark-max-time=0.05",
         f"--benchmark-json={saved}",
         tmp_path=tmp_path,
@@ -68,6 +68,13 @@ def test_measured_run_records_everything_and_threads_beat_serial_on_sleep(
     assert passed(result) == 3
     assert "network (mock): each request costs" in result.stdout
     assert "peak memory:" in result.stdout
+    assert "sleep (I/O-bound): threads x16 fastest" in result.stdout
+    # The saved JSON alone rebuilds the same verdicts as the end-of-run summary.
+    report = subprocess.run(
+        [sys.executable, "-m", "parbench.cli", "report", str(saved)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert report.strip() and report.strip() in result.stdout
     benchmarks = {b["param"]: b for b in json.loads(saved.read_text())["benchmarks"]}
     assert set(benchmarks) == {
         "sleep-x16-serial",

@@ -1,0 +1,127 @@
+"""Verdicts as text (the terminal summary), Markdown, CSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+
+from parbench.results import Measurement
+from parbench.verdict import Row, WorkloadVerdict
+
+FORMATS = ("text", "markdown", "csv", "json")
+COLUMNS = ("case", "median", "speedup", "95% interval", "efficiency", "vs serial")
+
+
+def setting(measurement: Measurement) -> str:
+    """The run's interpreter, GIL and network settings in one line."""
+    gil = "GIL enabled" if measurement.gil_enabled else "free-threaded build, GIL disabled"
+    return (
+        f"{measurement.python.strip()}, {gil}, {measurement.usable_cpus} usable CPUs; "
+        f"network {measurement.network}, {measurement.latency_s * 1000:g} ms latency, "
+        f"{measurement.body_bytes} B bodies"
+    )
+
+
+def _seconds(value: float) -> str:
+    for scale, unit in ((1, "s"), (1e-3, "ms"), (1e-6, "µs")):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value * 1e9:.3g} ns"
+
+
+def _speedup(value: float) -> str:
+    return f"{value:.3g}x"
+
+
+def _cells(row: Row) -> tuple[str, ...]:
+    interval = "-" if row.interval is None else "-".join(_speedup(v) for v in row.interval)
+    return (
+        row.label,
+        _seconds(row.measurement.median),
+        _speedup(row.speedup),
+        interval,
+        f"{row.efficiency:.0%}",
+        "baseline" if row.measurement.strategy == "serial" else row.versus_serial,
+    )
+
+
+def _record(verdict: WorkloadVerdict, row: Row) -> dict[str, object]:
+    m = row.measurement
+    return {
+        "workload": verdict.workload,
+        "measured_kind": verdict.kind,
+        "case": m.name,
+        "label": row.label,
+        "strategy": m.strategy,
+        "workers": m.workers,
+        "chunksize": m.chunksize,
+        "start_method": m.start_method,
+        "pool": m.pool,
+        "tasks": m.tasks,
+        "median_s": m.median,
+        "speedup": row.speedup,
+        "interval_low": None if row.interval is None else row.interval[0],
+        "interval_high": None if row.interval is None else row.interval[1],
+        "p_value": row.p_value,
+        "ideal": row.ideal,
+        "efficiency": row.efficiency,
+        "versus_serial": row.versus_serial,
+        "python": m.python.strip(),
+        "gil_enabled": m.gil_enabled,
+    }
+
+
+def render(verdicts: Sequence[WorkloadVerdict], fmt: str = "text") -> str:
+    """The verdicts in ``fmt`` (one of ``FORMATS``)."""
+    if fmt == "json":
+        return json.dumps(
+            [
+                {
+                    "workload": v.workload,
+                    "measured_kind": v.kind,
+                    "declared_kind": v.declared_kind,
+                    "verdict": v.text,
+                    "rows": [_record(v, row) for row in v.rows],
+                }
+                for v in verdicts
+            ],
+            indent=2,
+        )
+    if fmt == "csv":
+        out = io.StringIO()
+        records = [_record(v, row) for v in verdicts for row in v.rows]
+        writer = csv.DictWriter(out, fieldnames=list(records[0]) if records else ["workload"])
+        writer.writeheader()
+        writer.writerows(records)
+        return out.getvalue()
+    if fmt == "markdown":
+        return _markdown(verdicts)
+    return _text(verdicts)
+
+
+def _text(verdicts: Sequence[WorkloadVerdict]) -> str:
+    if not verdicts:
+        return "no workload had a serial baseline to compare with"
+    lines = [setting(verdicts[0].serial)]
+    for verdict in verdicts:
+        table = [COLUMNS, *(_cells(row) for row in verdict.rows)]
+        widths = [max(len(cells[i]) for cells in table) for i in range(len(COLUMNS))]
+        lines += ["", verdict.text]
+        for cells in table:
+            padded = (cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+            lines.append(("  " + "  ".join(padded)).rstrip())
+    return "\n".join(lines)
+
+
+def _markdown(verdicts: Sequence[WorkloadVerdict]) -> str:
+    if not verdicts:
+        return "No workload had a serial baseline to compare with."
+    lines = [f"_{setting(verdicts[0].serial)}_"]
+    for verdict in verdicts:
+        lines += ["", f"### {verdict.workload}", "", verdict.text, ""]
+        lines.append("| " + " | ".join(COLUMNS) + " |")
+        lines.append("|" + "---|" * len(COLUMNS))
+        lines += ["| " + " | ".join(_cells(row)) + " |" for row in verdict.rows]
+    return "\n".join(lines)

@@ -1,0 +1,115 @@
+"""The parbench command: report, compare and their errors, as a user meets them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from parbench import cli
+
+from helpers import benchmark_entry as entry
+from helpers import run_document
+
+
+def save(path: Path, threads_median: float = 0.05, latency_s: float = 0.05) -> Path:
+    document = run_document(
+        entry("sleep", "serial", 0.8, kind="io", cpu_share=0.0, latency_s=latency_s),
+        entry("sleep", "threads", threads_median, workers=16, kind="io", latency_s=latency_s),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_report_in_every_format(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    saved = save(tmp_path / "run.json")
+    assert cli.main(["report", str(saved)]) == 0
+    assert "sleep (I/O-bound): threads x16 fastest, 16.0x over serial" in capsys.readouterr().out
+    assert cli.main(["report", str(saved), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["workload"] == "sleep"
+    assert cli.main(["report", str(saved), str(saved), "--format", "markdown"]) == 0
+    assert capsys.readouterr().out.count(f"## {saved}") == 2
+
+
+def test_compare_by_storage_id_and_latest(tmp_path: Path, capsys: pytest.CaptureFixture):
+    storage = tmp_path / ".benchmarks"
+    save(storage / "Linux-CPython-3.11-64bit" / "0001_first.json")
+    save(storage / "Linux-CPython-3.11-64bit" / "0002_second.json", threads_median=0.1)
+    status = cli.main(
+        ["--storage", str(storage), "compare", "1", "latest", "--fail-on-regression", "50"]
+    )
+    captured = capsys.readouterr()
+    assert status == 1
+    assert "0001_first.json -> " in captured.out and "0002_second.json" in captured.out
+    assert "regression: sleep-x1-threads-16w is +100.0% slower" in captured.err
+    status = cli.main(
+        ["--storage", str(storage), "compare", "0001", "0002", "--fail-on-regression", "150%"]
+    )
+    assert status == 0
+
+
+def test_compare_warns_on_different_settings(tmp_path: Path, capsys: pytest.CaptureFixture):
+    old = save(tmp_path / "old.json")
+    new = save(tmp_path / "new.json", threads_median=0.1, latency_s=0.1)
+    assert cli.main(["compare", str(old), str(new)]) == 0
+    assert "warning: the runs differ in latency (s): 0.05 vs 0.1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (None, "no such file"),
+        ("", "is empty"),
+        ('{"benchmarks": [', "not valid JSON, truncated?"),
+        ('{"rows": []}', "not a pytest-benchmark file"),
+        ('{"benchmarks": []}', "holds no parbench benchmarks"),
+    ],
+)
+def test_bad_files_are_one_line_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture, content: str | None, problem: str
+) -> None:
+    path = tmp_path / "bad.json"
+    if content is not None:
+        path.write_text(content)
+    assert cli.main(["report", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith(f"parbench: error: {path}")
+    assert problem in error
+
+
+def test_unknown_run_id_and_nothing_shared(tmp_path: Path, capsys: pytest.CaptureFixture):
+    storage = tmp_path / ".benchmarks"
+    save(storage / "m" / "0001_a.json")
+    assert cli.main(["--storage", str(storage), "report", "0007"]) == 2
+    assert "0007: no saved run with that id under" in capsys.readouterr().err
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(run_document(entry("factorial", "serial", 0.1))))
+    assert cli.main(["compare", str(storage / "m" / "0001_a.json"), str(other)]) == 2
+    assert "share no benchmark" in capsys.readouterr().err
+
+
+def test_bad_percentage_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture):
+    saved = save(tmp_path / "run.json")
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["compare", str(saved), str(saved), "--fail-on-regression", "lots"])
+    assert exited.value.code == 2
+    assert "'lots' is not a percentage" in capsys.readouterr().err
+
+
+def test_console_script_is_installed(tmp_path: Path) -> None:
+    script = shutil.which("parbench", path=str(Path(sys.executable).parent))
+    assert script, f"no parbench script beside {sys.executable}: pip install -e ."
+    saved = save(tmp_path / "run.json")
+    result = subprocess.run(
+        [script, "report", str(saved), "--format", "csv"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("workload,measured_kind,case")

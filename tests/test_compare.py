@@ -1,0 +1,67 @@
+"""Comparing two runs: significant changes only, speedup changes, and warnings."""
+
+from __future__ import annotations
+
+import pytest
+
+from parbench import compare, results
+
+from helpers import benchmark_entry as entry
+from helpers import run_document
+
+
+def run(*entries: dict, name: str = "run.json", node: str = "bench-host") -> results.Run:
+    return results.from_json(run_document(*entries, node=node), name)
+
+
+def sleep_run(threads_median: float, latency_s: float = 0.05, **kwargs) -> results.Run:
+    return run(
+        entry("sleep", "serial", 0.8, kind="io", latency_s=latency_s),
+        entry("sleep", "threads", threads_median, workers=16, kind="io", latency_s=latency_s),
+        entry("factorial", "serial", 0.0016, latency_s=latency_s),
+        **kwargs,
+    )
+
+
+def test_same_code_twice_is_no_significant_change() -> None:
+    comparison = compare.compare(sleep_run(0.05), sleep_run(0.0501))
+    assert {c.outcome for c in comparison.changes} == {compare.SAME}
+    assert comparison.warnings == ()
+    assert comparison.regressions(0) == []
+
+
+def test_a_real_slowdown_is_called_and_counts_as_a_regression() -> None:
+    comparison = compare.compare(sleep_run(0.05), sleep_run(0.10))
+    [change] = [c for c in comparison.changes if c.name == "sleep-x1-threads-16w"]
+    assert change.outcome == compare.SLOWER and change.ratio == pytest.approx(2)
+    assert comparison.regressions(50) == [change]
+    assert comparison.regressions(150) == []
+    [speedup] = comparison.speedups
+    assert (speedup.label, speedup.old, speedup.new) == ("threads x16", 16, 8)
+    text = compare.render(comparison)
+    assert "threads x16 on sleep: 16x -> 8x" in text
+    assert "+100.0%  slower" in text
+
+
+def test_different_settings_and_machines_are_warned_about() -> None:
+    comparison = compare.compare(sleep_run(0.05), sleep_run(0.1, latency_s=0.1, node="other"))
+    assert "the runs differ in latency (s): 0.05 vs 0.1" in comparison.warnings
+    assert "the runs come from different machines: bench-host vs other" in comparison.warnings
+    assert compare.render(comparison).startswith("warning: the runs differ in latency")
+
+
+def test_runs_without_rounds_are_untested_with_a_hint() -> None:
+    bare = run_document(entry("sleep", "serial", 0.8, kind="io"))
+    bare["benchmarks"][0]["stats"].pop("data")
+    old = results.from_json(bare, "old.json")
+    comparison = compare.compare(old, sleep_run(0.05))
+    assert [c.outcome for c in comparison.changes] == [compare.UNTESTED]
+    assert any("old.json: saved without raw round times" in w for w in comparison.warnings)
+
+
+def test_runs_sharing_nothing_are_refused() -> None:
+    with pytest.raises(compare.NothingShared, match=r"a\.json and b\.json share no benchmark"):
+        compare.compare(
+            run(entry("sleep", "serial", 0.8), name="a.json"),
+            run(entry("factorial", "serial", 0.8), name="b.json"),
+        )
