@@ -122,6 +122,19 @@ def add_options(parser: pytest.Parser) -> None:
         help="bytes in each HTTP response body: 200000, 200kB, 1MiB (default: 200kB)",
     )
     group.addoption(
+        "--request-timeout",
+        default="10s",
+        metavar="DURATION",
+        help="longest wait of an HTTP request to connect, and between reads: 10s, 500ms "
+        "(default: 10s)",
+    )
+    group.addoption(
+        "--max-body-size",
+        default="64MiB",
+        metavar="BYTES",
+        help="largest HTTP response body a download accepts (default: 64MiB)",
+    )
+    group.addoption(
         "--quick",
         action="store_true",
         default=False,
@@ -157,6 +170,13 @@ def _duration(option: str, value: str) -> float:
         raise _usage(option, value, "a duration of 0 or more: 50 (ms), 50ms or 0.05s")
     amount, unit = float(match.group(1)), match.group(2) or "ms"
     return amount / 1000 if unit == "ms" else amount
+
+
+def _positive_duration(option: str, value: str) -> float:
+    seconds = _duration(option, value)
+    if seconds <= 0:
+        raise _usage(option, value, "a duration above 0: 10s, 500ms or 500 (ms)")
+    return seconds
 
 
 def _byte_count(option: str, value: str) -> int:
@@ -230,6 +250,8 @@ def parse(config: pytest.Config) -> Options:
             mode=mode,
             latency=_duration("--latency", get("latency")),
             body_bytes=_byte_count("--body-size", get("body_size")),
+            timeout=_positive_duration("--request-timeout", get("request_timeout")),
+            max_body_bytes=_byte_count("--max-body-size", get("max_body_size")),
         ),
         quick=quick,
     )

@@ -11,16 +11,35 @@ from __future__ import annotations
 
 import contextlib
 import math
+import reprlib
 import statistics
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from typing import Any
 
 from parbench import environment, network
 from parbench.matrix import Case
-from parbench.strategies import PoolSpec
+from parbench.strategies import PoolSpec, Strategy
+
+
+class BatchFailed(Exception):
+    """A batch did not complete; the message names the workload, the case and the task."""
+
+
+def _failure(case: Case, tasks: list[Any], done: int, error: Exception) -> str:
+    where = f"{case.workload.name} under {case.id}"
+    if isinstance(error, BrokenExecutor):
+        return (
+            f"{where}: a worker died and broke the pool ({type(error).__name__}: {error}); "
+            f"results had arrived for tasks 0..{done - 1} of {len(tasks)}"
+        )
+    last = min(done + case.chunksize, len(tasks)) - 1
+    task = f"task {done} {reprlib.repr(tasks[done])}" if done < len(tasks) else "a task"
+    if last > done:
+        task = f"a task among {done}..{last} (one chunk, from {reprlib.repr(tasks[done])})"
+    return f"{where}: {task} failed: {type(error).__name__}: {error}"
 
 
 @dataclass
@@ -69,12 +88,18 @@ class _Batches:
 
     def run(self, batch: Round) -> list[Any]:
         cpu = time.process_time()
-        with self.executor() as executor:
-            batch.results = list(
-                executor.map(self.case.workload.run, batch.tasks, chunksize=self.case.chunksize)
-            )
+        results: list[Any] = []
+        try:
+            with self.executor() as executor:
+                # extend() keeps what arrived before a failure, which locates the failing task.
+                results.extend(
+                    executor.map(self.case.workload.run, batch.tasks, chunksize=self.case.chunksize)
+                )
+        except Exception as error:
+            raise BatchFailed(_failure(self.case, batch.tasks, len(results), error)) from error
         batch.cpu_seconds = time.process_time() - cpu
-        return batch.results
+        batch.results = results
+        return results
 
     def finish(self, batch: Round) -> None:
         self.pending.remove(batch)
@@ -95,17 +120,29 @@ class _Batches:
 
 
 @contextlib.contextmanager
+def _owned(strategy: Strategy, executor: Executor) -> Iterator[Executor]:
+    """Shut ``executor`` down when the block ends: waiting for it after success, and
+    abandoning it (no wait, workers stopped) after a failure or an interrupt."""
+    try:
+        yield executor
+    except BaseException:
+        strategy.abandon(executor)
+        raise
+    executor.shutdown(wait=True)
+
+
+@contextlib.contextmanager
 def _pool(case: Case, settings: network.NetworkSettings) -> Iterator[Callable[[], Any]]:
     """Yields what ``_Batches.run`` enters each round: a new pool (cold) or the warm one."""
-    make = case.strategy.make_executor
+
+    def start() -> contextlib.AbstractContextManager[Executor]:
+        return _owned(case.strategy, case.strategy.make_executor(pool_spec(case, settings)))
+
     if case.cold:
-        yield lambda: make(pool_spec(case, settings))
+        yield start
         return
-    executor = make(pool_spec(case, settings))
-    try:
+    with start() as executor:
         yield lambda: contextlib.nullcontext(executor)
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def run_once(case: Case, settings: network.NetworkSettings) -> list[Any]:

@@ -12,6 +12,17 @@ from parbench import network
 from workloads import download
 
 
+def task(url: str, folder: Path | str, **limits: float) -> download.Download:
+    """A download task with the network's default limits, or those given."""
+    defaults = network.NetworkSettings()
+    return download.Download(
+        url,
+        str(folder),
+        limits.get("timeout", defaults.timeout),
+        int(limits.get("max_bytes", defaults.max_body_bytes)),
+    )
+
+
 @pytest.mark.parametrize(
     ("url", "name"),
     [
@@ -62,9 +73,9 @@ def test_traversal_url_writes_inside_the_batch_folder(
 ) -> None:
     with download.setup():
         folder = Path(download.tasks(1)[0].folder)
-        task = download.Download("https://example.test/../../etc/passwd", str(folder))
-        result = download.run(task)
-        download.check([task], [result])
+        traversal = task("https://example.test/../../etc/passwd", folder)
+        result = download.run(traversal)
+        download.check([traversal], [result])
         assert sorted(p.name for p in folder.iterdir()) == ["passwd.jpg"]
 
 
@@ -87,7 +98,7 @@ def test_failed_download_leaves_no_partial_file(tmp_path: Path) -> None:
     with responses.RequestsMock() as mock:
         mock.add(responses.GET, "https://example.test/broken", status=500)
         with pytest.raises(Exception, match="500"):
-            download.run(download.Download("https://example.test/broken", str(tmp_path)))
+            download.run(task("https://example.test/broken", tmp_path))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -98,7 +109,7 @@ def test_body_cut_short_leaves_no_partial_file(tmp_path: Path) -> None:
     with responses.RequestsMock() as mock:
         mock.add_callback(responses.GET, "https://example.test/cut", callback=cut)
         with pytest.raises(ConnectionResetError):
-            download.run(download.Download("https://example.test/cut", str(tmp_path)))
+            download.run(task("https://example.test/cut", tmp_path))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -111,8 +122,8 @@ def test_every_request_has_a_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(download.requests, "get", fake_get)
     with pytest.raises(RuntimeError):
-        download.run(download.Download("https://example.test/x", str(tmp_path)))
-    assert seen["timeout"] == download.TIMEOUT_S and seen["stream"] is True
+        download.run(task("https://example.test/x", tmp_path, timeout=3.5))
+    assert seen["timeout"] == 3.5 and seen["stream"] is True
 
 
 def test_check_catches_a_wrong_body(mock_network: network.NetworkSettings) -> None:
@@ -132,3 +143,47 @@ def test_live_mode_downloads_over_loopback(live_network: network.NetworkSettings
             results = list(pool.map(download.run, tasks))
         download.check(tasks, results)
         assert {r.written for r in results} == {live_network.body_bytes}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "ftp://example.test/a",
+        "gopher://x/y",
+        "//example.test/a",
+        "example.test/a",
+    ],
+)
+def test_only_http_and_https_are_fetched(url: str, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(download.requests, "get", lambda *a, **k: pytest.fail("a request was made"))
+    with pytest.raises(ValueError, match="only http and https URLs are fetched"):
+        download.run(task(url, tmp_path))
+
+
+def test_a_body_over_the_limit_is_refused_and_not_written(
+    mock_network: network.NetworkSettings, tmp_path: Path
+) -> None:
+    url = "https://example.test/big"
+    with pytest.raises(download.BodyTooLarge, match="over the 1000 allowed"):
+        download.run(task(url, tmp_path, max_bytes=1000))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_body_without_length_is_cut_off_at_the_limit(tmp_path: Path) -> None:
+    def unsized(request):
+        return 200, {"Transfer-Encoding": "chunked"}, b"x" * 5000
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.GET, "https://example.test/unsized", callback=unsized)
+        with pytest.raises(download.BodyTooLarge):
+            download.run(task("https://example.test/unsized", tmp_path, max_bytes=2048))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tasks_take_the_serving_networks_limits() -> None:
+    settings = network.NetworkSettings(timeout=2.5, max_body_bytes=4096, latency=0.0)
+    with network.serving(settings), download.setup():
+        tasks = download.tasks(1)
+        assert {(t.timeout, t.max_bytes) for t in tasks} == {(2.5, 4096)}
+        download.cleanup(tasks)

@@ -33,6 +33,11 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
         ("--start-method=clone", "--start-method: 'clone' is not allowed; allowed: "),
         ("--size=huge", "--size: 'huge' is not allowed; allowed: quick, default, article"),
         ("--chunksize=0", "--chunksize: '0' is not allowed; allowed: 'auto'"),
+        (
+            "--request-timeout=0",
+            "--request-timeout: '0' is not allowed; allowed: a duration above 0",
+        ),
+        ("--max-body-size=lots", "--max-body-size: 'lots' is not allowed"),
         ("--body-size=0", "--body-size: '0' is not allowed; allowed: a size of 1 byte"),
         ("--workloads=nope", "--workloads: unknown workload 'nope': not built in (download"),
         ("--workloads=./missing.py", "--workloads: no workload file at ./missing.py"),

@@ -38,9 +38,6 @@ ARTICLE_URLS = [
 #: ``size`` repeats the article's list; 1 is the article's own batch of 12.
 SIZES = {"quick": 1, "default": 1, "article": 1}
 
-#: Seconds to wait for a connection and for each read: no request may hang a run.
-TIMEOUT_S = 10.0
-
 CHUNK_BYTES = 1024
 _MAX_NAME = 120
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
@@ -48,11 +45,17 @@ _output_root: Path | None = None
 
 
 class Download(NamedTuple):
-    """One task: fetch ``url`` into ``folder``."""
+    """One task: fetch ``url`` into ``folder``, waiting at most ``timeout`` seconds to
+    connect and between reads, and accepting at most ``max_bytes`` of body."""
 
     url: str
     folder: str
-    timeout: float = TIMEOUT_S
+    timeout: float
+    max_bytes: int
+
+
+class BodyTooLarge(ValueError):
+    """A response body is larger than the task accepts; nothing of it was kept."""
 
 
 class Downloaded(NamedTuple):
@@ -82,22 +85,31 @@ def file_name(url: str) -> str:
 
 
 def run(task: Download) -> Downloaded:
-    """Fetch one URL and write its body, whole or not at all, into the task's folder."""
-    folder = Path(task.folder)
-    target = folder / file_name(task.url)
+    """Fetch one URL and write its body, whole or not at all, into the task's folder.
+
+    Only ``http`` and ``https`` URLs are fetched; an error status, a body over
+    ``max_bytes`` or a transfer cut short raises, and leaves no file behind.
+    """
+    if urlsplit(task.url).scheme not in ("http", "https"):
+        raise ValueError(f"refusing {task.url!r}: only http and https URLs are fetched")
+    target = Path(task.folder) / file_name(task.url)
     with requests.get(task.url, stream=True, timeout=task.timeout) as response:
         response.raise_for_status()
-        fd, partial = tempfile.mkstemp(dir=folder, prefix=".part-")
+        length = response.headers.get("Content-Length")
+        if length is not None and int(length) > task.max_bytes:
+            raise BodyTooLarge(f"{task.url}: {length} bytes is over the {task.max_bytes} allowed")
+        fd, partial = tempfile.mkstemp(dir=task.folder, prefix=".part-")
         try:
             written = 0
             with os.fdopen(fd, "wb") as out:
                 for block in response.iter_content(CHUNK_BYTES):
                     written += out.write(block)
+                    if written > task.max_bytes:
+                        raise BodyTooLarge(f"{task.url}: body over the {task.max_bytes} allowed")
             os.replace(partial, target)
         except BaseException:
             os.unlink(partial)
             raise
-        length = response.headers.get("Content-Length")
         return Downloaded(
             url=task.url,
             path=str(target),
@@ -120,9 +132,14 @@ def setup() -> Iterator[None]:
 
 
 def tasks(size: int) -> list[Download]:
-    """The article's URLs ``size`` times over, routed by the active network, into a fresh folder."""
+    """The article's URLs ``size`` times over, routed by the active network, into a fresh
+    folder, with the active network's timeout and body limit."""
+    limits = network.current()
     folder = tempfile.mkdtemp(prefix="batch-", dir=_output_root)
-    return [Download(network.route(url), folder) for url in ARTICLE_URLS * size]
+    return [
+        Download(network.route(url), folder, limits.timeout, limits.max_body_bytes)
+        for url in ARTICLE_URLS * size
+    ]
 
 
 def cleanup(tasks: list[Download]) -> None:

@@ -28,11 +28,15 @@ DIGEST_HEADER = "X-Body-SHA256"
 @dataclass(frozen=True)
 class NetworkSettings:
     """How the network behaves: ``mode`` (``mock`` or ``live``), the ``latency`` in seconds
-    before each response, and the size of each response body in bytes."""
+    before each response and the size of each response body in bytes; and the limits
+    every client request keeps: its ``timeout`` in seconds (to connect, and between
+    reads) and the largest body it accepts, ``max_body_bytes``."""
 
     mode: str = "mock"
     latency: float = 0.05
     body_bytes: int = 200_000
+    timeout: float = 10.0
+    max_body_bytes: int = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,14 @@ class Overhead:
 
 
 _live_base: str | None = None
+_current = NetworkSettings()
 _mock: MockNetwork | None = None
 _mock_settings: NetworkSettings | None = None
+
+
+def current() -> NetworkSettings:
+    """The settings of the network serving in this process (the defaults when none is)."""
+    return _current
 
 
 def route(url: str) -> str:
@@ -89,6 +99,17 @@ def prepare_worker(settings: NetworkSettings) -> None:
 @contextlib.contextmanager
 def serving(settings: NetworkSettings) -> Iterator[None]:
     """Hold the network described by ``settings`` in this process until the block ends."""
+    global _current
+    previous, _current = _current, settings
+    try:
+        with _serving(settings):
+            yield
+    finally:
+        _current = previous
+
+
+@contextlib.contextmanager
+def _serving(settings: NetworkSettings) -> Iterator[None]:
     global _live_base
     if settings.mode == "mock":
         _start_mock(settings)
@@ -117,7 +138,7 @@ def measure_overhead(settings: NetworkSettings, samples: int = 10) -> Overhead:
     walls, cpus = [], []
     for _ in range(samples):
         wall, cpu = time.perf_counter(), time.process_time()
-        with requests.get(url, stream=True, timeout=10) as response:
+        with requests.get(url, stream=True, timeout=settings.timeout) as response:
             response.raise_for_status()
             for _block in response.iter_content(1024):
                 pass

@@ -29,6 +29,11 @@ class PoolSpec:
     initargs: tuple = ()
 
 
+def shutdown_now(executor: Executor) -> None:
+    """Stop ``executor`` without waiting: queued tasks are cancelled, running ones left."""
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
 @dataclass(frozen=True)
 class Strategy:
     """A named way of running a batch.
@@ -36,6 +41,8 @@ class Strategy:
     ``parallel``: takes a worker count (serial does not). ``chunked``: honours ``map``'s
     chunksize. ``start_methods``: takes a multiprocessing start method. ``unavailable``
     returns why the strategy cannot run on this interpreter, or ``None`` when it can.
+    ``abandon`` stops an executor after a failure or an interrupt, as fast as the
+    backend allows and without waiting for running tasks.
     """
 
     name: str
@@ -45,6 +52,7 @@ class Strategy:
     chunked: bool = False
     start_methods: bool = False
     unavailable: Callable[[], str | None] = field(default=lambda: None)
+    abandon: Callable[[Executor], None] = shutdown_now
 
 
 def all_strategies() -> dict[str, Strategy]:

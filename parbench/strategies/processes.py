@@ -5,7 +5,9 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import Executor, ProcessPoolExecutor
 
-from parbench.strategies import PoolSpec, Strategy
+from parbench.strategies import PoolSpec, Strategy, shutdown_now
+
+STOP_TIMEOUT_S = 5.0
 
 
 def _make(spec: PoolSpec) -> Executor:
@@ -17,10 +19,30 @@ def _make(spec: PoolSpec) -> Executor:
     )
 
 
+def _abandon(executor: Executor) -> None:
+    """Cancel what is queued and end the workers at once, running tasks and all."""
+    terminate = getattr(executor, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    # Before 3.14 the pool offers no way to stop its workers; _processes is the pool's own
+    # map of them, unchanged from 3.8 to 3.13.
+    workers = list((getattr(executor, "_processes", None) or {}).values())
+    shutdown_now(executor)
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join(STOP_TIMEOUT_S)
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
+
+
 STRATEGY = Strategy(
     name="processes",
     summary="a pool of worker processes, each with its own interpreter and GIL",
     make_executor=_make,
     chunked=True,
     start_methods=True,
+    abandon=_abandon,
 )
