@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
-from parbench import matrix, network, options, render, results, runner, verdict
+from parbench import leftovers, matrix, network, options, render, results, runner, verdict
 from parbench.network import NetworkSettings
 
 OPTIONS = pytest.StashKey[options.Options]()
 OVERHEAD = pytest.StashKey[network.Overhead]()
 CASES = pytest.StashKey[dict[str, matrix.Case]]()
+BEFORE = pytest.StashKey[leftovers.Snapshot]()
 # Marks a test report as a measured case; reports, unlike stash, reach xdist's controller.
 CASE_PROPERTY = "parbench_case"
 
@@ -28,6 +29,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # Verdicts and comparisons test raw rounds, so saved runs keep them (before
     # pytest-benchmark's own configure reads the option).
     config.option.benchmark_save_data = True
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[BEFORE] = leftovers.snapshot()
 
 
 def xdist_active(config: pytest.Config) -> bool:
@@ -131,6 +136,14 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         write("")
         for line in summary.splitlines():
             write(line)
+    if not xdist_active(config):
+        # Session fixtures (the network, the live server) are torn down by now.
+        left = leftovers.added(config.stash[BEFORE], leftovers.snapshot())
+        write(
+            "clean-up: left behind " + "; ".join(left)
+            if left
+            else "clean-up: no threads, child processes, sockets or temporary folders left"
+        )
     peak = peak_memory_mib()
     if peak is not None:
         write(

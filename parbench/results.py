@@ -31,6 +31,7 @@ class Measurement:
     strategy: str
     workers: int
     chunksize: int
+    chunk_policy: str
     chunked: bool
     start_method: str | None
     pool: str
@@ -65,6 +66,7 @@ class Measurement:
             strategy=info["strategy"],
             workers=info["workers"],
             chunksize=info["chunksize"],
+            chunk_policy=str(info.get("chunk_policy", info["chunksize"])),
             chunked=info.get("chunked", info["strategy"] == "processes"),
             start_method=info.get("start_method"),
             pool=info.get("pool", "warm"),

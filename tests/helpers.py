@@ -51,8 +51,11 @@ def benchmark_entry(
     kind: str = "cpu",
     tasks: int = 16,
     chunksize: int = 1,
+    chunk_policy: str | None = None,
+    start_method: str | None = None,
+    size: int = 1,
     pool: str = "warm",
-    cpu_share: float = 1.0,
+    cpu_share: float | None = None,
     python_version: str = "3.11.7",
     gil_enabled: bool = True,
     latency_s: float = 0.05,
@@ -60,10 +63,16 @@ def benchmark_entry(
 ) -> dict:
     """One entry of a pytest-benchmark JSON file, as parbench's plugin records it.
 
-    Its rounds spread evenly by ``spread`` (a fraction) around ``median``.
+    Its rounds spread evenly by ``spread`` (a fraction) around ``median``; serial spends
+    ``cpu_share`` of its time on the CPU (by default all of it for CPU work, 1% for I/O).
     """
     data = [median * (1 + spread * (2 * i / max(rounds - 1, 1) - 1)) for i in range(rounds)]
-    name = f"{workload}-x1-{strategy}" + (f"-{workers}w" if strategy != "serial" else "")
+    if cpu_share is None:
+        cpu_share = 0.01 if kind == "io" else 1.0
+    if strategy == "processes":
+        start_method = start_method or "fork"
+    name = f"{workload}-x{size}-{strategy}" + (f"-{workers}w" if strategy != "serial" else "")
+    name += f"-{start_method}" if start_method not in (None, "fork") else ""
     name += f"-chunk{chunksize}" if strategy == "processes" else ""
     name += "-cold" if pool == "cold" else ""
     return {
@@ -76,15 +85,15 @@ def benchmark_entry(
         "extra_info": {
             "workload": workload,
             "kind": kind,
-            "size": 1,
+            "size": size,
             "size_preset": "default",
             "tasks": tasks,
             "strategy": strategy,
             "workers": workers,
             "chunksize": chunksize,
             "chunked": strategy == "processes",
-            "chunk_policy": str(chunksize),
-            "start_method": "fork" if strategy == "processes" else None,
+            "chunk_policy": chunk_policy or ("1" if chunksize == 1 else "auto"),
+            "start_method": start_method,
             "pool": pool,
             "network": "mock",
             "latency_s": latency_s,

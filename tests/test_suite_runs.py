@@ -72,7 +72,9 @@ def test_measured_run_records_everything_and_threads_beat_serial_on_sleep(
     # The saved JSON alone rebuilds the same verdicts as the end-of-run summary.
     report = subprocess.run(
         [sys.executable, "-m", "parbench.cli", "report", str(saved)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert report.strip() and report.strip() in result.stdout
     benchmarks = {b["param"]: b for b in json.loads(saved.read_text())["benchmarks"]}

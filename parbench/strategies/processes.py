@@ -25,9 +25,11 @@ def _abandon(executor: Executor) -> None:
     if terminate is not None:
         terminate()
         return
-    # Before 3.14 the pool offers no way to stop its workers; _processes is the pool's own
-    # map of them, unchanged from 3.8 to 3.13.
+    # Before 3.14 the pool offers no way to stop its workers. _processes (its workers) and
+    # _executor_manager_thread (which reaps them) are its own, unchanged from 3.9 to 3.13;
+    # shutdown() clears both, so they are read first.
     workers = list((getattr(executor, "_processes", None) or {}).values())
+    manager = getattr(executor, "_executor_manager_thread", None)
     shutdown_now(executor)
     for worker in workers:
         worker.terminate()
@@ -36,6 +38,8 @@ def _abandon(executor: Executor) -> None:
         if worker.is_alive():
             worker.kill()
             worker.join()
+    if manager is not None:
+        manager.join(STOP_TIMEOUT_S)
 
 
 STRATEGY = Strategy(
