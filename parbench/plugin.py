@@ -8,7 +8,17 @@ from typing import Any
 
 import pytest
 
-from parbench import leftovers, matrix, network, options, render, results, runner, verdict
+from parbench import (
+    leftovers,
+    matrix,
+    network,
+    options,
+    render,
+    results,
+    runner,
+    strategies,
+    verdict,
+)
 from parbench.network import NetworkSettings
 
 OPTIONS = pytest.StashKey[options.Options]()
@@ -66,8 +76,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     cases = {case.id: case for case in matrix.build(metafunc.config.stash[OPTIONS])}
     metafunc.config.stash[CASES] = cases
     params = []
+    reasons: dict[tuple[str, str], str | None] = {}
     for case_id, case in cases.items():
-        reason = case.strategy.unavailable()
+        key = (case.strategy.name, case.workload.name)
+        if key not in reasons:
+            reasons[key] = strategies.skip_reason(case.strategy, case.workload)
+        reason = reasons[key]
         marks = [pytest.mark.skip(reason=reason)] if reason else []
         params.append(pytest.param(case_id, id=case_id, marks=marks))
     # The parameter is the case's id, so that saved runs record a plain string.

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
+from parbench.workload import Workload
+
 
 @dataclass(frozen=True)
 class PoolSpec:
@@ -40,7 +42,8 @@ class Strategy:
 
     ``parallel``: takes a worker count (serial does not). ``chunked``: honours ``map``'s
     chunksize. ``start_methods``: takes a multiprocessing start method. ``unavailable``
-    returns why the strategy cannot run on this interpreter, or ``None`` when it can.
+    returns why the strategy cannot run on this interpreter, or ``None`` when it can;
+    ``incompatible``, why it cannot run a given workload (asked only when available).
     ``abandon`` stops an executor after a failure or an interrupt, as fast as the
     backend allows and without waiting for running tasks.
     """
@@ -52,6 +55,7 @@ class Strategy:
     chunked: bool = False
     start_methods: bool = False
     unavailable: Callable[[], str | None] = field(default=lambda: None)
+    incompatible: Callable[[Workload], str | None] = field(default=lambda workload: None)
     abandon: Callable[[Executor], None] = shutdown_now
 
 
@@ -63,3 +67,8 @@ def all_strategies() -> dict[str, Strategy]:
         if isinstance(strategy, Strategy):
             found[strategy.name] = strategy
     return dict(sorted(found.items(), key=lambda item: (item[0] != "serial", item[0])))
+
+
+def skip_reason(strategy: Strategy, workload: Workload) -> str | None:
+    """Why ``strategy`` cannot run ``workload`` here, or ``None`` when it can."""
+    return strategy.unavailable() or strategy.incompatible(workload)
