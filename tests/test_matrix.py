@@ -78,7 +78,12 @@ def test_default_matrix_covers_every_workload_strategy_and_worker_count(chosen) 
     assert len(ids) == len(set(ids))
     for name in ("download", "factorial", "gil_releasing", "pure_python", "sleep"):
         mine = [case for case in cases if case.workload.name == name]
-        assert {case.strategy.name for case in mine} == {"serial", "threads", "processes"}
+        assert {case.strategy.name for case in mine} == {
+            "serial",
+            "threads",
+            "processes",
+            "interpreters",
+        }
         expected = chosen().workers_for(mine[0].workload.kind)
         for strategy in ("threads", "processes"):
             assert {c.workers for c in mine if c.strategy.name == strategy} == set(expected)

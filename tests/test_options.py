@@ -27,7 +27,8 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
         ("--latency=5 minutes", "--latency: '5 minutes'"),
         (
             "--strategies=thread",
-            "--strategies: 'thread' is not allowed; allowed: serial, processes, threads",
+            "--strategies: 'thread' is not allowed; allowed: serial, interpreters, processes, "
+            "threads",
         ),
         ("--network=wifi", "--network: 'wifi' is not allowed; allowed: mock, live"),
         ("--start-method=clone", "--start-method: 'clone' is not allowed; allowed: "),
@@ -74,7 +75,7 @@ def test_defaults(suite: pytest.Pytester) -> None:
         "pure_python",
         "sleep",
     ]
-    assert [s.name for s in chosen.strategies] == ["serial", "processes", "threads"]
+    assert [s.name for s in chosen.strategies] == ["serial", "interpreters", "processes", "threads"]
     assert chosen.network.mode == "mock" and chosen.network.latency == pytest.approx(0.05)
     assert chosen.network.body_bytes == 200_000
     assert chosen.workers_for("io") == (1, 2, 4, 8, 16)
