@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from parbench import compare, render, results, verdict
+from parbench import across, compare, plot, render, results, verdict
 
 RUN_HELP = "a JSON file, a saved run id under the storage folder (e.g. 0003), or 'latest'"
 
@@ -52,6 +52,17 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 if a benchmark is significantly slower by more than PCT%%",
     )
 
+    versions = commands.add_parser(
+        "versions", help="speedups and serial times side by side, one column per interpreter"
+    )
+    versions.add_argument(
+        "runs",
+        nargs="*",
+        metavar="RUN",
+        help=RUN_HELP + " (default: the newest saved run of each interpreter in storage)",
+    )
+    versions.add_argument("--format", choices=("text", "markdown", "csv"), default="text")
+
     plot = commands.add_parser("plot", help="SVG charts of speedup against workers")
     plot.add_argument("runs", nargs="+", metavar="RUN", help=RUN_HELP)
     plot.add_argument("--output", type=Path, required=True, metavar="DIR")
@@ -83,8 +94,6 @@ def _compare(old: results.Run, new: results.Run, fail_percent: float | None) -> 
 
 
 def _plot(runs: list[results.Run], output: Path) -> int:
-    from parbench import plot
-
     for path in plot.write_charts(runs, output):
         print(path)
     return 0
@@ -99,14 +108,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             old = results.load(arguments.old, storage)
             new = results.load(arguments.new, storage)
             return _compare(old, new, arguments.fail_on_regression)
-        runs = [results.load(spec, storage) for spec in arguments.runs]
+        specs = arguments.runs
+        if arguments.command == "versions" and not specs:
+            specs = across.latest_per_python(storage)
+        runs = [results.load(spec, storage) for spec in specs]
+        if arguments.command == "versions":
+            print(across.render(across.build(runs), arguments.format))
+            return 0
         if arguments.command == "report":
             return _report(runs, arguments.format)
         return _plot(runs, arguments.output)
-    except (results.RunError, compare.NothingShared) as error:
-        print(f"parbench: error: {error}", file=sys.stderr)
-        return 2
-    except ImportError as error:
+    except (results.RunError, compare.NothingShared, plot.PlotUnavailable) as error:
         print(f"parbench: error: {error}", file=sys.stderr)
         return 2
 

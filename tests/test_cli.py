@@ -113,3 +113,56 @@ def test_console_script_is_installed(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("workload,measured_kind,case")
+
+
+def test_versions_table_has_a_column_per_interpreter(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    storage = tmp_path / ".benchmarks"
+    for folder, version, threads, gil in [
+        ("Linux-CPython-3.10-64bit", "3.10.13", 0.1, True),
+        ("Linux-CPython-3.12-64bit", "3.12.1", 0.05, True),
+        ("Linux-CPython-3.13-64bit", "3.13.0", 0.025, False),
+    ]:
+        document = run_document(
+            entry("sleep", "serial", 0.8, kind="io", python_version=version, gil_enabled=gil),
+            entry(
+                "sleep",
+                "threads",
+                threads,
+                workers=16,
+                kind="io",
+                python_version=version,
+                gil_enabled=gil,
+            ),
+        )
+        (storage / folder).mkdir(parents=True)
+        (storage / folder / "0001_old.json").write_text(json.dumps(run_document()))
+        (storage / folder / "0002_bench.json").write_text(json.dumps(document))
+    assert cli.main(["--storage", str(storage), "versions"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = lines[2].split("  ")
+    assert [cell.strip() for cell in header if cell.strip()] == [
+        "workload",
+        "case",
+        "CPython 3.10.13",
+        "CPython 3.12.1",
+        "CPython 3.13.0t",
+    ]
+    assert lines[3].split() == ["sleep", "threads", "x16", "8x", "16x", "32x"]
+    assert "Serial time, by interpreter:" in lines
+    assert lines[-1].split() == ["sleep", "serial", "800", "ms", "800", "ms", "800", "ms"]
+    assert cli.main(["--storage", str(storage), "versions", "--format", "csv"]) == 0
+    assert "speedup,sleep,threads x16,8.0,16.0,32.0" in capsys.readouterr().out
+
+
+def test_versions_without_saved_runs_is_an_error(tmp_path: Path, capsys) -> None:
+    assert cli.main(["--storage", str(tmp_path / "none"), "versions"]) == 2
+    assert "no saved runs" in capsys.readouterr().err
+
+
+def test_plot_writes_a_chart_per_workload(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("pygal")
+    saved = save(tmp_path / "run.json")
+    assert cli.main(["plot", str(saved), "--output", str(tmp_path / "charts")]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "charts" / "sleep.svg")

@@ -1,0 +1,112 @@
+"""One table across interpreters: each case's speedup over serial on each Python, and
+each workload's serial time on each (how much faster the interpreter itself got).
+
+Columns are runs, named by their interpreter; a free-threaded build is marked ``t``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from parbench import verdict
+from parbench.results import DEFAULT_STORAGE, Run, RunError
+
+
+@dataclass(frozen=True)
+class Table:
+    """``speedups[(workload, case)][column]`` and ``serial[workload][column]`` in seconds;
+    a missing cell is ``None``."""
+
+    columns: tuple[str, ...]
+    speedups: dict[tuple[str, str], list[float | None]]
+    serial: dict[str, list[float | None]]
+
+
+def column_name(run: Run) -> str:
+    """``CPython 3.12.1``, or ``CPython 3.13.0t`` for a free-threaded build."""
+    first = run.measurements[0]
+    return first.python.strip() + ("" if first.gil_enabled else "t")
+
+
+def build(runs: Sequence[Run]) -> Table:
+    """The table of ``runs``, one column each, rows in first-seen order."""
+    names = [column_name(run) for run in runs]
+    columns = tuple(
+        f"{name} ({Path(run.source).stem})" if names.count(name) > 1 else name
+        for name, run in zip(names, runs, strict=True)
+    )
+    speedups: dict[tuple[str, str], list[float | None]] = {}
+    serial: dict[str, list[float | None]] = {}
+    for index, run in enumerate(runs):
+        for found in verdict.judge(run.measurements):
+            times = serial.setdefault(found.workload, [None] * len(runs))
+            times[index] = found.serial.median
+            for row in found.rows:
+                if row.measurement.strategy != "serial":
+                    key = (found.workload, row.label)
+                    speedups.setdefault(key, [None] * len(runs))[index] = row.speedup
+    return Table(columns, speedups, serial)
+
+
+def latest_per_python(storage: Path = DEFAULT_STORAGE) -> list[str]:
+    """The newest saved run in each of the storage's folders (pytest-benchmark keeps one
+    folder per machine, interpreter and architecture)."""
+    latest = []
+    for folder in sorted(p for p in storage.glob("*") if p.is_dir()):
+        saved = sorted(folder.glob("[0-9][0-9][0-9][0-9]_*.json"))
+        if saved:
+            latest.append(str(saved[-1]))
+    if not latest:
+        raise RunError(f"{storage}/: no saved runs (save some with --benchmark-save)")
+    return latest
+
+
+def _cell(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3g}x" if unit == "x" else f"{value * 1e3:.3g} ms"
+
+
+def render(table: Table, fmt: str = "text") -> str:
+    """The speedup table, then the serial-time table, as text, Markdown or CSV."""
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["table", "workload", "case", *table.columns])
+        for (workload, case), values in table.speedups.items():
+            writer.writerow(["speedup", workload, case, *values])
+        for workload, values in table.serial.items():
+            writer.writerow(["serial_seconds", workload, "serial", *values])
+        return out.getvalue()
+    speedup_rows = [
+        [workload, case, *(_cell(v, "x") for v in values)]
+        for (workload, case), values in table.speedups.items()
+    ]
+    serial_rows = [
+        [workload, "serial", *(_cell(v, "s") for v in values)]
+        for workload, values in table.serial.items()
+    ]
+    header = ["workload", "case", *table.columns]
+    return "\n\n".join(
+        [
+            "Speedup over serial, by interpreter:",
+            _grid(header, speedup_rows, fmt),
+            "Serial time, by interpreter:",
+            _grid(header, serial_rows, fmt),
+        ]
+    )
+
+
+def _grid(header: list[str], rows: list[list[str]], fmt: str) -> str:
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    )
