@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from parbench import verdict
+from parbench import results, verdict
 from parbench.results import DEFAULT_STORAGE, Run, RunError
 
 
@@ -52,17 +52,25 @@ def build(runs: Sequence[Run]) -> Table:
     return Table(columns, speedups, serial)
 
 
-def latest_per_python(storage: Path = DEFAULT_STORAGE) -> list[str]:
-    """The newest saved run in each of the storage's folders (pytest-benchmark keeps one
-    folder per machine, interpreter and architecture)."""
-    latest = []
-    for folder in sorted(p for p in storage.glob("*") if p.is_dir()):
-        saved = sorted(folder.glob("[0-9][0-9][0-9][0-9]_*.json"))
-        if saved:
-            latest.append(str(saved[-1]))
-    if not latest:
-        raise RunError(f"{storage}/: no saved runs (save some with --benchmark-save)")
-    return latest
+def latest_per_python(storage: Path = DEFAULT_STORAGE) -> list[Run]:
+    """The newest saved run of each interpreter in the storage.
+
+    pytest-benchmark's folders are per machine and minor version, so a 3.13 and a
+    free-threaded 3.13t run share one; each run's own records tell them apart.
+    """
+    newest: dict[str, tuple[int, Run]] = {}
+    for path in storage.glob("*/[0-9][0-9][0-9][0-9]_*.json"):
+        try:
+            run = results.load(str(path), storage)
+        except RunError:
+            continue
+        written = path.stat().st_mtime_ns
+        name = column_name(run)
+        if name not in newest or written > newest[name][0]:
+            newest[name] = (written, run)
+    if not newest:
+        raise RunError(f"{storage}/: no saved parbench runs (save some with --benchmark-save)")
+    return [run for _, run in sorted(newest.values(), key=lambda item: column_name(item[1]))]
 
 
 def _cell(value: float | None, unit: str) -> str:

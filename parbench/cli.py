@@ -70,13 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _report(runs: list[results.Run], fmt: str) -> int:
-    for index, run in enumerate(runs):
-        if len(runs) > 1 and fmt in ("text", "markdown"):
-            print(
-                ("" if index == 0 else "\n")
-                + (f"## {run.source}" if fmt == "markdown" else f"== {run.source} ==")
-            )
-        print(render.render(verdict.judge(run.measurements), fmt))
+    print(render.render_runs([(run.source, verdict.judge(run.measurements)) for run in runs], fmt))
     return 0
 
 
@@ -108,17 +102,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             old = results.load(arguments.old, storage)
             new = results.load(arguments.new, storage)
             return _compare(old, new, arguments.fail_on_regression)
-        specs = arguments.runs
-        if arguments.command == "versions" and not specs:
-            specs = across.latest_per_python(storage)
-        runs = [results.load(spec, storage) for spec in specs]
+        if arguments.command == "versions" and not arguments.runs:
+            runs = across.latest_per_python(storage)
+        else:
+            runs = [results.load(spec, storage) for spec in arguments.runs]
         if arguments.command == "versions":
             print(across.render(across.build(runs), arguments.format))
             return 0
         if arguments.command == "report":
             return _report(runs, arguments.format)
         return _plot(runs, arguments.output)
-    except (results.RunError, compare.NothingShared, plot.PlotUnavailable) as error:
+    except (results.RunError, compare.NothingShared, plot.PlotUnavailable, ValueError) as error:
         print(f"parbench: error: {error}", file=sys.stderr)
         return 2
 

@@ -1,8 +1,9 @@
 """Two saved runs side by side: per benchmark, did it get faster, slower, or neither?
 
 A change is called only when the Mann-Whitney test on the two runs' raw rounds says so
-at ``stats.ALPHA``. Runs whose settings differ are compared with a warning naming what
-differs, since their numbers answer different questions.
+at ``stats.ALPHA`` and the medians differ by at least ``stats.MIN_EFFECT``. Runs whose
+settings differ are compared with a warning naming what differs, since their numbers
+answer different questions.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class Change:
     def outcome(self) -> str:
         if self.p_value is None:
             return UNTESTED
-        if self.p_value >= stats.ALPHA:
+        if not stats.real_change(self.p_value, self.ratio):
             return SAME
         return SLOWER if self.ratio > 1 else FASTER
 

@@ -139,7 +139,7 @@ def add_options(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="a small matrix that finishes in under 30 s: quick sizes, one worker "
-        f"count, at least {QUICK_MIN_ROUNDS} rounds and about "
+        f"count, {QUICK_MIN_ROUNDS} rounds or more and about "
         f"{QUICK_MAX_TIME_S} s a benchmark",
     )
 

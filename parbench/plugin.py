@@ -112,7 +112,7 @@ def parbench_measure(request: pytest.FixtureRequest, parbench_network: NetworkSe
     min_rounds = config.getoption("benchmark_min_rounds")
     max_time = float(config.getoption("benchmark_max_time"))
     if chosen.quick:
-        min_rounds = min(min_rounds, options.QUICK_MIN_ROUNDS)
+        min_rounds = options.QUICK_MIN_ROUNDS
         max_time = min(max_time, options.QUICK_MAX_TIME_S)
     plan = runner.Plan(min_rounds=min_rounds, max_time=max_time)
     overhead = config.stash.get(OVERHEAD, None)

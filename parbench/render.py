@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 
 from parbench.results import Measurement
-from parbench.verdict import Row, WorkloadVerdict
+from parbench.verdict import Row, WorkloadVerdict, format_seconds
 
 FORMATS = ("text", "markdown", "csv", "json")
 COLUMNS = ("case", "median", "speedup", "95% interval", "efficiency", "vs serial")
@@ -24,13 +24,6 @@ def setting(measurement: Measurement) -> str:
     )
 
 
-def _seconds(value: float) -> str:
-    for scale, unit in ((1, "s"), (1e-3, "ms"), (1e-6, "µs")):
-        if value >= scale:
-            return f"{value / scale:.3g} {unit}"
-    return f"{value * 1e9:.3g} ns"
-
-
 def _speedup(value: float) -> str:
     return f"{value:.3g}x"
 
@@ -39,7 +32,7 @@ def _cells(row: Row) -> tuple[str, ...]:
     interval = "-" if row.interval is None else "-".join(_speedup(v) for v in row.interval)
     return (
         row.label,
-        _seconds(row.measurement.median),
+        format_seconds(row.measurement.median),
         _speedup(row.speedup),
         interval,
         f"{row.efficiency:.0%}",
@@ -47,9 +40,10 @@ def _cells(row: Row) -> tuple[str, ...]:
     )
 
 
-def _record(verdict: WorkloadVerdict, row: Row) -> dict[str, object]:
+def _record(run: str, verdict: WorkloadVerdict, row: Row) -> dict[str, object]:
     m = row.measurement
     return {
+        "run": run,
         "workload": verdict.workload,
         "measured_kind": verdict.kind,
         "case": m.name,
@@ -74,31 +68,46 @@ def _record(verdict: WorkloadVerdict, row: Row) -> dict[str, object]:
 
 
 def render(verdicts: Sequence[WorkloadVerdict], fmt: str = "text") -> str:
-    """The verdicts in ``fmt`` (one of ``FORMATS``)."""
+    """One run's verdicts in ``fmt`` (one of ``FORMATS``)."""
+    return render_runs([("run", list(verdicts))], fmt)
+
+
+def render_runs(runs: Sequence[tuple[str, Sequence[WorkloadVerdict]]], fmt: str = "text") -> str:
+    """Several runs' verdicts, each named, as one document in ``fmt``: text and Markdown
+    get a heading per run when there are several; CSV a ``run`` column; JSON a list of
+    ``{"run": name, "workloads": [...]}``."""
     if fmt == "json":
         return json.dumps(
             [
                 {
-                    "workload": v.workload,
-                    "measured_kind": v.kind,
-                    "declared_kind": v.declared_kind,
-                    "verdict": v.text,
-                    "rows": [_record(v, row) for row in v.rows],
+                    "run": name,
+                    "workloads": [
+                        {
+                            "workload": v.workload,
+                            "measured_kind": v.kind,
+                            "declared_kind": v.declared_kind,
+                            "verdict": v.text,
+                            "rows": [_record(name, v, row) for row in v.rows],
+                        }
+                        for v in verdicts
+                    ],
                 }
-                for v in verdicts
+                for name, verdicts in runs
             ],
             indent=2,
         )
     if fmt == "csv":
         out = io.StringIO()
-        records = [_record(v, row) for v in verdicts for row in v.rows]
-        writer = csv.DictWriter(out, fieldnames=list(records[0]) if records else ["workload"])
+        records = [_record(n, v, row) for n, verdicts in runs for v in verdicts for row in v.rows]
+        writer = csv.DictWriter(out, fieldnames=list(records[0]) if records else ["run"])
         writer.writeheader()
         writer.writerows(records)
         return out.getvalue()
-    if fmt == "markdown":
-        return _markdown(verdicts)
-    return _text(verdicts)
+    draw = _markdown if fmt == "markdown" else _text
+    if len(runs) == 1:
+        return draw(runs[0][1])
+    heading = "## {}" if fmt == "markdown" else "== {} =="
+    return "\n\n".join(f"{heading.format(name)}\n{draw(verdicts)}" for name, verdicts in runs)
 
 
 def _text(verdicts: Sequence[WorkloadVerdict]) -> str:

@@ -101,8 +101,8 @@ def from_json(document: Any, source: str) -> Run:
         raise RunError(f"{source}: not a pytest-benchmark file (no 'benchmarks' list)")
     try:
         found = [Measurement.from_json(b) for b in document["benchmarks"]]
-    except (KeyError, TypeError) as error:
-        raise RunError(f"{source}: a benchmark entry lacks {error}") from None
+    except (KeyError, TypeError, AttributeError) as error:
+        raise RunError(f"{source}: a benchmark entry is malformed ({error!r})") from None
     measurements = tuple(m for m in found if m is not None)
     if not measurements:
         raise RunError(f"{source}: holds no parbench benchmarks")
@@ -120,7 +120,8 @@ def resolve(spec: str, storage: Path = DEFAULT_STORAGE) -> Path:
     if spec == "latest":
         if not saved:
             raise RunError(f"latest: no saved runs under {storage}/ (save with --benchmark-save)")
-        return saved[-1]
+        # Each interpreter has its own folder and counter: the newest is the last written.
+        return max(saved, key=lambda p: p.stat().st_mtime_ns)
     matches = [p for p in saved if p.name.split("_", 1)[0] == spec.zfill(4)]
     if len(matches) != 1:
         known = ", ".join(p.name.split("_", 1)[0] for p in saved) or "none"
@@ -136,6 +137,8 @@ def load(spec: str, storage: Path = DEFAULT_STORAGE) -> Run:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise RunError(f"{path}: cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise RunError(f"{path}: not a text file (not UTF-8)") from None
     if not text.strip():
         raise RunError(f"{path}: is empty")
     try:

@@ -33,16 +33,18 @@ def _failure(case: Case, tasks: list[Any], done: int, error: Exception) -> str:
     if isinstance(error, BrokenExecutor):
         return (
             f"{where}: a worker died and broke the pool ({type(error).__name__}: {error}); "
-            f"results had arrived for tasks 0..{done - 1} of {len(tasks)}"
+            f"results had arrived for {done} of {len(tasks)} tasks"
         )
+    if done >= len(tasks):
+        return f"{where}: {type(error).__name__}: {error}"
     last = min(done + case.chunksize, len(tasks)) - 1
-    task = f"task {done} {reprlib.repr(tasks[done])}" if done < len(tasks) else "a task"
+    task = f"task {done} {reprlib.repr(tasks[done])}"
     if last > done:
         task = f"a task among {done}..{last} (one chunk, from {reprlib.repr(tasks[done])})"
     return f"{where}: {task} failed: {type(error).__name__}: {error}"
 
 
-@dataclass
+@dataclass(eq=False)
 class Round:
     """One batch: its tasks, and once run, its results and the main process's CPU time."""
 

@@ -4,7 +4,8 @@ Speedup is the serial median over the case's median, on the same workload, size 
 network settings. Efficiency is speedup over the ideal: ``min(workers, tasks)`` for
 I/O-bound work, ``min(workers, tasks, usable CPUs)`` for CPU-bound work. A case is called
 faster or slower than serial only when the Mann-Whitney test on the raw rounds says so
-at ``stats.ALPHA``; otherwise it is "no clear difference".
+at ``stats.ALPHA`` and the medians differ by at least ``stats.MIN_EFFECT``; otherwise it
+is "no clear difference".
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class Row:
 
     @property
     def versus_serial(self) -> str:
-        if self.p_value is None or self.p_value >= stats.ALPHA:
+        if not stats.real_change(self.p_value, 1 / self.speedup):
             return UNCLEAR
         return FASTER if self.speedup > 1 else SLOWER
 
@@ -87,17 +88,20 @@ def _ideal(measurement: Measurement, kind: str) -> int:
 
 
 def _label(measurement: Measurement, group: list[Measurement]) -> str:
-    """``threads x16``; the chunksize only where the group measured more than one."""
+    """``threads x16``; the chunksize and start method only where the group measured
+    more than one of them for that strategy and worker count."""
     if measurement.strategy == "serial":
         return "serial"
     text = f"{measurement.strategy} x{measurement.workers}"
-    chunksizes = {
-        m.chunksize
+    siblings = [
+        m
         for m in group
         if (m.strategy, m.workers, m.pool) == (measurement.strategy, measurement.workers, "warm")
-    }
-    if measurement.chunked and len(chunksizes) > 1:
+    ]
+    if measurement.chunked and len({m.chunksize for m in siblings}) > 1:
         text += f" chunksize {measurement.chunksize}"
+    if len({m.start_method for m in siblings}) > 1:
+        text += f" {measurement.start_method}"
     return text + (", cold" if measurement.pool == "cold" else "")
 
 
@@ -110,16 +114,12 @@ def _row(measurement: Measurement, serial: Measurement, kind: str, label: str) -
     return Row(measurement, speedup, interval, p_value, _ideal(measurement, kind), label)
 
 
-def _seconds(value: float) -> str:
-    if value >= 1:
-        return f"{value:.2f} s"
-    if value >= 1e-3:
-        return f"{value * 1e3:.3g} ms"
-    return f"{value * 1e6:.3g} µs"
-
-
-def _times(speedup: float) -> str:
-    return f"{speedup:.1f}x" if speedup >= 0.95 else f"{1 / speedup:.0f}x slower"
+def format_seconds(value: float) -> str:
+    """``633 ms``, ``1.63 ms``, ``163 ns``: three significant figures and a unit."""
+    for scale, unit in ((1, "s"), (1e-3, "ms"), (1e-6, "µs")):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value * 1e9:.3g} ns"
 
 
 def _sentence(workload: str, kind: str, declared: str, serial: Measurement, rows: list[Row]):
@@ -129,7 +129,7 @@ def _sentence(workload: str, kind: str, declared: str, serial: Measurement, rows
     head += ")"
     others = [row for row in rows if row.measurement is not serial]
     winners = sorted((r for r in others if r.versus_serial == FASTER), key=lambda r: -r.speedup)
-    serial_text = f"serial {_seconds(serial.median)}"
+    serial_text = f"serial {format_seconds(serial.median)}"
     if winners:
         best = winners[0]
         text = (
@@ -151,11 +151,11 @@ def _sentence(workload: str, kind: str, declared: str, serial: Measurement, rows
             text += f" (too few rounds to tell: {fewest}; run at least 4 a benchmark)"
         return text
     slowest = min(others, key=lambda r: r.speedup)
-    text = f"{head}: serial fastest ({_seconds(serial.median)})"
+    text = f"{head}: serial fastest ({format_seconds(serial.median)})"
     if slowest.versus_serial == SLOWER:
         text += f"; {slowest.label} is {1 / slowest.speedup:.0f}x slower"
         if serial.median / serial.tasks < TINY_TASK_S:
-            per_task = _seconds(serial.median / serial.tasks)
+            per_task = format_seconds(serial.median / serial.tasks)
             text += f": per-task overhead dwarfs the work ({per_task} a task)"
     return text
 

@@ -8,8 +8,9 @@ A workload is a module with:
 - ``run(task)``: does one task. Module-level, so that every strategy, process pools
   included, can call it; tasks and results must be picklable.
 - optional ``check(tasks, results)``: raises if the results are wrong.
-- optional ``setup()``: a context manager held around all rounds of one benchmark, in
-  the main process (output folders, servers).
+- optional ``setup()`` / ``teardown()``: called around all rounds of one benchmark, in
+  the main process (output folders, servers). ``setup()`` may instead return a context
+  manager (a ``contextlib.contextmanager`` function), whose exit is the teardown.
 - optional ``cleanup(tasks)``: releases what one ``tasks()`` call made, after its
   results were checked, so that long runs keep disk and memory flat.
 - optional ``SIZES``: ``{"quick": n, "default": n, "article": n}``; sizes for the
@@ -75,12 +76,19 @@ class Workload:
 
     @contextlib.contextmanager
     def setup(self) -> Iterator[None]:
+        """Hold the workload's setup for the block; its teardown runs however it ends."""
         setup = getattr(self.module, "setup", None)
-        if setup is None:
-            yield
-        else:
-            with setup():
+        teardown = getattr(self.module, "teardown", None)
+        held = setup() if setup is not None else None
+        if hasattr(held, "__enter__"):
+            with held:
                 yield
+            return
+        try:
+            yield
+        finally:
+            if teardown is not None:
+                teardown()
 
 
 def builtin_names() -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -31,9 +32,15 @@ def test_report_in_every_format(tmp_path: Path, capsys: pytest.CaptureFixture) -
     assert cli.main(["report", str(saved)]) == 0
     assert "sleep (I/O-bound): threads x16 fastest, 16.0x over serial" in capsys.readouterr().out
     assert cli.main(["report", str(saved), "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)[0]["workload"] == "sleep"
+    [run] = json.loads(capsys.readouterr().out)
+    assert (run["run"], run["workloads"][0]["workload"]) == (str(saved), "sleep")
     assert cli.main(["report", str(saved), str(saved), "--format", "markdown"]) == 0
     assert capsys.readouterr().out.count(f"## {saved}") == 2
+    # Several runs are still one document: one JSON list, one CSV header.
+    assert cli.main(["report", str(saved), str(saved), "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert cli.main(["report", str(saved), str(saved), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.count("run,workload,") == 1
 
 
 def test_compare_by_storage_id_and_latest(tmp_path: Path, capsys: pytest.CaptureFixture):
@@ -112,18 +119,22 @@ def test_console_script_is_installed(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("workload,measured_kind,case")
+    assert result.stdout.startswith("run,workload,measured_kind,case")
 
 
 def test_versions_table_has_a_column_per_interpreter(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     storage = tmp_path / ".benchmarks"
-    for folder, version, threads, gil in [
-        ("Linux-CPython-3.10-64bit", "3.10.13", 0.1, True),
-        ("Linux-CPython-3.12-64bit", "3.12.1", 0.05, True),
-        ("Linux-CPython-3.13-64bit", "3.13.0", 0.025, False),
-    ]:
+    # pytest-benchmark keeps one folder per minor version: 3.13 and 3.13t share one.
+    saved = [
+        ("Linux-CPython-3.10-64bit/0001_stale.json", "3.10.13", 0.4, True),
+        ("Linux-CPython-3.10-64bit/0002_bench.json", "3.10.13", 0.1, True),
+        ("Linux-CPython-3.12-64bit/0001_bench.json", "3.12.1", 0.05, True),
+        ("Linux-CPython-3.13-64bit/0001_bench.json", "3.13.0", 0.04, True),
+        ("Linux-CPython-3.13-64bit/0002_bench.json", "3.13.0", 0.025, False),
+    ]
+    for when, (name, version, threads, gil) in enumerate(saved):
         document = run_document(
             entry("sleep", "serial", 0.8, kind="io", python_version=version, gil_enabled=gil),
             entry(
@@ -136,29 +147,29 @@ def test_versions_table_has_a_column_per_interpreter(
                 gil_enabled=gil,
             ),
         )
-        (storage / folder).mkdir(parents=True)
-        (storage / folder / "0001_old.json").write_text(json.dumps(run_document()))
-        (storage / folder / "0002_bench.json").write_text(json.dumps(document))
+        path = storage / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document))
+        os.utime(path, ns=(when * 10**9, when * 10**9))
     assert cli.main(["--storage", str(storage), "versions"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    header = lines[2].split("  ")
-    assert [cell.strip() for cell in header if cell.strip()] == [
-        "workload",
-        "case",
+    assert lines[2].split("  ")[0] == "workload"
+    assert [c.strip() for c in lines[2].split("  ") if c.strip()][2:] == [
         "CPython 3.10.13",
         "CPython 3.12.1",
+        "CPython 3.13.0",
         "CPython 3.13.0t",
     ]
-    assert lines[3].split() == ["sleep", "threads", "x16", "8x", "16x", "32x"]
+    assert lines[3].split() == ["sleep", "threads", "x16", "8x", "16x", "20x", "32x"]
     assert "Serial time, by interpreter:" in lines
-    assert lines[-1].split() == ["sleep", "serial", "800", "ms", "800", "ms", "800", "ms"]
+    assert lines[-1].split() == ["sleep", "serial"] + ["800", "ms"] * 4
     assert cli.main(["--storage", str(storage), "versions", "--format", "csv"]) == 0
-    assert "speedup,sleep,threads x16,8.0,16.0,32.0" in capsys.readouterr().out
+    assert "speedup,sleep,threads x16,8.0,16.0,20.0,32.0" in capsys.readouterr().out
 
 
 def test_versions_without_saved_runs_is_an_error(tmp_path: Path, capsys) -> None:
     assert cli.main(["--storage", str(tmp_path / "none"), "versions"]) == 2
-    assert "no saved runs" in capsys.readouterr().err
+    assert "no saved parbench runs" in capsys.readouterr().err
 
 
 def test_plot_writes_a_chart_per_workload(tmp_path: Path, capsys) -> None:

@@ -65,3 +65,10 @@ def test_runs_sharing_nothing_are_refused() -> None:
             run(entry("sleep", "serial", 0.8), name="a.json"),
             run(entry("factorial", "serial", 0.8), name="b.json"),
         )
+
+
+def test_a_significant_change_under_five_percent_is_no_change() -> None:
+    comparison = compare.compare(sleep_run(0.05), sleep_run(0.052))
+    [change] = [c for c in comparison.changes if c.name == "sleep-x1-threads-16w"]
+    assert change.p_value < 0.05
+    assert change.outcome == compare.SAME

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from parbench import workload
+from parbench.strategies import all_strategies
+
 from helpers import SUITE_ROOT
 
 RUN_TIMEOUT_S = 240
@@ -43,11 +46,8 @@ def test_quick_matrix_runs_and_leaves_no_temporary_files(tmp_path: Path) -> None
     result = run_suite("--quick", "--benchmark-disable", "-v", tmp_path=tmp_path)
     ran = re.findall(r"test_batch\[(\w+)-x\d+-(\w+)[^\]]*\] PASSED", result.stdout)
     assert passed(result) == len(ran)
-    assert set(ran) == {
-        (w, s)
-        for w in ("download", "factorial", "gil_releasing", "pure_python", "sleep")
-        for s in ("serial", "threads", "processes")
-    }
+    runnable = [n for n, s in all_strategies().items() if s.unavailable() is None]
+    assert set(ran) == {(w, s) for w in workload.builtin_names() for s in runnable}
     assert list((tmp_path / "tmp").iterdir()) == []
 
 

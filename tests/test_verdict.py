@@ -121,9 +121,9 @@ def test_every_format_carries_the_rows() -> None:
         ("threads", "faster"),
         ("serial", "no clear difference"),
     ]
-    document = json.loads(render.render(found, "json"))
-    assert document[0]["verdict"] == found[0].text
-    assert document[0]["rows"][0]["speedup"] == pytest.approx(16)
+    [document] = json.loads(render.render(found, "json"))
+    assert document["workloads"][0]["verdict"] == found[0].text
+    assert document["workloads"][0]["rows"][0]["speedup"] == pytest.approx(16)
 
 
 def test_results_reject_what_is_not_a_parbench_run() -> None:
@@ -131,3 +131,21 @@ def test_results_reject_what_is_not_a_parbench_run() -> None:
         results.from_json({"nothing": []}, "x.json")
     with pytest.raises(results.RunError, match=r"x\.json: holds no parbench benchmarks"):
         results.from_json({"benchmarks": [{"name": "other", "stats": {}}]}, "x.json")
+
+
+def test_a_significant_but_tiny_difference_is_not_called() -> None:
+    [found] = judge(
+        entry("factorial", "serial", 0.00100, rounds=200, spread=0.001),
+        entry("factorial", "processes", 0.00102, workers=2, rounds=200, spread=0.001),
+    )
+    assert found.rows[-1].p_value < 0.001
+    assert found.rows[-1].versus_serial == verdict.UNCLEAR
+
+
+def test_start_methods_are_named_where_several_were_measured() -> None:
+    [found] = judge(
+        entry("sleep", "serial", 0.8, kind="io"),
+        entry("sleep", "processes", 0.2, workers=4, kind="io"),
+        entry("sleep", "processes", 0.21, workers=4, kind="io", start_method="spawn"),
+    )
+    assert [row.label for row in found.rows[:2]] == ["processes x4 fork", "processes x4 spawn"]

@@ -115,3 +115,26 @@ def test_contract_breaches_are_named(tmp_path: Path, source: str, problem: str) 
 def test_unknown_workload_lists_the_builtins() -> None:
     with pytest.raises(workload.WorkloadError, match="download, factorial"):
         workload.load("no_such_workload_here")
+
+
+def test_setup_and_teardown_functions_wrap_a_benchmark(tmp_path: Path) -> None:
+    source = tmp_path / "with_teardown.py"
+    source.write_text(
+        "KIND = 'io'\nevents = []\n"
+        "def setup():\n    events.append('setup')\n"
+        "def teardown():\n    events.append('teardown')\n"
+        "def tasks(size):\n    return [1]\n"
+        "def run(n):\n    return n\n"
+    )
+    loaded = workload.load(str(source))
+    with pytest.raises(KeyError), loaded.setup():
+        assert loaded.module.events == ["setup"]
+        raise KeyError("a failing benchmark")
+    assert loaded.module.events == ["setup", "teardown"]
+
+
+def test_sleep_waits_the_networks_latency() -> None:
+    sleep = workload.load("sleep")
+    with network.serving(network.NetworkSettings(latency=0.02)):
+        assert sleep.tasks(3) == [(0, 0.02), (1, 0.02), (2, 0.02)]
+    assert sleep.run((7, 0.0)) == 7

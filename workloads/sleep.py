@@ -1,30 +1,36 @@
-"""Pure waiting with ``time.sleep``: the ideal I/O-bound case, with no CPU work at all."""
+"""Pure waiting with ``time.sleep``: the ideal I/O-bound case, with no CPU work at all.
+
+Each task waits the network's latency (``--latency``, 50 ms by default), so that sleep is
+what the download workload would be if its requests cost nothing but the wait.
+"""
 
 from __future__ import annotations
 
 import time
 
-KIND = "io"
+from parbench import network
 
-#: Seconds each task waits; the same as the download workload's default latency.
-LATENCY_S = 0.05
+KIND = "io"
 
 #: ``size`` is the number of tasks.
 SIZES = {"quick": 8, "default": 16, "article": 16}
 
 
-def tasks(size: int) -> list[int]:
-    """Task numbers ``0 .. size - 1``."""
-    return list(range(size))
+def tasks(size: int) -> list[tuple[int, float]]:
+    """Task numbers ``0 .. size - 1``, each with the seconds it waits."""
+    latency = network.current().latency
+    return [(index, latency) for index in range(size)]
 
 
-def run(index: int) -> int:
-    """Wait ``LATENCY_S`` seconds, then return the task's number."""
-    time.sleep(LATENCY_S)
+def run(task: tuple[int, float]) -> int:
+    """Wait the task's seconds, then return its number."""
+    index, seconds = task
+    time.sleep(seconds)
     return index
 
 
-def check(tasks: list[int], results: list[int]) -> None:
+def check(tasks: list[tuple[int, float]], results: list[int]) -> None:
     """Every task came back once, in order."""
-    if results != tasks:
-        raise AssertionError(f"expected task numbers {tasks}, got {results}")
+    expected = [index for index, _ in tasks]
+    if results != expected:
+        raise AssertionError(f"expected task numbers {expected}, got {results}")

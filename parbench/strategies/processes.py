@@ -20,14 +20,12 @@ def _make(spec: PoolSpec) -> Executor:
 
 
 def _abandon(executor: Executor) -> None:
-    """Cancel what is queued and end the workers at once, running tasks and all."""
-    terminate = getattr(executor, "terminate_workers", None)  # Python 3.14+
-    if terminate is not None:
-        terminate()
-        return
-    # Before 3.14 the pool offers no way to stop its workers. _processes (its workers) and
-    # _executor_manager_thread (which reaps them) are its own, unchanged from 3.9 to 3.13;
-    # shutdown() clears both, so they are read first.
+    """Cancel what is queued and end the workers at once, running tasks and all; return
+    once every worker has exited and the pool's manager thread has finished."""
+    # The pool's public API cannot stop running workers (3.14's terminate_workers does,
+    # but does not wait for them). _processes (its workers) and _executor_manager_thread
+    # (which reaps them) are its own, present from 3.9 to 3.14; shutdown() clears both,
+    # so they are read first.
     workers = list((getattr(executor, "_processes", None) or {}).values())
     manager = getattr(executor, "_executor_manager_thread", None)
     shutdown_now(executor)
