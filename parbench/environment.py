@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import sysconfig
 
 from parbench.options import usable_cpus
 
@@ -15,12 +16,29 @@ def gil_enabled() -> bool:
     return True if probe is None else bool(probe())
 
 
+def free_threaded_build() -> bool:
+    """Whether this interpreter was built without the GIL (PEP 703), whatever its state now."""
+    return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+
+
+def gil_warning() -> str | None:
+    """A warning when a free-threaded build is running with its GIL switched back on (an
+    extension that does not declare support turns it on at import), else ``None``."""
+    if free_threaded_build() and gil_enabled():
+        return (
+            "this free-threaded build is running with the GIL enabled (an extension module "
+            "turned it back on, or PYTHON_GIL=1): these results are not free-threaded ones"
+        )
+    return None
+
+
 def facts() -> dict[str, object]:
     """Python version and implementation, GIL state and CPU counts, as JSON-ready values."""
     return {
         "python_version": platform.python_version(),
         "python_implementation": platform.python_implementation(),
         "gil_enabled": gil_enabled(),
+        "free_threaded_build": free_threaded_build(),
         "cpu_count": os.cpu_count(),
         "usable_cpus": usable_cpus(),
         "platform": platform.platform(),

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from parbench import (
+    environment,
     leftovers,
     matrix,
     network,
@@ -62,6 +63,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"parbench: network={settings.mode} latency={settings.latency * 1000:g}ms "
         f"body={settings.body_bytes}B size={chosen.size} quick={chosen.quick}",
     ]
+    warning = environment.gil_warning()
+    if warning:
+        lines.append(f"parbench: WARNING: {warning}")
     if xdist_active(config):
         lines.append(
             "parbench: benchmarks are disabled under xdist (-n): each runs once as a "
