@@ -17,6 +17,7 @@ from parbench.strategies import all_strategies
 from helpers import SUITE_ROOT
 
 RUN_TIMEOUT_S = 240
+CLEAN = "clean-up: no threads, child processes, sockets or temporary folders left"
 
 
 def run_suite(*arguments: str, tmp_path: Path) -> subprocess.CompletedProcess:
@@ -48,6 +49,7 @@ def test_quick_matrix_runs_and_leaves_no_temporary_files(tmp_path: Path) -> None
     assert passed(result) == len(ran)
     runnable = [n for n, s in all_strategies().items() if s.unavailable() is None]
     assert set(ran) == {(w, s) for w in workload.builtin_names() for s in runnable}
+    assert CLEAN in result.stdout
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
@@ -132,6 +134,7 @@ def test_live_network_under_spawned_processes(tmp_path: Path) -> None:
         tmp_path=tmp_path,
     )
     assert passed(result) == 2
+    assert CLEAN in result.stdout
     assert "network=live" in result.stdout
 
 
