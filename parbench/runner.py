@@ -82,6 +82,7 @@ class _Batches:
     executor: Callable[[], contextlib.AbstractContextManager[Executor]]
     pending: list[Round] = field(default_factory=list)
     cpu_seconds: list[float] = field(default_factory=list)
+    checked: int = 0
 
     def prepare(self) -> tuple[tuple[Round], dict]:
         batch = Round(self.case.workload.tasks(self.case.size))
@@ -108,6 +109,7 @@ class _Batches:
         try:
             if batch.results is not None:
                 self.case.workload.check(batch.tasks, batch.results)
+                self.checked += 1
                 self.cpu_seconds.append(batch.cpu_seconds)
         except AssertionError as error:
             raise AssertionError(
@@ -182,7 +184,7 @@ def measure(
         raise
     if batches.cpu_seconds:
         benchmark.extra_info["cpu_seconds_main_process"] = statistics.median(batches.cpu_seconds)
-    benchmark.extra_info["rounds_checked"] = len(batches.cpu_seconds)
+    benchmark.extra_info["rounds_checked"] = batches.checked
     return results
 
 
@@ -195,6 +197,8 @@ def _timed(benchmark: Any, batches: _Batches, plan: Plan) -> list[Any]:
             batches.run(batch)
             rounds = plan.rounds(time.perf_counter() - started)
             batches.finish(batch)
+            # The warm-up round's CPU time includes starting the pool: not the workload's.
+            batches.cpu_seconds.clear()
         results = benchmark.pedantic(
             batches.run, setup=batches.prepare, teardown=batches.finish, rounds=rounds
         )
