@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from parbench import results, verdict
+from parbench.render import grid
 from parbench.results import DEFAULT_STORAGE, Run, RunError
 
 
@@ -102,19 +103,8 @@ def render(table: Table, fmt: str = "text") -> str:
     return "\n\n".join(
         [
             "Speedup over serial, by interpreter:",
-            _grid(header, speedup_rows, fmt),
+            grid(header, speedup_rows, fmt),
             "Serial time, by interpreter:",
-            _grid(header, serial_rows, fmt),
+            grid(header, serial_rows, fmt),
         ]
-    )
-
-
-def _grid(header: list[str], rows: list[list[str]], fmt: str) -> str:
-    if fmt == "markdown":
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
     )

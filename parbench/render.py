@@ -110,17 +110,25 @@ def render_runs(runs: Sequence[tuple[str, Sequence[WorkloadVerdict]]], fmt: str 
     return "\n\n".join(f"{heading.format(name)}\n{draw(verdicts)}" for name, verdicts in runs)
 
 
+def grid(header: Sequence[str], rows: Sequence[Sequence[str]], fmt: str = "text") -> str:
+    """A table: columns padded to their widest cell (text) or a Markdown table."""
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    )
+
+
 def _text(verdicts: Sequence[WorkloadVerdict]) -> str:
     if not verdicts:
         return "no workload had a serial baseline to compare with"
     lines = [setting(verdicts[0].serial)]
     for verdict in verdicts:
-        table = [COLUMNS, *(_cells(row) for row in verdict.rows)]
-        widths = [max(len(cells[i]) for cells in table) for i in range(len(COLUMNS))]
-        lines += ["", verdict.text]
-        for cells in table:
-            padded = (cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
-            lines.append(("  " + "  ".join(padded)).rstrip())
+        table = grid(COLUMNS, [_cells(row) for row in verdict.rows])
+        lines += ["", verdict.text, *("  " + line for line in table.splitlines())]
     return "\n".join(lines)
 
 
@@ -130,7 +138,5 @@ def _markdown(verdicts: Sequence[WorkloadVerdict]) -> str:
     lines = [f"_{setting(verdicts[0].serial)}_"]
     for verdict in verdicts:
         lines += ["", f"### {verdict.workload}", "", verdict.text, ""]
-        lines.append("| " + " | ".join(COLUMNS) + " |")
-        lines.append("|" + "---|" * len(COLUMNS))
-        lines += ["| " + " | ".join(_cells(row)) + " |" for row in verdict.rows]
+        lines.append(grid(COLUMNS, [_cells(row) for row in verdict.rows], "markdown"))
     return "\n".join(lines)
