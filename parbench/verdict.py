@@ -11,7 +11,7 @@ is "no clear difference".
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from parbench import stats
 from parbench.results import Measurement
@@ -173,10 +173,10 @@ def judge(measurements: Iterable[Measurement]) -> list[WorkloadVerdict]:
         serial = next((m for m in group if m.strategy == "serial"), None)
         if serial is None:
             continue
-        labelled = [(m, _label(m, group)) for m in group]
-        provisional = [_row(m, serial, DECLARED[serial.kind], label) for m, label in labelled]
+        provisional = [_row(m, serial, DECLARED[serial.kind], _label(m, group)) for m in group]
         kind = measured_kind(serial, provisional)
-        rows = [_row(m, serial, kind, label) for m, label in labelled]
+        # Only the ideal depends on the kind; the statistics are computed once.
+        rows = [replace(row, ideal=_ideal(row.measurement, kind)) for row in provisional]
         rows.sort(key=lambda r: r.measurement.median)
         verdicts.append(
             WorkloadVerdict(
