@@ -55,7 +55,8 @@ def auto_chunksize(tasks: int, workers: int) -> int:
     return max(1, math.ceil(tasks / (4 * workers)))
 
 
-def _task_count(workload: Workload, size: int) -> int:
+def task_count(workload: Workload, size: int) -> int:
+    """How many tasks ``workload.tasks(size)`` makes (anything it made is released)."""
     with workload.setup():
         tasks = workload.tasks(size)
         workload.cleanup(tasks)
@@ -77,7 +78,7 @@ def build(options: Options) -> list[Case]:
     for workload in options.workloads:
         preset = options.size
         size = int(preset) if preset.isdigit() else workload.size(preset)
-        tasks = _task_count(workload, size)
+        tasks = task_count(workload, size)
         for strategy in options.strategies:
             case = functools.partial(Case, workload, size, preset, tasks, strategy)
             workers = options.workers_for(workload.kind) if strategy.parallel else (1,)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from parbench import strategies, workload
-from parbench.matrix import Case
+from parbench.matrix import Case, task_count
 
 SUITE_ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_case(
-    name: str,
+    name: str | workload.Workload,
     strategy: str,
     *,
     workers: int = 2,
@@ -20,17 +20,15 @@ def make_case(
     chunksize: int = 1,
     cold: bool = False,
 ) -> Case:
-    """A case of workload ``name`` at its quick size (or ``size``) under ``strategy``."""
-    loaded = workload.load(name)
+    """A case of workload ``name`` (or a loaded one) at its quick size (or ``size``) under
+    ``strategy``."""
+    loaded = workload.load(name) if isinstance(name, str) else name
     size = loaded.size("quick") if size is None else size
-    with loaded.setup():
-        tasks = loaded.tasks(size)
-        loaded.cleanup(tasks)
     return Case(
         workload=loaded,
         size=size,
         size_preset=str(size),
-        tasks=len(tasks),
+        tasks=task_count(loaded, size),
         strategy=strategies.all_strategies()[strategy],
         workers=workers,
         chunksize=chunksize,

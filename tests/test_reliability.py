@@ -20,7 +20,6 @@ import pytest
 import requests
 
 from parbench import network, runner, workload
-from parbench.matrix import Case
 from parbench.strategies import all_strategies
 from workloads import download
 
@@ -58,21 +57,6 @@ def assert_no_children(within: float = 10.0) -> None:
     assert multiprocessing.active_children() == []
 
 
-def case_of(loaded: workload.Workload, strategy: str, **pool) -> Case:
-    return Case(
-        workload=loaded,
-        size=1,
-        size_preset="1",
-        tasks=6,
-        strategy=all_strategies()[strategy],
-        workers=pool.get("workers", 2),
-        chunksize=pool.get("chunksize", 1),
-        chunk_policy="1",
-        start_method=pool.get("start_method"),
-        cold=pool.get("cold", False),
-    )
-
-
 POOLS = [
     ("serial", {}),
     ("threads", {"workers": 3}),
@@ -85,7 +69,7 @@ POOLS = [
 def test_a_failing_task_is_named_and_the_next_batch_runs(
     faulty: workload.Workload, strategy: str, pool: dict
 ) -> None:
-    case = case_of(faulty, strategy, **pool)
+    case = make_case(faulty, strategy, size=1, **pool)
     settings = network.NetworkSettings()
     with pytest.raises(runner.BatchFailed) as failed:
         runner.run_once(case, settings)
@@ -98,7 +82,7 @@ def test_a_failing_task_is_named_and_the_next_batch_runs(
 
 
 def test_a_failing_task_inside_a_chunk_names_the_chunk(faulty: workload.Workload) -> None:
-    case = case_of(faulty, "processes", chunksize=2, start_method="fork")
+    case = make_case(faulty, "processes", size=1, chunksize=2, start_method="fork")
     with pytest.raises(runner.BatchFailed, match=r"a task among 2\.\.3 \(one chunk, from 2\)"):
         runner.run_once(case, network.NetworkSettings())
 
@@ -111,7 +95,8 @@ def test_a_dying_worker_fails_only_its_benchmark(
     started = time.monotonic()
     with pytest.raises(runner.BatchFailed, match="a worker died and broke the pool"):
         runner.run_once(
-            case_of(faulty, "processes", start_method=start_method), network.NetworkSettings()
+            make_case(faulty, "processes", size=1, start_method=start_method),
+            network.NetworkSettings(),
         )
     assert time.monotonic() - started < 30
     assert_no_children()
@@ -128,7 +113,7 @@ def test_an_abandoned_process_pool_stops_its_running_workers(
     strategy = all_strategies()["processes"]
     executor = strategy.make_executor(
         runner.pool_spec(
-            case_of(faulty, "processes", start_method="fork"), network.NetworkSettings()
+            make_case(faulty, "processes", size=1, start_method="fork"), network.NetworkSettings()
         )
     )
     futures = [executor.submit(faulty.run, n) for n in range(6)]
