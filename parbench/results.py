@@ -42,8 +42,23 @@ class Measurement:
     rounds: tuple[float, ...]
     cpu_seconds: float | None
     gil_enabled: bool
-    usable_cpus: int
+    usable_cpus: float
     python: str
+    # What the untimed probe measured the workload to be: "io", "cpu" or "mixed".
+    probed_kind: str | None = None
+    # Medians over the timed rounds, for the threads of the main process: CPU seconds per
+    # wall second; CPU plus run-queue wait per wall second (how many threads wanted a CPU);
+    # and run-queue wait per wall second (time spent ready but not running). The last two
+    # are None where the platform does not report run-queue waits.
+    cpu_per_wall: float | None = None
+    runnable_per_wall: float | None = None
+    wait_share: float | None = None
+    # For serial cases: "before" or "after" the workload's other cases.
+    baseline_pass: str | None = None
+    logical_cpus: int = 1
+    physical_cores: int | None = None
+    usable_cores: float = 1.0
+    cpu_quota: float | None = None
 
     @property
     def baseline_key(self) -> tuple:
@@ -79,6 +94,15 @@ class Measurement:
             gil_enabled=info.get("gil_enabled", True),
             usable_cpus=info.get("usable_cpus") or info.get("cpu_count") or 1,
             python=f"{info.get('python_implementation', '')} {info.get('python_version', '')}",
+            probed_kind=info.get("probed_kind"),
+            cpu_per_wall=info.get("cpu_per_wall"),
+            runnable_per_wall=info.get("runnable_per_wall"),
+            wait_share=info.get("wait_share"),
+            baseline_pass=info.get("baseline_pass"),
+            logical_cpus=info.get("logical_cpus") or info.get("cpu_count") or 1,
+            physical_cores=info.get("physical_cores"),
+            usable_cores=info.get("usable_cores") or info.get("usable_cpus") or 1,
+            cpu_quota=info.get("cpu_quota"),
         )
 
 

@@ -57,22 +57,35 @@ def benchmark_entry(
     python_version: str = "3.11.7",
     gil_enabled: bool = True,
     latency_s: float = 0.05,
-    usable_cpus: int = 2,
+    usable_cpus: float = 2,
+    logical_cpus: int | None = None,
+    physical_cores: int | None = None,
+    cpu_per_wall: float | None = None,
+    runnable_per_wall: float | None = None,
+    wait_share: float | None = None,
+    baseline_pass: str | None = None,
+    probed_kind: str | None = None,
 ) -> dict:
     """One entry of a pytest-benchmark JSON file, as parbench's plugin records it.
 
     Its rounds spread evenly by ``spread`` (a fraction) around ``median``; serial spends
     ``cpu_share`` of its time on the CPU (by default all of it for CPU work, 1% for I/O).
+    Serial's ``cpu_per_wall`` is that share unless given; a serial case is the ``before``
+    pass unless ``baseline_pass`` says otherwise.
     """
     data = [median * (1 + spread * (2 * i / max(rounds - 1, 1) - 1)) for i in range(rounds)]
     if cpu_share is None:
         cpu_share = 0.01 if kind == "io" else 1.0
+    if strategy == "serial":
+        cpu_per_wall = cpu_share if cpu_per_wall is None else cpu_per_wall
+        baseline_pass = baseline_pass or "before"
     if strategy == "processes":
         start_method = start_method or "fork"
     name = f"{workload}-x{size}-{strategy}" + (f"-{workers}w" if strategy != "serial" else "")
     name += f"-{start_method}" if start_method not in (None, "fork") else ""
     name += f"-chunk{chunksize}" if strategy == "processes" else ""
     name += "-cold" if pool == "cold" else ""
+    name += "-after" if baseline_pass == "after" else ""
     return {
         "group": f"{workload} x1",
         "name": f"test_batch[{name}]",
@@ -100,8 +113,17 @@ def benchmark_entry(
             "python_version": python_version,
             "python_implementation": "CPython",
             "gil_enabled": gil_enabled,
-            "cpu_count": usable_cpus,
+            "cpu_count": logical_cpus or usable_cpus,
             "usable_cpus": usable_cpus,
+            "logical_cpus": logical_cpus or usable_cpus,
+            "physical_cores": physical_cores,
+            "usable_cores": min(usable_cpus, physical_cores or usable_cpus),
+            "cpu_quota": None,
+            "probed_kind": probed_kind or kind,
+            "cpu_per_wall": cpu_per_wall,
+            "runnable_per_wall": runnable_per_wall,
+            "wait_share": wait_share,
+            "baseline_pass": baseline_pass,
         },
     }
 
