@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import platform
 import sys
 import sysconfig
 
-from parbench.options import usable_cpus
+from parbench import machine
 
 
 def gil_enabled() -> bool:
@@ -33,13 +32,12 @@ def gil_warning() -> str | None:
 
 
 def facts() -> dict[str, object]:
-    """Python version and implementation, GIL state and CPU counts, as JSON-ready values."""
+    """Python version and implementation, GIL state and CPU topology, as JSON-ready values."""
     return {
         "python_version": platform.python_version(),
         "python_implementation": platform.python_implementation(),
         "gil_enabled": gil_enabled(),
         "free_threaded_build": free_threaded_build(),
-        "cpu_count": os.cpu_count(),
-        "usable_cpus": usable_cpus(),
         "platform": platform.platform(),
+        **machine.detect().facts(),
     }

@@ -1,15 +1,32 @@
-"""The benchmark matrix: every workload under every strategy, worker count and variant."""
+"""The benchmark matrix: every workload under every strategy, worker count and variant.
+
+What a workload is measured to do (``probe``), not what it declares, picks its worker
+counts: work that waits gets 1 to 16 workers whatever the machine; CPU work gets 1, 2, 4,
+... up to the usable CPUs, and the physical core count, and a batch big enough that the
+largest pool has several tasks a worker. Serial runs first and again last, so that a
+machine whose speed drifts while a workload is measured is caught.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from parbench import machine
 from parbench.options import Options
 from parbench.strategies import Strategy
 from parbench.workload import Workload
+
+IO_WORKERS = (1, 2, 4, 8, 16)
+QUICK_IO_WORKERS = (4,)
+QUICK_CPU_WORKERS = (2,)
+# CPU-bound batches are grown until the largest pool gets at least this many tasks a
+# worker, so that it measures scaling rather than the dispatch of one task to each.
+TASKS_PER_WORKER = 4
+BEFORE, AFTER = "before", "after"
 
 
 @dataclass(frozen=True)
@@ -18,7 +35,9 @@ class Case:
 
     ``cold`` cases create and shut down the pool inside the timed region; warm ones
     create it before timing starts. ``chunk_policy`` is how ``chunksize`` was chosen:
-    ``"auto"`` or the number given.
+    ``"auto"`` or the number given. ``probed_kind`` is what the probe measured the
+    workload to be (``None`` where it was not probed). ``baseline_pass`` marks serial
+    cases: ``"before"`` the workload's other cases or ``"after"`` them.
     """
 
     workload: Workload
@@ -31,6 +50,8 @@ class Case:
     chunk_policy: str
     start_method: str | None
     cold: bool
+    probed_kind: str | None = None
+    baseline_pass: str | None = None
 
     @property
     def group(self) -> str:
@@ -47,6 +68,8 @@ class Case:
             parts.append(f"chunk{self.chunksize}")
         if self.cold:
             parts.append("cold")
+        if self.baseline_pass == AFTER:
+            parts.append(AFTER)
         return "-".join(parts)
 
 
@@ -72,26 +95,90 @@ def _chunkings(policies: tuple[str, ...], tasks: int, workers: int) -> Iterator[
             yield size, policy
 
 
-def build(options: Options) -> list[Case]:
-    """All cases the options select, in a stable order: workload, strategy, workers."""
+def cpu_workers(topology: machine.Topology) -> tuple[int, ...]:
+    """1, 2, 4, ... up to the usable CPUs, the usable CPUs themselves (rounded up: a quota
+    of 1.5 CPUs is tried with 2 workers) and the usable physical cores."""
+    top = max(1, math.ceil(topology.usable_cpus))
+    counts = {1, top, max(1, round(topology.usable_cores))}
+    counts.update(2**k for k in range(1, top.bit_length()) if 2**k < top)
+    return tuple(sorted(counts))
+
+
+def default_workers(kind: str, quick: bool, topology: machine.Topology) -> tuple[int, ...]:
+    """Worker counts for work of ``kind`` (``io``, ``mixed`` or ``cpu``): work that waits
+    gains from more workers than CPUs; CPU work cannot."""
+    if kind == "cpu":
+        return QUICK_CPU_WORKERS if quick else cpu_workers(topology)
+    return QUICK_IO_WORKERS if quick else IO_WORKERS
+
+
+def _sized(workload: Workload, preset: str, kind: str, most_workers: int) -> tuple[int, int]:
+    """The size and task count of ``workload`` at ``preset`` (a preset name or a number).
+
+    A preset batch of CPU work is grown (in proportion) until the largest pool gets
+    ``TASKS_PER_WORKER`` tasks a worker; a number the user gave is kept as it is.
+    """
+    if preset.isdigit():
+        return int(preset), task_count(workload, int(preset))
+    size = workload.size(preset)
+    tasks = task_count(workload, size)
+    wanted = TASKS_PER_WORKER * most_workers
+    if kind == "cpu" and 0 < tasks < wanted:
+        bigger = math.ceil(size * wanted / tasks)
+        grown = task_count(workload, bigger)
+        if grown > tasks:
+            return bigger, grown
+    return size, tasks
+
+
+def build(
+    options: Options,
+    kinds: Mapping[str, str] | None = None,
+    topology: machine.Topology | None = None,
+) -> list[Case]:
+    """All cases the options select, in a stable order: workload, strategy, workers.
+
+    ``kinds`` maps a workload's name to what the probe measured it to be; a workload not
+    in it is taken at its declared ``KIND``. Each workload's serial case comes first and,
+    where other cases follow, once more last.
+    """
+    kinds = kinds or {}
+    topology = topology or machine.detect()
     cases = []
     for workload in options.workloads:
-        preset = options.size
-        size = int(preset) if preset.isdigit() else workload.size(preset)
-        tasks = task_count(workload, size)
+        kind = kinds.get(workload.name, workload.kind)
+        counts = options.workers or default_workers(kind, options.quick, topology)
+        parallel = any(strategy.parallel for strategy in options.strategies)
+        size, tasks = _sized(workload, options.size, kind, max(counts) if parallel else 1)
+        mine = []
         for strategy in options.strategies:
-            case = functools.partial(Case, workload, size, preset, tasks, strategy)
-            workers = options.workers_for(workload.kind) if strategy.parallel else (1,)
+            case = functools.partial(
+                Case,
+                workload,
+                size,
+                options.size,
+                tasks,
+                strategy,
+                probed_kind=kinds.get(workload.name),
+            )
+            workers = counts if strategy.parallel else (1,)
             starts = options.start_methods if strategy.start_methods else (None,)
             policies = options.chunksizes if strategy.chunked else ("1",)
+            first = BEFORE if strategy.name == "serial" else None
             for count in workers:
                 for start in starts:
                     for chunksize, policy in _chunkings(policies, tasks, count):
-                        cases.append(case(count, chunksize, policy, start, cold=False))
+                        mine.append(
+                            case(count, chunksize, policy, start, cold=False, baseline_pass=first)
+                        )
             if strategy.parallel:
                 # One cold case a strategy, at its largest pool and last chunk policy: what
                 # pool start-up and shut-down add to a one-off batch.
                 count = max(workers)
                 chunksize, policy = list(_chunkings(policies, tasks, count))[-1]
-                cases.append(case(count, chunksize, policy, starts[0], cold=True))
+                mine.append(case(count, chunksize, policy, starts[0], cold=True))
+        serial = [c for c in mine if c.baseline_pass == BEFORE]
+        if serial and len(mine) > len(serial):
+            mine += [dataclasses.replace(c, baseline_pass=AFTER) for c in serial]
+        cases += mine
     return cases

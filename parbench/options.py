@@ -7,7 +7,6 @@ option, the value and what is allowed.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import re
 from dataclasses import dataclass
 
@@ -15,9 +14,6 @@ import pytest
 
 from parbench import network, strategies, workload
 
-IO_WORKERS = (1, 2, 4, 8, 16)
-QUICK_IO_WORKERS = (4,)
-QUICK_CPU_WORKERS = (2,)
 CHUNK_POLICIES = ("1", "auto")
 # Four rounds a side is the fewest at which the Mann-Whitney test can reach p < 0.05.
 QUICK_MIN_ROUNDS = 4
@@ -30,7 +26,8 @@ _BYTE_UNITS = {None: 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1
 
 @dataclass(frozen=True)
 class Options:
-    """The parsed options. ``workers`` is ``None`` where the per-kind defaults apply."""
+    """The parsed options. ``workers`` is ``None`` where the matrix's defaults apply (they
+    follow what each workload is measured to do: ``matrix.default_workers``)."""
 
     workloads: tuple[workload.Workload, ...]
     strategies: tuple[strategies.Strategy, ...]
@@ -40,21 +37,6 @@ class Options:
     size: str
     network: network.NetworkSettings
     quick: bool
-
-    def workers_for(self, kind: str) -> tuple[int, ...]:
-        """Worker counts for a workload of ``kind``: the chosen ones, or the defaults."""
-        if self.workers is not None:
-            return self.workers
-        if self.quick:
-            return QUICK_IO_WORKERS if kind == "io" else QUICK_CPU_WORKERS
-        return IO_WORKERS if kind == "io" else tuple(sorted({1, 2, usable_cpus()}))
-
-
-def usable_cpus() -> int:
-    """CPUs this process may run on (its affinity), not merely those the machine has."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -77,8 +59,8 @@ def add_options(parser: pytest.Parser) -> None:
         "--workers",
         default=None,
         metavar="LIST",
-        help="comma-separated worker counts (default: 1,2,4,8,16 for I/O work; "
-        "1, 2 and the usable CPUs for CPU work)",
+        help="comma-separated worker counts (default: 1,2,4,8,16 for work that waits; "
+        "for CPU work 1, 2, 4, ... up to the usable CPUs, and the physical cores)",
     )
     group.addoption(
         "--chunksize",

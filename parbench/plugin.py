@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -11,9 +12,11 @@ import pytest
 from parbench import (
     environment,
     leftovers,
+    machine,
     matrix,
     network,
     options,
+    probe,
     render,
     results,
     runner,
@@ -25,6 +28,7 @@ from parbench.network import NetworkSettings
 OPTIONS = pytest.StashKey[options.Options]()
 OVERHEAD = pytest.StashKey[network.Overhead]()
 CASES = pytest.StashKey[dict[str, matrix.Case]]()
+PROBES = pytest.StashKey[list[probe.Probe]]()
 BEFORE = pytest.StashKey[leftovers.Snapshot]()
 # Marks a test report as a measured case; reports, unlike stash, reach xdist's controller.
 CASE_PROPERTY = "parbench_case"
@@ -69,15 +73,36 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if xdist_active(config):
         lines.append(
             "parbench: benchmarks are disabled under xdist (-n): each runs once as a "
-            "correctness check; run without -n to measure"
+            "correctness check, with worker counts that follow each workload's declared "
+            "KIND (no probe); run without -n to measure"
         )
     return lines
+
+
+def probed_kinds(config: pytest.Config) -> dict[str, str]:
+    """What each selected workload is measured to do, by one short serial run of each.
+
+    Under xdist every worker must collect the same tests, and a measurement may differ
+    between them, so there each workload is taken at its declared kind.
+    """
+    if xdist_active(config):
+        return {}
+    chosen = config.stash[OPTIONS]
+    timeout = min(probe.TIMEOUT_S, float(config.getoption("timeout", None) or math.inf))
+    with network.serving(chosen.network):
+        found = [
+            probe.probe(w, w.size("quick"), chosen.network, chosen.start_methods[0], timeout)
+            for w in chosen.workloads
+        ]
+    config.stash[PROBES] = found
+    return {p.workload: p.kind for p in found if p.kind is not None}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "parbench_case" not in metafunc.fixturenames:
         return
-    cases = {case.id: case for case in matrix.build(metafunc.config.stash[OPTIONS])}
+    config = metafunc.config
+    cases = {case.id: case for case in matrix.build(config.stash[OPTIONS], probed_kinds(config))}
     metafunc.config.stash[CASES] = cases
     params = []
     reasons: dict[tuple[str, str], str | None] = {}
@@ -142,6 +167,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             "benchmarks were disabled: xdist (-n) runs tests side by side on shared cores, "
             "so no timing would mean anything; run without -n to measure"
         )
+    write(f"machine: {machine.detect().describe()}")
+    for found in config.stash.get(PROBES, ()):
+        write(f"probe: {found.describe()}")
     if overhead is not None:
         settings = config.stash[OPTIONS].network
         write(

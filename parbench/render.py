@@ -7,20 +7,33 @@ import io
 import json
 from collections.abc import Sequence
 
+from parbench import machine
 from parbench.results import Measurement
 from parbench.verdict import Row, WorkloadVerdict, format_seconds
 
 FORMATS = ("text", "markdown", "csv", "json")
-COLUMNS = ("case", "median", "speedup", "95% interval", "efficiency", "vs serial")
+COLUMNS = (
+    "case",
+    "median",
+    "speedup",
+    "95% interval",
+    "efficiency",
+    "vs serial",
+    "CPUs busy/wanted",
+    "note",
+)
 
 
 def setting(measurement: Measurement) -> str:
-    """The run's interpreter, GIL and network settings in one line."""
+    """The run's interpreter, GIL, machine and network settings in one line."""
     gil = "GIL enabled" if measurement.gil_enabled else "free-threaded build, GIL disabled"
+    m = measurement
+    cpus = machine.describe(
+        m.logical_cpus, m.physical_cores, m.usable_cpus, m.usable_cores, m.cpu_quota
+    )
     return (
-        f"{measurement.python.strip()}, {gil}, {measurement.usable_cpus} usable CPUs; "
-        f"network {measurement.network}, {measurement.latency_s * 1000:g} ms latency, "
-        f"{measurement.body_bytes} B bodies"
+        f"{m.python.strip()}, {gil}; machine: {cpus}; network {m.network}, "
+        f"{m.latency_s * 1000:g} ms latency, {m.body_bytes} B bodies"
     )
 
 
@@ -28,15 +41,24 @@ def _speedup(value: float) -> str:
     return f"{value:.3g}x"
 
 
+def _cpus(m: Measurement) -> str:
+    if m.cpu_per_wall is None:
+        return "-"
+    wanted = "?" if m.runnable_per_wall is None else f"{m.runnable_per_wall:.2f}"
+    return f"{m.cpu_per_wall:.2f}/{wanted}"
+
+
 def _cells(row: Row) -> tuple[str, ...]:
     interval = "-" if row.interval is None else "-".join(_speedup(v) for v in row.interval)
     return (
         row.label,
         format_seconds(row.measurement.median),
-        _speedup(row.speedup),
+        "-" if row.impossible else _speedup(row.shown),
         interval,
-        f"{row.efficiency:.0%}",
-        "baseline" if row.measurement.strategy == "serial" else row.versus_serial,
+        "-" if row.impossible or row.is_baseline else f"{row.efficiency:.0%}",
+        "baseline" if row.is_baseline else row.versus_serial,
+        _cpus(row.measurement),
+        row.note,
     )
 
 
@@ -55,13 +77,20 @@ def _record(run: str, verdict: WorkloadVerdict, row: Row) -> dict[str, object]:
         "pool": m.pool,
         "tasks": m.tasks,
         "median_s": m.median,
-        "speedup": row.speedup,
+        "speedup": None if row.impossible else row.shown,
+        "measured_speedup": row.speedup,
+        "speedup_low": row.span[0],
+        "speedup_high": row.span[1],
         "interval_low": None if row.interval is None else row.interval[0],
         "interval_high": None if row.interval is None else row.interval[1],
         "p_value": row.p_value,
         "ideal": row.ideal,
-        "efficiency": row.efficiency,
+        "ceiling": row.ceiling,
+        "efficiency": None if row.impossible else row.efficiency,
         "versus_serial": row.versus_serial,
+        "cpu_per_wall": m.cpu_per_wall,
+        "runnable_per_wall": m.runnable_per_wall,
+        "note": row.note,
         "python": m.python.strip(),
         "gil_enabled": m.gil_enabled,
     }
@@ -87,6 +116,7 @@ def render_runs(runs: Sequence[tuple[str, Sequence[WorkloadVerdict]]], fmt: str 
                             "measured_kind": v.kind,
                             "declared_kind": v.declared_kind,
                             "verdict": v.text,
+                            "notes": list(v.notes),
                             "rows": [_record(name, v, row) for row in v.rows],
                         }
                         for v in verdicts
@@ -128,7 +158,8 @@ def _text(verdicts: Sequence[WorkloadVerdict]) -> str:
     lines = [setting(verdicts[0].serial)]
     for verdict in verdicts:
         table = grid(COLUMNS, [_cells(row) for row in verdict.rows])
-        lines += ["", verdict.text, *("  " + line for line in table.splitlines())]
+        lines += ["", verdict.text, *("  " + note for note in verdict.notes)]
+        lines += ["    " + line for line in table.splitlines()]
     return "\n".join(lines)
 
 
@@ -138,5 +169,7 @@ def _markdown(verdicts: Sequence[WorkloadVerdict]) -> str:
     lines = [f"_{setting(verdicts[0].serial)}_"]
     for verdict in verdicts:
         lines += ["", f"### {verdict.workload}", "", verdict.text, ""]
+        if verdict.notes:
+            lines += [*(f"- {note}" for note in verdict.notes), ""]
         lines.append(grid(COLUMNS, [_cells(row) for row in verdict.rows], "markdown"))
     return "\n".join(lines)

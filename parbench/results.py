@@ -53,6 +53,8 @@ class Measurement:
     cpu_per_wall: float | None = None
     runnable_per_wall: float | None = None
     wait_share: float | None = None
+    # CPUs that everything else on the machine kept busy while the case ran.
+    others_per_wall: float | None = None
     # For serial cases: "before" or "after" the workload's other cases.
     baseline_pass: str | None = None
     logical_cpus: int = 1
@@ -98,6 +100,7 @@ class Measurement:
             cpu_per_wall=info.get("cpu_per_wall"),
             runnable_per_wall=info.get("runnable_per_wall"),
             wait_share=info.get("wait_share"),
+            others_per_wall=info.get("others_per_wall"),
             baseline_pass=info.get("baseline_pass"),
             logical_cpus=info.get("logical_cpus") or info.get("cpu_count") or 1,
             physical_cores=info.get("physical_cores"),

@@ -19,7 +19,7 @@ from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from typing import Any
 
-from parbench import environment, network
+from parbench import cpustat, environment, network
 from parbench.matrix import Case
 from parbench.strategies import PoolSpec, Strategy
 
@@ -44,13 +44,20 @@ def _failure(case: Case, tasks: list[Any], done: int, error: Exception) -> str:
     return f"{where}: {task} failed: {type(error).__name__}: {error}"
 
 
+# Rounds whose CPU use is sampled are spaced at least this far apart, so that reading
+# the process tree's counters costs a small share of a run of very short rounds.
+SAMPLE_SPACING_S = 0.01
+
+
 @dataclass(eq=False)
 class Round:
-    """One batch: its tasks, and once run, its results and the main process's CPU time."""
+    """One batch: its tasks, and once run, its results and the main process's CPU time;
+    ``started`` holds the process tree's counters when the round is sampled."""
 
     tasks: list[Any]
     results: list[Any] | None = None
     cpu_seconds: float = 0.0
+    started: cpustat.Sample | None = None
 
 
 @dataclass
@@ -82,11 +89,23 @@ class _Batches:
     executor: Callable[[], contextlib.AbstractContextManager[Executor]]
     pending: list[Round] = field(default_factory=list)
     cpu_seconds: list[float] = field(default_factory=list)
+    usages: list[cpustat.Usage] = field(default_factory=list)
     checked: int = 0
+    tree: cpustat.Tree | None = None
+    sample_every: int = 1
+    prepared: int = 0
+
+    def sample_from_now(self, round_seconds: float) -> None:
+        """Sample the CPU use of the process tree (as it is now) in the rounds to come."""
+        self.tree = cpustat.Tree()
+        self.sample_every = max(1, math.ceil(SAMPLE_SPACING_S / max(round_seconds, 1e-9)))
 
     def prepare(self) -> tuple[tuple[Round], dict]:
         batch = Round(self.case.workload.tasks(self.case.size))
         self.pending.append(batch)
+        self.prepared += 1
+        if self.tree is not None and self.prepared % self.sample_every == 0:
+            batch.started = self.tree.sample()
         return (batch,), {}
 
     def run(self, batch: Round) -> list[Any]:
@@ -105,12 +124,17 @@ class _Batches:
         return results
 
     def finish(self, batch: Round) -> None:
+        used = None
+        if batch.started is not None and self.tree is not None:
+            used = cpustat.usage(batch.started, self.tree.sample())
         self.pending.remove(batch)
         try:
             if batch.results is not None:
                 self.case.workload.check(batch.tasks, batch.results)
                 self.checked += 1
                 self.cpu_seconds.append(batch.cpu_seconds)
+                if used is not None:
+                    self.usages.append(used)
         except AssertionError as error:
             raise AssertionError(
                 f"{self.case.workload.name} under {self.case.id} gave wrong results: {error}"
@@ -184,8 +208,31 @@ def measure(
         raise
     if batches.cpu_seconds:
         benchmark.extra_info["cpu_seconds_main_process"] = statistics.median(batches.cpu_seconds)
+    benchmark.extra_info.update(parallelism(batches.usages))
     benchmark.extra_info["rounds_checked"] = batches.checked
     return results
+
+
+def parallelism(usages: list[cpustat.Usage]) -> dict[str, float | None]:
+    """Over the sampled rounds (``None`` where unmeasured): the medians of the CPUs the
+    run's process tree kept busy, of the CPUs it wanted, and of its CPUs' worth of
+    waiting for one; and the CPUs everything else on the machine kept busy, as a total
+    over all of them, since the machine's counters tick too coarsely for one round."""
+
+    def median(values: list[float | None]) -> float | None:
+        known = [v for v in values if v is not None]
+        return statistics.median(known) if known and len(known) == len(values) else None
+
+    others = [u.others for u in usages]
+    elsewhere = None
+    if usages and None not in others:
+        elsewhere = sum(o for o in others if o is not None) / sum(u.wall for u in usages)
+    return {
+        "cpu_per_wall": median([u.busy for u in usages]),
+        "runnable_per_wall": median([u.wanted for u in usages]),
+        "wait_share": median([u.waiting for u in usages]),
+        "others_per_wall": elsewhere,
+    }
 
 
 def _timed(benchmark: Any, batches: _Batches, plan: Plan) -> list[Any]:
@@ -195,10 +242,14 @@ def _timed(benchmark: Any, batches: _Batches, plan: Plan) -> list[Any]:
             (batch,), _ = batches.prepare()
             started = time.perf_counter()
             batches.run(batch)
-            rounds = plan.rounds(time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            rounds = plan.rounds(seconds)
             batches.finish(batch)
             # The warm-up round's CPU time includes starting the pool: not the workload's.
             batches.cpu_seconds.clear()
+            if not batches.case.cold:
+                # A cold pool's workers come and go within a round, taking their counters.
+                batches.sample_from_now(seconds)
         results = benchmark.pedantic(
             batches.run, setup=batches.prepare, teardown=batches.finish, rounds=rounds
         )
@@ -226,6 +277,8 @@ def extra_info(
         "chunk_policy": case.chunk_policy,
         "start_method": case.start_method,
         "pool": "cold" if case.cold else "warm",
+        "probed_kind": case.probed_kind,
+        "baseline_pass": case.baseline_pass,
         "network": settings.mode,
         "latency_s": settings.latency,
         "body_bytes": settings.body_bytes,

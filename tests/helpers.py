@@ -63,6 +63,7 @@ def benchmark_entry(
     cpu_per_wall: float | None = None,
     runnable_per_wall: float | None = None,
     wait_share: float | None = None,
+    others_per_wall: float | None = None,
     baseline_pass: str | None = None,
     probed_kind: str | None = None,
 ) -> dict:
@@ -123,6 +124,7 @@ def benchmark_entry(
             "cpu_per_wall": cpu_per_wall,
             "runnable_per_wall": runnable_per_wall,
             "wait_share": wait_share,
+            "others_per_wall": others_per_wall,
             "baseline_pass": baseline_pass,
         },
     }

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from parbench import matrix, options
+from parbench import machine, matrix, options
+
+TWO_CORES = machine.Topology(logical=2, physical=2, affinity=2, affinity_cores=2, quota=None)
+SMT_8X2 = machine.Topology(logical=16, physical=8, affinity=16, affinity_cores=8, quota=None)
+QUOTA_1_5 = machine.Topology(logical=8, physical=4, affinity=8, affinity_cores=4, quota=1.5)
+BIG = machine.Topology(logical=64, physical=64, affinity=64, affinity_cores=64, quota=None)
 
 
 @pytest.fixture
@@ -40,7 +45,9 @@ def test_factorial_has_both_chunksizes_and_a_cold_pool(chosen) -> None:
         "factorial-x2000-processes-2w-fork-chunk1",
         "factorial-x2000-processes-2w-fork-chunk1250",
         "factorial-x2000-processes-2w-fork-chunk1250-cold",
+        "factorial-x2000-serial-after",
     ]
+    assert [c.baseline_pass for c in cases if c.strategy.name == "serial"] == ["before", "after"]
     assert {case.group for case in cases} == {"factorial x2000"}
     assert [case.chunk_policy for case in cases[1:3]] == ["1", "auto"]
     assert all(case.tasks == 10_000 for case in cases)
@@ -84,7 +91,7 @@ def test_default_matrix_covers_every_workload_strategy_and_worker_count(chosen) 
             "processes",
             "interpreters",
         }
-        expected = chosen().workers_for(mine[0].workload.kind)
+        expected = matrix.default_workers(mine[0].workload.kind, False, machine.detect())
         for strategy in ("threads", "processes"):
             assert {c.workers for c in mine if c.strategy.name == strategy} == set(expected)
             assert any(c.cold for c in mine if c.strategy.name == strategy)
@@ -95,3 +102,53 @@ def test_size_option_reaches_the_cases(chosen) -> None:
     assert [(c.size, c.size_preset, c.tasks) for c in article] == [(100_000, "article", 500_000)]
     numbered = matrix.build(chosen("--workloads=download", "--strategies=serial", "--size=3"))
     assert [(c.size, c.tasks) for c in numbered] == [(3, 36)]
+
+
+@pytest.mark.parametrize(
+    ("topology", "expected"),
+    [
+        (TWO_CORES, (1, 2)),
+        # 8 cores with 2 hardware threads each: powers of two up to 16, and the 8 cores.
+        (SMT_8X2, (1, 2, 4, 8, 16)),
+        # A quota of 1.5 CPUs is tried with 2 workers; the cores beyond it are not.
+        (QUOTA_1_5, (1, 2)),
+        (BIG, (1, 2, 4, 8, 16, 32, 64)),
+        (machine.Topology(12, 6, 12, 6, None), (1, 2, 4, 6, 8, 12)),
+    ],
+)
+def test_cpu_worker_counts_follow_the_machine(topology, expected) -> None:
+    assert matrix.cpu_workers(topology) == expected
+    assert matrix.default_workers("cpu", False, topology) == expected
+    # Work that waits gains from more workers than CPUs, on any machine.
+    assert matrix.default_workers("io", False, topology) == matrix.IO_WORKERS
+    assert matrix.default_workers("mixed", True, topology) == matrix.QUICK_IO_WORKERS
+
+
+def test_cpu_batches_grow_until_the_largest_pool_has_several_tasks_a_worker(chosen) -> None:
+    chosen_options = chosen("--workloads=pure_python,sleep", "--strategies=serial,processes")
+    cases = matrix.build(chosen_options, {"pure_python": "cpu", "sleep": "io"}, BIG)
+    pure = [c for c in cases if c.workload.name == "pure_python"]
+    assert {c.tasks for c in pure} == {matrix.TASKS_PER_WORKER * 64}
+    assert pure[0].id.startswith(f"pure_python-x{matrix.TASKS_PER_WORKER * 64}-")
+    assert max(c.workers for c in pure) == 64
+    # Work that waits keeps its batch: its ideal is min(workers, tasks) on any machine.
+    assert {c.tasks for c in cases if c.workload.name == "sleep"} == {16}
+    # On two cores the default batch already gives each worker several tasks.
+    two = matrix.build(chosen_options, {"pure_python": "cpu"}, TWO_CORES)
+    assert {c.tasks for c in two if c.workload.name == "pure_python"} == {16}
+
+
+def test_worker_counts_follow_the_probe_not_the_declared_kind(chosen) -> None:
+    picked = chosen("--workloads=sleep,pure_python", "--strategies=serial,threads")
+    # sleep declares io and pure_python cpu; the probe says otherwise, and wins.
+    cases = matrix.build(picked, {"sleep": "cpu", "pure_python": "io"}, TWO_CORES)
+    workers = {
+        name: sorted({c.workers for c in cases if c.workload.name == name and not c.cold})
+        for name in ("sleep", "pure_python")
+    }
+    assert workers == {"sleep": [1, 2], "pure_python": list(matrix.IO_WORKERS)}
+    assert {c.probed_kind for c in cases if c.workload.name == "sleep"} == {"cpu"}
+    # Unprobed (under xdist), the declared kind decides, and no probed kind is recorded.
+    unprobed = matrix.build(picked, {}, TWO_CORES)
+    assert {c.probed_kind for c in unprobed} == {None}
+    assert max(c.workers for c in unprobed if c.workload.name == "sleep") == 16

@@ -78,14 +78,13 @@ def test_defaults(suite: pytest.Pytester) -> None:
     assert [s.name for s in chosen.strategies] == ["serial", "interpreters", "processes", "threads"]
     assert chosen.network.mode == "mock" and chosen.network.latency == pytest.approx(0.05)
     assert chosen.network.body_bytes == 200_000
-    assert chosen.workers_for("io") == (1, 2, 4, 8, 16)
-    assert chosen.workers_for("cpu") == tuple(sorted({1, 2, options.usable_cpus()}))
+    assert chosen.workers is None
     assert chosen.chunksizes == ("1", "auto") and chosen.size == "default"
 
 
 def test_quick_and_explicit_workers(suite: pytest.Pytester) -> None:
     chosen = options.parse(suite.parseconfigure("--quick"))
-    assert chosen.size == "quick" and chosen.workers_for("io") == options.QUICK_IO_WORKERS
+    assert chosen.size == "quick" and chosen.quick and chosen.workers is None
     chosen = options.parse(suite.parseconfigure("--quick", "--workers=3,1,3", "--size=7"))
-    assert chosen.workers_for("io") == chosen.workers_for("cpu") == (3, 1)
+    assert chosen.workers == (3, 1)
     assert chosen.size == "7"

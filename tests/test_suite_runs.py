@@ -67,7 +67,7 @@ def test_measured_run_records_everything_and_threads_beat_serial_on_sleep(
         f"--benchmark-json={saved}",
         tmp_path=tmp_path,
     )
-    assert passed(result) == 3
+    assert passed(result) == 4
     assert "network (mock): each request costs" in result.stdout
     assert "peak memory:" in result.stdout
     # Warm and cold pools of 16 threads are within noise of each other: either may win.
@@ -85,6 +85,7 @@ def test_measured_run_records_everything_and_threads_beat_serial_on_sleep(
         "sleep-x16-serial",
         "sleep-x16-threads-16w",
         "sleep-x16-threads-16w-cold",
+        "sleep-x16-serial-after",
     }
     info = benchmarks["sleep-x16-threads-16w"]["extra_info"]
     for key in (
@@ -105,8 +106,17 @@ def test_measured_run_records_everything_and_threads_beat_serial_on_sleep(
         "size",
         "size_preset",
         "rounds_checked",
+        "probed_kind",
+        "cpu_per_wall",
+        "runnable_per_wall",
+        "logical_cpus",
+        "physical_cores",
+        "usable_cores",
     ):
         assert key in info, key
+    assert info["probed_kind"] == "io" and info["cpu_per_wall"] < 0.5
+    passes = [b["extra_info"]["baseline_pass"] for n, b in benchmarks.items() if "serial" in n]
+    assert passes == ["before", "after"]
     assert (info["workload"], info["strategy"], info["workers"], info["tasks"]) == (
         "sleep",
         "threads",
@@ -155,8 +165,9 @@ def test_a_users_workload_file_runs_through_the_matrix(tmp_path: Path) -> None:
         "-v",
         tmp_path=tmp_path,
     )
-    assert passed(result) == 5
-    assert "user_cubes-x5-processes-2w-spawn-chunk1" in result.stdout
+    assert passed(result) == 6
+    # CPU work: the batch of 5 grows to 4 tasks for each of the 2 workers.
+    assert "user_cubes-x8-processes-2w-spawn-chunk1" in result.stdout
 
 
 def test_a_wrong_result_fails_the_benchmark(tmp_path: Path) -> None:

@@ -1,0 +1,77 @@
+"""CPUs kept busy and CPUs wanted: physics that holds on a busy machine too.
+
+Each assertion is one that physics makes certain whatever else the machine runs: work
+holding the GIL never keeps much more than one CPU busy; threads that release it each
+want a CPU all the time, whether or not they get one; sleeping wants none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from parbench import cpustat
+
+BUFFER = b"x" * (4 << 20)
+schedstat = pytest.mark.skipif(
+    not Path("/proc/self/schedstat").exists(), reason="run-queue waits need Linux schedstat"
+)
+
+
+def hash_buffer(_: int) -> str:
+    return hashlib.sha256(BUFFER).hexdigest()
+
+
+def python_loop(_: int) -> int:
+    total = 0
+    for i in range(200_000):
+        total += i
+    return total
+
+
+def measured(function, workers: int, tasks: int) -> cpustat.Usage:
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(function, range(workers)))  # start the threads
+        tree = cpustat.Tree()
+        before = tree.sample()
+        list(pool.map(function, range(tasks)))
+        return cpustat.usage(before, tree.sample())
+
+
+def test_work_that_holds_the_gil_keeps_one_cpu_busy_at_most() -> None:
+    used = measured(python_loop, workers=4, tasks=16)
+    assert used.busy < 1.2
+
+
+@schedstat
+def test_threads_that_release_the_gil_each_want_a_cpu() -> None:
+    used = measured(hash_buffer, workers=4, tasks=32)
+    assert used.wanted is not None and used.wanted > 2.5
+
+
+def test_sleeping_wants_no_cpu() -> None:
+    tree = cpustat.Tree(descendants=False)
+    before = tree.sample()
+    time.sleep(0.2)
+    used = cpustat.usage(before, tree.sample())
+    assert used.busy < 0.1
+    assert used.wanted is None or used.wanted < 0.1
+
+
+def test_a_thread_seen_only_at_the_end_counts_whole_and_one_gone_is_dropped() -> None:
+    before = cpustat.Sample(0.0, {(1, 1): 1.0, (1, 2): 5.0}, {(1, 1): 0.0, (1, 2): 1.0})
+    after = cpustat.Sample(2.0, {(1, 1): 2.0, (1, 3): 0.5}, {(1, 1): 0.5, (1, 3): 0.1})
+    used = cpustat.usage(before, after)
+    assert (used.cpu, used.wait, used.wall) == pytest.approx((1.5, 0.6, 2.0))
+    assert (used.busy, used.wanted, used.waiting) == pytest.approx((0.75, 1.05, 0.3))
+
+
+@pytest.mark.parametrize(
+    ("share", "kind"), [(0.0, "io"), (0.2, "io"), (0.5, "mixed"), (0.8, "cpu"), (1.0, "cpu")]
+)
+def test_kind_of_a_cpu_share(share: float, kind: str) -> None:
+    assert cpustat.kind_of(share) == kind
