@@ -168,8 +168,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             "so no timing would mean anything; run without -n to measure"
         )
     write(f"machine: {machine.detect().describe()}")
-    for found in config.stash.get(PROBES, ()):
-        write(f"probe: {found.describe()}")
+    if config.stash.get(PROBES, None):
+        write(probe.summary(config.stash[PROBES]))
     if overhead is not None:
         settings = config.stash[OPTIONS].network
         write(

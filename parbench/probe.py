@@ -38,18 +38,20 @@ class Probe:
     error: str | None = None
 
     def describe(self) -> str:
-        """One line for the run's summary."""
+        """``sleep 0% io``, with the declared kind where the measurement contradicts it."""
         if self.kind is None:
-            return (
-                f"{self.workload}: the probe failed ({self.error}); its worker counts "
-                f"follow its declared KIND, {self.declared!r}"
-            )
-        text = (
-            f"{self.workload}: {self.cpu_share:.0%} of serial wall time on the CPU, so {self.kind}"
-        )
+            return f"{self.workload} failed ({self.error}): declared {self.declared!r} used"
+        text = f"{self.workload} {self.cpu_share:.0%} {self.kind}"
         if self.kind != self.declared:
-            text += f" (declared {self.declared!r}; worker counts follow the measurement)"
+            text += f" (declared {self.declared!r})"
         return text
+
+
+def summary(probes: list[Probe]) -> str:
+    """One line for the run's summary: every probe's CPU share and kind."""
+    return "probe (share of serial time on the CPU; worker counts follow it): " + ", ".join(
+        p.describe() for p in probes
+    )
 
 
 def _serial_batch(run: Callable[[Any], Any], tasks: list[Any]) -> tuple[float, float, float]:
