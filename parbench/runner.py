@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import reprlib
 import statistics
 import time
@@ -19,8 +20,11 @@ from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from typing import Any
 
+import psutil
+
 from parbench import environment, network
 from parbench.matrix import Case
+from parbench.options import usable_cpus
 from parbench.strategies import PoolSpec, Strategy
 
 
@@ -233,5 +237,10 @@ def extra_info(
     if overhead is not None:
         info["network_overhead_wall_s"] = overhead.wall
         info["network_overhead_cpu_s"] = overhead.cpu
+    physical = psutil.cpu_count(logical=False)
+    usable = usable_cpus()
+    info["logical_cpus"] = os.cpu_count()
+    info["physical_cores"] = physical
+    info["usable_cores"] = min(usable, physical) if physical else usable
     info.update(environment.facts())
     return info
