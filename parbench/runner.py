@@ -25,6 +25,7 @@ import psutil
 from parbench import environment, network
 from parbench.matrix import Case
 from parbench.options import usable_cpus
+from parbench.results import SCHEMA
 from parbench.strategies import PoolSpec, Strategy
 
 
@@ -218,6 +219,7 @@ def extra_info(
 ) -> dict[str, object]:
     """Everything a report needs to rebuild the comparison from saved JSON alone."""
     info: dict[str, object] = {
+        "schema": SCHEMA,
         "workload": case.workload.name,
         "kind": case.workload.kind,
         "size": case.size,
