@@ -23,7 +23,6 @@ under ``.benchmarks/``) or by ``latest``, the newest complete run there.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 from collections import Counter
@@ -123,6 +122,11 @@ def number(minimum: float, *, above: bool = False) -> Check:
     return Check(lambda v: _finite(v) and v >= minimum, f"a finite number of {minimum:g} or more")
 
 
+def between(low: float, high: float, unit: str) -> Check:
+    """A number from ``low`` to ``high``, ends included."""
+    return Check(lambda v: _finite(v) and low <= v <= high, f"{unit} from {low:g} to {high:g}")
+
+
 def one_of(*choices: str) -> Check:
     """Exactly one of the strings ``choices``."""
     return Check(lambda v: isinstance(v, str) and v in choices, "one of " + ", ".join(choices))
@@ -133,6 +137,11 @@ FLAG = Check(lambda v: isinstance(v, bool), "true or false")
 KINDS = one_of("io", "cpu", "mixed")
 NON_NEGATIVE = number(0)
 POSITIVE = number(0, above=True)
+# Times in seconds. Bounded so that every ratio of them (speedups, CPU shares) is a finite
+# number: no clock resolves less than a nanosecond, and no round lasts eleven days.
+SHORTEST_S, LONGEST_S = 1e-9, 1e6
+DURATION = between(0, LONGEST_S, "seconds")
+ROUND_TIME = between(SHORTEST_S, LONGEST_S, "seconds")
 
 
 @dataclass(frozen=True)
@@ -157,9 +166,9 @@ FIELDS: dict[str, Field] = {
     "start_method": Field("start_method", TEXT, nullable=True),
     "pool": Field("pool", one_of("warm", "cold")),
     "network": Field("network", one_of("mock", "live")),
-    "latency_s": Field("latency_s", NON_NEGATIVE),
+    "latency_s": Field("latency_s", DURATION),
     "body_bytes": Field("body_bytes", whole(0)),
-    "cpu_seconds": Field("cpu_seconds_main_process", NON_NEGATIVE, nullable=True),
+    "cpu_seconds": Field("cpu_seconds_main_process", DURATION, nullable=True),
     "gil_enabled": Field("gil_enabled", FLAG),
     "usable_cpus": Field("usable_cpus", POSITIVE),
     "probed_kind": Field("probed_kind", KINDS, nullable=True),
@@ -297,17 +306,25 @@ class _Entry:
             return ()
         if not isinstance(data, list) or not data:
             self.fail(f"stats.data is {_shown(data)}; expected a list of round times")
-        # Whole-list checks in C for the usual case, tens of thousands of good numbers: a
-        # NaN or an infinity makes the sum NaN or infinite.
-        with contextlib.suppress(OverflowError):
-            if set(map(type, data)) <= {int, float}:
-                times = tuple(map(float, data))
-                if min(times) > 0 and math.isfinite(sum(times)):
-                    return times
-        for index, value in enumerate(data):
-            if not POSITIVE.accepts(value):
-                self.fail(f"stats.data[{index}] is {_shown(value)}; expected {POSITIVE.expected}")
+        if not _round_times(data):
+            index = next(i for i, v in enumerate(data) if not ROUND_TIME.accepts(v))
+            self.fail(
+                f"stats.data[{index}] is {_shown(data[index])}; expected {ROUND_TIME.expected}"
+            )
         return tuple(map(float, data))
+
+
+def _round_times(values: list[Any]) -> bool:
+    """Whether every value passes ``ROUND_TIME``, checked by whole-list operations in C:
+    a run holds up to millions of round times."""
+    if not set(map(type, values)) <= {int, float}:
+        return False
+    try:
+        times = list(map(float, values))
+    except OverflowError:  # an int too large for a float
+        return False
+    # min and max can miss a NaN (it compares false); a sum of finite times cannot.
+    return min(times) >= SHORTEST_S and max(times) <= LONGEST_S and not math.isnan(sum(times))
 
 
 def _measurement(entry: Any, index: int, source: str) -> Measurement | None:
@@ -341,7 +358,7 @@ def _measurement(entry: Any, index: int, source: str) -> Measurement | None:
     stats = read.section("stats")
     return Measurement(
         name=read.name,
-        median=read.read(stats, "stats.", "median", POSITIVE),
+        median=read.read(stats, "stats.", "median", ROUND_TIME),
         rounds=read.rounds(stats),
         python=" ".join(read.read(info, "extra_info.", key, TEXT) for key in PYTHON_FIELDS),
         **values,
