@@ -2,9 +2,9 @@
 
 Exit status: 0 on success, 1 when ``compare --fail-on-regression`` finds a regression,
 2 on bad input or runs that cannot be judged (a one-line message naming the file and the
-problem, no traceback), 130 when interrupted; output cut short by its reader (``| head``)
-ends quietly with 1. Warnings about the runs read (incomplete
-runs, runs passed over) go to standard error, one line each.
+problem, no traceback), 130 when interrupted. Output cut short by its reader (``| head``)
+ends quietly with 1. Warnings about the runs read (incomplete runs, runs passed over) go
+to standard error, one line each.
 """
 
 from __future__ import annotations
