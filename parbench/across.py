@@ -14,7 +14,7 @@ from pathlib import Path
 
 from parbench import results, verdict
 from parbench.render import grid
-from parbench.results import DEFAULT_STORAGE, Run, RunError
+from parbench.results import DEFAULT_STORAGE, Run, RunError, describe_incomplete
 
 
 @dataclass(frozen=True)
@@ -53,25 +53,37 @@ def build(runs: Sequence[Run]) -> Table:
     return Table(columns, speedups, serial)
 
 
-def latest_per_python(storage: Path = DEFAULT_STORAGE) -> list[Run]:
-    """The newest saved run of each interpreter in the storage.
+def latest_per_python(storage: Path = DEFAULT_STORAGE) -> tuple[list[Run], list[str]]:
+    """The newest complete saved run of each interpreter in the storage, and a line for
+    what was passed over: newer incomplete runs, and saved files that cannot be read.
 
     pytest-benchmark's folders are per machine and minor version, so a 3.13 and a
     free-threaded 3.13t run share one; each run's own records tell them apart.
     """
-    newest: dict[str, tuple[int, Run]] = {}
-    for path in storage.glob("*/[0-9][0-9][0-9][0-9]_*.json"):
+    newest: dict[str, Run] = {}
+    passed_over: list[str] = []
+    unreadable: list[RunError] = []
+    for path in results.saved_runs(storage):
         try:
-            run = results.load(str(path), storage)
-        except RunError:
+            run = results.read(path)
+        except RunError as error:
+            unreadable.append(error)
             continue
-        written = path.stat().st_mtime_ns
         name = column_name(run)
-        if name not in newest or written > newest[name][0]:
-            newest[name] = (written, run)
+        if name in newest:
+            continue
+        if run.completeness.complete is False:
+            passed_over.append(f"skipped {run.source}: {describe_incomplete(run.completeness)}")
+            continue
+        newest[name] = run
+    if unreadable:
+        passed_over.append(
+            f"skipped {len(unreadable)} saved runs that cannot be read, e.g. {unreadable[0]}"
+        )
     if not newest:
-        raise RunError(f"{storage}/: no saved parbench runs (save some with --benchmark-save)")
-    return [run for _, run in sorted(newest.values(), key=lambda item: column_name(item[1]))]
+        problem = "no saved parbench runs" if not passed_over else "no complete, readable run"
+        raise RunError(f"{storage}/: {problem} (save some with --benchmark-save)")
+    return sorted(newest.values(), key=column_name), passed_over
 
 
 def _cell(value: float | None, unit: str) -> str:

@@ -1,28 +1,43 @@
 """The ``parbench`` command: report, compare and plot saved pytest-benchmark runs.
 
 Exit status: 0 on success, 1 when ``compare --fail-on-regression`` finds a regression,
-2 on bad input (a one-line message naming the file and the problem, no traceback).
+2 on bad input or runs that cannot be judged (a one-line message naming the file and the
+problem, no traceback), 130 when interrupted. Output cut short by its reader (``| head``)
+ends quietly with 1. Warnings about the runs read (incomplete runs, runs passed over) go
+to standard error, one line each.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from parbench import across, compare, plot, render, results, verdict
 
 RUN_HELP = "a JSON file, a saved run id under the storage folder (e.g. 0003), or 'latest'"
+# Problems with the input: reported in one line, exit status 2.
+INPUT_ERRORS = (
+    results.RunError,
+    compare.NothingShared,
+    compare.Ungated,
+    plot.PlotError,
+    plot.PlotUnavailable,
+)
 
 
 def _percent(text: str) -> float:
     try:
-        value = float(text.rstrip("%"))
+        value = float(text.strip().removesuffix("%"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a percentage, e.g. 10 or 10%") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is negative; give 0 or more")
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not allowed; give a finite number of 0 or more"
+        )
     return value
 
 
@@ -49,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on-regression",
         type=_percent,
         metavar="PCT",
-        help="exit 1 if a benchmark is significantly slower by more than PCT%%",
+        help="exit 1 if a benchmark is significantly slower by more than PCT%%; exit 2 if "
+        "the runs cannot show that (incomplete, missing benchmarks, too few rounds)",
     )
 
     versions = commands.add_parser(
@@ -59,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
         "runs",
         nargs="*",
         metavar="RUN",
-        help=RUN_HELP + " (default: the newest saved run of each interpreter in storage)",
+        help=RUN_HELP + " (default: the newest complete run of each interpreter in storage)",
     )
     versions.add_argument("--format", choices=("text", "markdown", "csv"), default="text")
 
@@ -69,52 +85,80 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report(runs: list[results.Run], fmt: str) -> int:
-    print(render.render_runs([(run.source, verdict.judge(run.measurements)) for run in runs], fmt))
+def _warn(lines: Iterable[str]) -> None:
+    for line in lines:
+        print(f"parbench: warning: {line}", file=sys.stderr)
+
+
+def _load(specs: Sequence[str], storage: Path) -> list[results.Run]:
+    """The runs ``specs`` name, each one's warnings said."""
+    runs = [results.load(spec, storage) for spec in specs]
+    _warn(line for run in runs for line in run.warnings)
+    return runs
+
+
+def _report(arguments: argparse.Namespace) -> int:
+    runs = _load(arguments.runs, arguments.storage)
+    named = [(run.source, verdict.judge(run.measurements)) for run in runs]
+    print(render.render_runs(named, arguments.format))
     return 0
 
 
-def _compare(old: results.Run, new: results.Run, fail_percent: float | None) -> int:
+def _compare(arguments: argparse.Namespace) -> int:
+    old, new = _load([arguments.old, arguments.new], arguments.storage)
     comparison = compare.compare(old, new)
     print(compare.render(comparison))
-    if fail_percent is None:
+    if arguments.fail_on_regression is None:
         return 0
-    if not (old.has_rounds and new.has_rounds):
-        raise results.RunError(f"--fail-on-regression: {compare.NO_ROUNDS_HINT}")
-    regressions = comparison.regressions(fail_percent)
+    try:
+        regressions = comparison.regressions(arguments.fail_on_regression)
+    except compare.Ungated as error:
+        raise compare.Ungated(f"--fail-on-regression: {error}") from None
     for change in regressions:
         print(f"regression: {change.name} is {change.ratio - 1:+.1%} slower", file=sys.stderr)
     return 1 if regressions else 0
 
 
-def _plot(runs: list[results.Run], output: Path) -> int:
-    for path in plot.write_charts(runs, output):
+def _versions(arguments: argparse.Namespace) -> int:
+    if arguments.runs:
+        runs = _load(arguments.runs, arguments.storage)
+    else:
+        runs, passed_over = across.latest_per_python(arguments.storage)
+        _warn(passed_over)
+        _warn(line for run in runs for line in run.warnings)
+    print(across.render(across.build(runs), arguments.format))
+    return 0
+
+
+def _plot(arguments: argparse.Namespace) -> int:
+    written = plot.write_charts(_load(arguments.runs, arguments.storage), arguments.output)
+    if not written:
+        raise plot.PlotError("no chart to draw: no workload in these runs has a serial baseline")
+    for path in written:
         print(path)
     return 0
+
+
+COMMANDS = {"report": _report, "compare": _compare, "versions": _versions, "plot": _plot}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     arguments = _parser().parse_args(argv)
-    storage = arguments.storage
     try:
-        if arguments.command == "compare":
-            old = results.load(arguments.old, storage)
-            new = results.load(arguments.new, storage)
-            return _compare(old, new, arguments.fail_on_regression)
-        if arguments.command == "versions" and not arguments.runs:
-            runs = across.latest_per_python(storage)
-        else:
-            runs = [results.load(spec, storage) for spec in arguments.runs]
-        if arguments.command == "versions":
-            print(across.render(across.build(runs), arguments.format))
-            return 0
-        if arguments.command == "report":
-            return _report(runs, arguments.format)
-        return _plot(runs, arguments.output)
-    except (results.RunError, compare.NothingShared, plot.PlotUnavailable, ValueError) as error:
+        status = COMMANDS[arguments.command](arguments)
+        sys.stdout.flush()
+        return status
+    except INPUT_ERRORS as error:
         print(f"parbench: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader (``| head``) left: stop writing, quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        print("parbench: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -4,14 +4,20 @@ A change is called only when the Mann-Whitney test on the two runs' raw rounds s
 at ``stats.ALPHA`` and the medians differ by at least ``stats.MIN_EFFECT``. Runs whose
 settings differ are compared with a warning naming what differs, since their numbers
 answer different questions.
+
+The regression gate (``Comparison.regressions``) fails closed: where the runs cannot
+show a regression (an incomplete run, a benchmark of the old run missing from the new,
+no raw rounds, too few rounds for any change to be significant) it raises ``Ungated``
+instead of finding none.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from parbench import stats, verdict
-from parbench.results import Measurement, Run
+from parbench.results import Measurement, Run, describe_incomplete, listed
 
 FASTER, SLOWER, SAME, UNTESTED = "faster", "slower", "no significant change", "untested"
 NO_ROUNDS_HINT = (
@@ -69,14 +75,53 @@ class Comparison:
     changes: tuple[Change, ...]
     speedups: tuple[SpeedupChange, ...]
     warnings: tuple[str, ...]
+    # Benchmarks of the old run that the new one lacks.
+    missing: tuple[str, ...]
 
     def regressions(self, percent: float) -> list[Change]:
-        """Significant slowdowns of more than ``percent`` percent."""
+        """Significant slowdowns of more than ``percent`` percent (finite, 0 or more).
+
+        Raises ``Ungated`` when the runs cannot show every regression (see the module).
+        """
+        if not (math.isfinite(percent) and percent >= 0):
+            raise ValueError(
+                f"a regression threshold must be a finite percentage of 0 or more, not {percent}"
+            )
+        problem = self._ungated()
+        if problem:
+            raise Ungated(problem)
         return [c for c in self.changes if c.outcome == SLOWER and c.ratio > 1 + percent / 100]
+
+    def _ungated(self) -> str | None:
+        """Why the gate cannot judge these runs, or None."""
+        for run in (self.old, self.new):
+            if run.completeness.complete is False:
+                incomplete = describe_incomplete(run.completeness)
+                return f"{run.source}: {incomplete}; a gate needs whole runs"
+        if self.missing:
+            return (
+                f"{self.new.source} lacks {len(self.missing)} benchmarks of {self.old.source} "
+                f"({listed(self.missing)}); a gate needs every benchmark in both runs"
+            )
+        for run in (self.old, self.new):
+            if not run.has_rounds:
+                return f"{run.source}: {NO_ROUNDS_HINT}"
+        for change in self.changes:
+            sizes = len(change.old.rounds), len(change.new.rounds)
+            if stats.smallest_p(*sizes) >= stats.ALPHA:
+                return (
+                    f"{change.name}: {sizes[0]} and {sizes[1]} rounds can never show a significant "
+                    f"change (p < {stats.ALPHA}); run at least 4 rounds a benchmark"
+                )
+        return None
 
 
 class NothingShared(ValueError):
     """The two runs have no benchmark in common."""
+
+
+class Ungated(ValueError):
+    """The regression gate cannot judge the runs; the message says why."""
 
 
 def _setting_warnings(old: Run, new: Run) -> list[str]:
@@ -127,7 +172,15 @@ def compare(old: Run, new: Run) -> Comparison:
     for run in (old, new):
         if not run.has_rounds:
             warnings.append(f"{run.source}: {NO_ROUNDS_HINT}")
-    return Comparison(old, new, tuple(changes), tuple(_speedups(old, new)), tuple(warnings))
+    present = {m.name for m in new.measurements}
+    missing = tuple(m.name for m in old.measurements if m.name not in present)
+    if missing:
+        warnings.append(
+            f"{new.source} lacks {len(missing)} benchmarks of {old.source}: {listed(missing)}"
+        )
+    return Comparison(
+        old, new, tuple(changes), tuple(_speedups(old, new)), tuple(warnings), missing
+    )
 
 
 def render(comparison: Comparison) -> str:

@@ -27,6 +27,10 @@ class PlotUnavailable(RuntimeError):
     """pygal cannot be imported; the message says how to install it."""
 
 
+class PlotError(ValueError):
+    """The charts cannot be written; the message names the folder or workload and why."""
+
+
 @dataclass
 class _Chart:
     """What one workload's chart shows, before pygal draws it."""
@@ -65,21 +69,35 @@ def write_charts(runs: list[Run], output: Path) -> list[Path]:
     Workloads without a serial baseline get no chart. Each file is written under a
     temporary name in ``output`` and moved into place, so a reader never sees half a chart.
 
-    Raises ``PlotUnavailable`` if pygal is not installed, and ``ValueError`` if a
-    workload's name cannot be a file name.
+    Raises ``PlotUnavailable`` if pygal is not installed, and ``PlotError`` if a
+    workload's name cannot be a file name or ``output`` cannot be made or written to.
     """
     try:
         import pygal
     except ImportError:
         raise PlotUnavailable(INSTALL_HINT) from None
     charts = _charts(runs)
-    output.mkdir(parents=True, exist_ok=True)
+    _make_folder(output)
     written = []
     for chart in charts:
         path = output / f"{chart.workload}.svg"
-        _write_atomically(path, _render(pygal, chart))
+        try:
+            _write_atomically(path, _render(pygal, chart))
+        except OSError as error:
+            raise PlotError(f"{output}: cannot write a chart there ({error.strerror})") from None
         written.append(path)
     return sorted(written)
+
+
+def _make_folder(output: Path) -> None:
+    try:
+        if output.exists() and not output.is_dir():
+            raise PlotError(f"{output}: is a file, not a folder for charts")
+        output.mkdir(parents=True, exist_ok=True)
+    except NotADirectoryError:
+        raise PlotError(f"{output}: cannot be made, a folder above it is a file") from None
+    except OSError as error:
+        raise PlotError(f"{output}: cannot make this folder ({error.strerror})") from None
 
 
 def _charts(runs: list[Run]) -> list[_Chart]:
@@ -92,7 +110,7 @@ def _charts(runs: list[Run]) -> list[_Chart]:
     charts = []
     for workload in dict.fromkeys(v.workload for _, v in verdicts):
         if Path(workload).name != workload or workload in ("", ".", ".."):
-            raise ValueError(f"workload {workload!r}: not usable as a chart's file name")
+            raise PlotError(f"workload {workload!r}: not usable as a chart's file name")
         mine = [(name, v) for name, v in verdicts if v.workload == workload]
         every_row = [row for _, v in mine for row in _plotted(v)]
         chart = _Chart(workload)

@@ -1,18 +1,42 @@
-"""Saved runs: pytest-benchmark JSON files read back into parbench measurements.
+"""Saved runs: the one format parbench writes into pytest-benchmark JSON, and reads back.
+
+A saved run is a pytest-benchmark JSON file (``--benchmark-json``, ``--benchmark-save``).
+What parbench adds to it, and what this module reads back:
+
+- each benchmark's ``extra_info`` holds ``schema`` (``SCHEMA``, the version of this list)
+  and the fields of ``FIELDS`` and ``PYTHON_FIELDS``; its ``stats`` holds the ``median``
+  and, saved with ``--benchmark-save-data``, every round's time (``data``).
+- the document's ``parbench_run`` says whether its session completed:
+  ``{"complete": bool, "exit_status": int, "failed": [benchmark names]}``. A document
+  without it predates that record: its completeness is unknown.
+
+Nothing missing is filled in with a default. A required field that is missing, null,
+of the wrong type or out of range (a NaN or zero median, a worker count written as a
+string, zero tasks) is a ``RunError`` naming the file, the benchmark and the field. The
+nullable fields are those that are legitimately unknown: absent or null, they read as
+``None``. A run of another schema, or one saved before schemas existed, is refused
+with what to do about it.
 
 A run is named by a file path, by a pytest-benchmark storage id (``0003``, looked up
-under ``.benchmarks/``) or by ``latest``. Anything that is not a readable run raises
-``RunError`` with the file and the problem in one line.
+under ``.benchmarks/``) or by ``latest``, the newest complete run there.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 DEFAULT_STORAGE = Path(".benchmarks")
+# The version of what parbench records in each benchmark's extra_info (see FIELDS).
+SCHEMA = 1
+RUN_KEY = "parbench_run"
+# At most this many benchmarks are named in one message, to keep it one line.
+NAMED = 10
 
 
 class RunError(Exception):
@@ -45,121 +69,378 @@ class Measurement:
     usable_cpus: float
     python: str
     # What the untimed probe measured the workload to be: "io", "cpu" or "mixed".
-    probed_kind: str | None = None
-    # Medians over the timed rounds, for the threads of the main process: CPU seconds per
-    # wall second; CPU plus run-queue wait per wall second (how many threads wanted a CPU);
-    # and run-queue wait per wall second (time spent ready but not running). The last two
-    # are None where the platform does not report run-queue waits.
-    cpu_per_wall: float | None = None
-    runnable_per_wall: float | None = None
-    wait_share: float | None = None
-    # CPUs that everything else on the machine kept busy while the case ran.
-    others_per_wall: float | None = None
+    probed_kind: str | None
+    # Medians over the sampled timed rounds of warm cases, for the run's whole process
+    # tree: CPU seconds per wall second (CPUs kept busy); CPU plus run-queue wait per wall
+    # second (CPUs wanted); and run-queue wait per wall second (ready but not running).
+    # The last two are None where the platform does not report run-queue waits.
+    cpu_per_wall: float | None
+    runnable_per_wall: float | None
+    wait_share: float | None
+    # CPUs that everything else on the machine kept busy while the case ran (a total over
+    # the sampled rounds).
+    others_per_wall: float | None
     # For serial cases: "before" or "after" the workload's other cases.
-    baseline_pass: str | None = None
-    logical_cpus: int = 1
-    physical_cores: int | None = None
-    usable_cores: float = 1.0
-    cpu_quota: float | None = None
+    baseline_pass: str | None
+    logical_cpus: int
+    physical_cores: int | None
+    usable_cores: float
+    cpu_quota: float | None
 
     @property
     def baseline_key(self) -> tuple:
         """Measurements with the same key share one serial baseline."""
         return (self.workload, self.size, self.network, self.latency_s, self.body_bytes)
 
-    @classmethod
-    def from_json(cls, benchmark: dict[str, Any]) -> Measurement | None:
-        """The measurement in one benchmark entry, or ``None`` if parbench did not make it."""
-        info = benchmark.get("extra_info") or {}
-        if "workload" not in info or "strategy" not in info:
-            return None
-        stats = benchmark["stats"]
-        return cls(
-            name=benchmark.get("param") or benchmark["name"],
-            workload=info["workload"],
-            kind=info["kind"],
-            size=info["size"],
-            tasks=info["tasks"],
-            strategy=info["strategy"],
-            workers=info["workers"],
-            chunksize=info["chunksize"],
-            chunk_policy=str(info.get("chunk_policy", info["chunksize"])),
-            chunked=info.get("chunked", info["strategy"] == "processes"),
-            start_method=info.get("start_method"),
-            pool=info.get("pool", "warm"),
-            network=info.get("network", "mock"),
-            latency_s=info.get("latency_s", 0.0),
-            body_bytes=info.get("body_bytes", 0),
-            median=stats["median"],
-            rounds=tuple(stats.get("data") or ()),
-            cpu_seconds=info.get("cpu_seconds_main_process"),
-            gil_enabled=info.get("gil_enabled", True),
-            usable_cpus=info.get("usable_cpus") or info.get("cpu_count") or 1,
-            python=f"{info.get('python_implementation', '')} {info.get('python_version', '')}",
-            probed_kind=info.get("probed_kind"),
-            cpu_per_wall=info.get("cpu_per_wall"),
-            runnable_per_wall=info.get("runnable_per_wall"),
-            wait_share=info.get("wait_share"),
-            others_per_wall=info.get("others_per_wall"),
-            baseline_pass=info.get("baseline_pass"),
-            logical_cpus=info.get("logical_cpus") or info.get("cpu_count") or 1,
-            physical_cores=info.get("physical_cores"),
-            usable_cores=info.get("usable_cores") or info.get("usable_cpus") or 1,
-            cpu_quota=info.get("cpu_quota"),
-        )
+
+@dataclass(frozen=True)
+class Check:
+    """What a field's value must be: ``accepts(value)``, described as ``expected``."""
+
+    accepts: Callable[[Any], bool]
+    expected: str
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def whole(minimum: int) -> Check:
+    """A whole number (not a bool) of ``minimum`` or more."""
+    return Check(
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum,
+        f"a whole number of {minimum} or more",
+    )
+
+
+def number(minimum: float, *, above: bool = False) -> Check:
+    """A finite number at least ``minimum``, or above it."""
+    if above:
+        return Check(lambda v: _finite(v) and v > minimum, f"a finite number above {minimum:g}")
+    return Check(lambda v: _finite(v) and v >= minimum, f"a finite number of {minimum:g} or more")
+
+
+def between(low: float, high: float, unit: str) -> Check:
+    """A number from ``low`` to ``high``, ends included."""
+    return Check(lambda v: _finite(v) and low <= v <= high, f"{unit} from {low:g} to {high:g}")
+
+
+def one_of(*choices: str) -> Check:
+    """Exactly one of the strings ``choices``."""
+    return Check(lambda v: isinstance(v, str) and v in choices, "one of " + ", ".join(choices))
+
+
+TEXT = Check(lambda v: isinstance(v, str) and v != "", "a non-empty string")
+FLAG = Check(lambda v: isinstance(v, bool), "true or false")
+KINDS = one_of("io", "cpu", "mixed")
+NON_NEGATIVE = number(0)
+POSITIVE = number(0, above=True)
+# Times in seconds. Bounded so that every ratio of them (speedups, CPU shares) is a finite
+# number: no clock resolves less than a nanosecond, and no round lasts eleven days.
+SHORTEST_S, LONGEST_S = 1e-9, 1e6
+DURATION = between(0, LONGEST_S, "seconds")
+ROUND_TIME = between(SHORTEST_S, LONGEST_S, "seconds")
+
+
+@dataclass(frozen=True)
+class Field:
+    """A ``Measurement`` attribute, read from ``extra_info[key]``."""
+
+    key: str
+    check: Check
+    nullable: bool = False
+
+
+FIELDS: dict[str, Field] = {
+    "workload": Field("workload", TEXT),
+    "kind": Field("kind", KINDS),
+    "size": Field("size", whole(0)),
+    "tasks": Field("tasks", whole(1)),
+    "strategy": Field("strategy", TEXT),
+    "workers": Field("workers", whole(1)),
+    "chunksize": Field("chunksize", whole(1)),
+    "chunk_policy": Field("chunk_policy", TEXT),
+    "chunked": Field("chunked", FLAG),
+    "start_method": Field("start_method", TEXT, nullable=True),
+    "pool": Field("pool", one_of("warm", "cold")),
+    "network": Field("network", one_of("mock", "live")),
+    "latency_s": Field("latency_s", DURATION),
+    "body_bytes": Field("body_bytes", whole(0)),
+    "cpu_seconds": Field("cpu_seconds_main_process", DURATION, nullable=True),
+    "gil_enabled": Field("gil_enabled", FLAG),
+    "usable_cpus": Field("usable_cpus", POSITIVE),
+    "probed_kind": Field("probed_kind", KINDS, nullable=True),
+    "cpu_per_wall": Field("cpu_per_wall", NON_NEGATIVE, nullable=True),
+    "runnable_per_wall": Field("runnable_per_wall", NON_NEGATIVE, nullable=True),
+    "wait_share": Field("wait_share", NON_NEGATIVE, nullable=True),
+    "others_per_wall": Field("others_per_wall", NON_NEGATIVE, nullable=True),
+    "baseline_pass": Field("baseline_pass", one_of("before", "after"), nullable=True),
+    "logical_cpus": Field("logical_cpus", whole(1)),
+    "physical_cores": Field("physical_cores", whole(1), nullable=True),
+    "usable_cores": Field("usable_cores", POSITIVE),
+    "cpu_quota": Field("cpu_quota", POSITIVE, nullable=True),
+}
+# Together they make ``Measurement.python``, e.g. "CPython 3.11.7".
+PYTHON_FIELDS = ("python_implementation", "python_version")
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """What a saved run says of its session; ``complete`` is None where it does not say."""
+
+    complete: bool | None
+    exit_status: int | None = None
+    failed: tuple[str, ...] = ()
+
+
+UNRECORDED = Completeness(None)
+# The document's record of its session, under RUN_KEY: every key is required.
+RUN_FIELDS = {
+    "complete": FLAG,
+    "exit_status": whole(0),
+    "failed": Check(
+        lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v),
+        "a list of benchmark names",
+    ),
+}
 
 
 @dataclass(frozen=True)
 class Run:
-    """A saved run: where it came from, its machine facts and its measurements."""
+    """A saved run: where it came from, its machine facts and its measurements.
+
+    ``skipped`` names newer incomplete runs passed over to find this one (``latest``).
+    """
 
     source: str
     machine: dict[str, Any]
     measurements: tuple[Measurement, ...]
+    completeness: Completeness = UNRECORDED
+    skipped: tuple[str, ...] = ()
 
     @property
     def has_rounds(self) -> bool:
         return all(m.rounds for m in self.measurements)
 
+    @property
+    def warnings(self) -> list[str]:
+        """One line each for what a reader of this run should be told."""
+        found = []
+        if self.skipped:
+            found.append(
+                f"latest: skipped newer incomplete runs ({', '.join(self.skipped)}); "
+                f"using {self.source}"
+            )
+        if self.completeness.complete is None:
+            found.append(
+                f"{self.source}: does not record whether its session completed (saved "
+                "before parbench marked whole runs), so it may be partial"
+            )
+        elif not self.completeness.complete:
+            found.append(f"{self.source}: {describe_incomplete(self.completeness)}")
+        return found
+
+
+def describe_incomplete(completeness: Completeness) -> str:
+    """``incomplete run (exit status 1); failed: a, b``."""
+    names = listed(completeness.failed) if completeness.failed else "none recorded"
+    return f"incomplete run (exit status {completeness.exit_status}); failed: {names}"
+
+
+def listed(names: Sequence[str]) -> str:
+    """``a, b, c``; past ``NAMED``, ``... and 12 more``, to keep a message on one line."""
+    text = ", ".join(names[:NAMED])
+    return text + (f" and {len(names) - NAMED} more" if len(names) > NAMED else "")
+
+
+def _shown(value: Any) -> str:
+    """A value as its JSON, cut short to keep a message on one line."""
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Entry:
+    """Validated reads from one benchmark entry; errors name the file and the benchmark."""
+
+    def __init__(self, entry: Any, index: int, source: str) -> None:
+        self.where = f"{source}: benchmark #{index + 1}"
+        if not isinstance(entry, dict):
+            self.fail(f"is {_shown(entry)}; expected an object")
+        self.entry = entry
+        name = entry.get("param")
+        if not (isinstance(name, str) and name):
+            name = self.read(entry, "", "name", TEXT)
+        self.name: str = name
+        self.where = f"{source}: benchmark {name if name.isprintable() else _shown(name)}"
+        # pytest-benchmark writes an empty extra_info for benchmarks that are not parbench's.
+        self.info = self.section("extra_info") if "extra_info" in entry else {}
+
+    def fail(self, problem: str) -> NoReturn:
+        raise RunError(f"{self.where}: {problem}")
+
+    def section(self, key: str) -> dict[str, Any]:
+        value = self.entry.get(key)
+        if not isinstance(value, dict):
+            found = "missing" if value is None else _shown(value)
+            self.fail(f"{key} is {found}; expected an object")
+        return value
+
+    def read(
+        self, mapping: dict[str, Any], prefix: str, key: str, check: Check, nullable: bool = False
+    ) -> Any:
+        """``mapping[key]`` (``prefix.key`` in messages), validated by ``check``."""
+        value = mapping.get(key)
+        if value is None:
+            if nullable:
+                return None
+            self.fail(f"{prefix}{key} is {'null' if key in mapping else 'missing'}")
+        if not check.accepts(value):
+            self.fail(f"{prefix}{key} is {_shown(value)}; expected {check.expected}")
+        return value
+
+    def rounds(self, stats: dict[str, Any]) -> tuple[float, ...]:
+        """Every round's time, or ``()`` where the run was saved without them."""
+        data = stats.get("data")
+        if data is None:
+            return ()
+        if not isinstance(data, list) or not data:
+            self.fail(f"stats.data is {_shown(data)}; expected a list of round times")
+        if not _round_times(data):
+            index = next(i for i, v in enumerate(data) if not ROUND_TIME.accepts(v))
+            self.fail(
+                f"stats.data[{index}] is {_shown(data[index])}; expected {ROUND_TIME.expected}"
+            )
+        return tuple(map(float, data))
+
+
+def _round_times(values: list[Any]) -> bool:
+    """Whether every value passes ``ROUND_TIME``, checked by whole-list operations in C:
+    a run holds up to millions of round times."""
+    if not set(map(type, values)) <= {int, float}:
+        return False
+    try:
+        times = list(map(float, values))
+    except OverflowError:  # an int too large for a float
+        return False
+    # min and max can miss a NaN (it compares false); a sum of finite times cannot.
+    return min(times) >= SHORTEST_S and max(times) <= LONGEST_S and not math.isnan(sum(times))
+
+
+def _measurement(entry: Any, index: int, source: str) -> Measurement | None:
+    """The measurement in one benchmark entry, or ``None`` if parbench did not make it."""
+    read = _Entry(entry, index, source)
+    info = read.info
+    if "schema" not in info:
+        if "workload" in info and "strategy" in info:
+            raise RunError(
+                f"{source}: saved by an older parbench, before saved runs carried a schema "
+                "version; re-run its benchmarks to read it with this one"
+            )
+        return None
+    schema = info["schema"]
+    if type(schema) is not int or schema != SCHEMA:
+        problem = (
+            f"newer than this parbench reads ({SCHEMA}): upgrade parbench to read it"
+            if type(schema) is int and schema > SCHEMA
+            else f"not a schema this parbench knows (it reads {SCHEMA})"
+        )
+        read.fail(f"extra_info.schema {_shown(schema)} is {problem}")
+    values = {
+        attribute: read.read(info, "extra_info.", spec.key, spec.check, spec.nullable)
+        for attribute, spec in FIELDS.items()
+    }
+    if values["baseline_pass"] is not None and values["strategy"] != "serial":
+        read.fail(
+            f"extra_info.baseline_pass is {_shown(values['baseline_pass'])}; expected null "
+            "for a case that is not serial"
+        )
+    stats = read.section("stats")
+    return Measurement(
+        name=read.name,
+        median=read.read(stats, "stats.", "median", ROUND_TIME),
+        rounds=read.rounds(stats),
+        python=" ".join(read.read(info, "extra_info.", key, TEXT) for key in PYTHON_FIELDS),
+        **values,
+    )
+
+
+def _completeness(document: dict[str, Any], source: str) -> Completeness:
+    if RUN_KEY not in document:
+        return UNRECORDED
+    record = document[RUN_KEY]
+    if not isinstance(record, dict):
+        raise RunError(f"{source}: {RUN_KEY} is {_shown(record)}; expected an object")
+    for key, check in RUN_FIELDS.items():
+        if key not in record or not check.accepts(record[key]):
+            found = "missing" if key not in record else _shown(record[key])
+            raise RunError(f"{source}: {RUN_KEY}.{key} is {found}; expected {check.expected}")
+    return Completeness(record["complete"], record["exit_status"], tuple(record["failed"]))
+
 
 def from_json(document: Any, source: str) -> Run:
-    """A run from a parsed pytest-benchmark JSON document."""
+    """A run from a parsed pytest-benchmark JSON document (see the module's docstring)."""
     if not isinstance(document, dict) or not isinstance(document.get("benchmarks"), list):
         raise RunError(f"{source}: not a pytest-benchmark file (no 'benchmarks' list)")
-    try:
-        found = [Measurement.from_json(b) for b in document["benchmarks"]]
-    except (KeyError, TypeError, AttributeError) as error:
-        raise RunError(f"{source}: a benchmark entry is malformed ({error!r})") from None
+    machine = document.get("machine_info", {})
+    if not isinstance(machine, dict):
+        raise RunError(f"{source}: machine_info is {_shown(machine)}; expected an object")
+    completeness = _completeness(document, source)
+    found = [_measurement(b, i, source) for i, b in enumerate(document["benchmarks"])]
     measurements = tuple(m for m in found if m is not None)
     if not measurements:
         raise RunError(f"{source}: holds no parbench benchmarks")
-    return Run(source, document.get("machine_info") or {}, measurements)
+    repeated = [n for n, count in Counter(m.name for m in measurements).items() if count > 1]
+    if repeated:
+        raise RunError(f"{source}: holds benchmark {repeated[0]} more than once")
+    return Run(source, machine, measurements, completeness)
 
 
 def resolve(spec: str, storage: Path = DEFAULT_STORAGE) -> Path:
-    """The file a run spec names: a path, a storage id such as ``0003``, or ``latest``."""
+    """The file a run spec names: a path, or a storage id such as ``0003``."""
     path = Path(spec)
-    if path.suffix == ".json" or path.exists():
-        if not path.is_file():
-            raise RunError(f"{spec}: no such file")
+    try:
+        named_a_file = path.suffix == ".json" or path.exists()
+        if named_a_file and path.is_dir():
+            raise RunError(f"{spec}: is a folder; name a saved run's .json file, an id or 'latest'")
+        if named_a_file and not path.is_file():
+            problem = "no such file" if not path.exists() else "not a regular file"
+            raise RunError(f"{spec}: {problem}")
+    except OSError as error:
+        raise RunError(f"{spec}: cannot be looked up ({error.strerror})") from None
+    if named_a_file:
         return path
-    saved = sorted(storage.glob("*/[0-9][0-9][0-9][0-9]_*.json"), key=lambda p: p.name)
-    if spec == "latest":
-        if not saved:
-            raise RunError(f"latest: no saved runs under {storage}/ (save with --benchmark-save)")
-        # Each interpreter has its own folder and counter: the newest is the last written.
-        return max(saved, key=lambda p: p.stat().st_mtime_ns)
+    saved = _saved(storage)
     matches = [p for p in saved if p.name.split("_", 1)[0] == spec.zfill(4)]
     if len(matches) != 1:
-        known = ", ".join(p.name.split("_", 1)[0] for p in saved) or "none"
+        known = ", ".join(sorted(p.name.split("_", 1)[0] for p in saved)) or "none"
         problem = "no saved run" if not matches else f"{len(matches)} saved runs"
         raise RunError(f"{spec}: {problem} with that id under {storage}/ (ids there: {known})")
     return matches[0]
 
 
-def load(spec: str, storage: Path = DEFAULT_STORAGE) -> Run:
-    """Read the run that ``spec`` names (see ``resolve``)."""
-    path = resolve(spec, storage)
+def saved_runs(storage: Path = DEFAULT_STORAGE) -> list[Path]:
+    """Every run saved under ``storage``, newest first.
+
+    Each interpreter has its own folder and counter: the newest is the last written.
+    """
+    return sorted(_saved(storage), key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)
+
+
+def _saved(storage: Path) -> list[Path]:
+    return list(storage.glob("*/[0-9][0-9][0-9][0-9]_*.json"))
+
+
+def read(path: Path) -> Run:
+    """The run saved in the file ``path``."""
+    return from_json(_document(path), str(path))
+
+
+def _document(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -169,7 +450,29 @@ def load(spec: str, storage: Path = DEFAULT_STORAGE) -> Run:
     if not text.strip():
         raise RunError(f"{path}: is empty")
     try:
-        document = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise RunError(f"{path}: not valid JSON, truncated? ({error})") from None
-    return from_json(document, str(path))
+    except (ValueError, RecursionError) as error:
+        raise RunError(f"{path}: not JSON that can be read ({error})") from None
+
+
+def latest(storage: Path = DEFAULT_STORAGE) -> Run:
+    """The newest complete run under ``storage``; newer incomplete ones are named in its
+    ``skipped``. A run that does not record its completeness counts as complete."""
+    skipped: list[str] = []
+    for path in saved_runs(storage):
+        run = read(path)
+        if run.completeness.complete is not False:
+            return replace(run, skipped=tuple(skipped))
+        skipped.append(str(path))
+    if skipped:
+        raise RunError(f"latest: every run saved under {storage}/ is incomplete")
+    raise RunError(f"latest: no saved runs under {storage}/ (save with --benchmark-save)")
+
+
+def load(spec: str, storage: Path = DEFAULT_STORAGE) -> Run:
+    """Read the run that ``spec`` names: a path, a storage id, or ``latest``."""
+    if spec == "latest" and not Path(spec).exists():
+        return latest(storage)
+    return read(resolve(spec, storage))

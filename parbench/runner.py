@@ -21,6 +21,7 @@ from typing import Any
 
 from parbench import cpustat, environment, network
 from parbench.matrix import Case
+from parbench.results import SCHEMA
 from parbench.strategies import PoolSpec, Strategy
 
 
@@ -265,6 +266,7 @@ def extra_info(
 ) -> dict[str, object]:
     """Everything a report needs to rebuild the comparison from saved JSON alone."""
     info: dict[str, object] = {
+        "schema": SCHEMA,
         "workload": case.workload.name,
         "kind": case.workload.kind,
         "size": case.size,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from parbench import strategies, workload
+from parbench import results, strategies, workload
 from parbench.matrix import Case, task_count
 
 SUITE_ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +96,7 @@ def benchmark_entry(
         "params": {"parbench_case": name},
         "stats": {"median": median, "rounds": rounds, "data": data},
         "extra_info": {
+            "schema": results.SCHEMA,
             "workload": workload,
             "kind": kind,
             "size": size,
@@ -130,12 +132,51 @@ def benchmark_entry(
     }
 
 
-def run_document(*entries: dict, node: str = "bench-host") -> dict:
-    """A whole pytest-benchmark JSON document holding ``entries``."""
-    return {
+def run_document(
+    *entries: dict,
+    node: str = "bench-host",
+    complete: bool | None = True,
+    failed: Sequence[str] = (),
+) -> dict:
+    """A whole pytest-benchmark JSON document holding ``entries``, as parbench saves it.
+
+    ``complete`` is what its ``parbench_run`` record says (``failed`` names the failures);
+    ``None`` leaves the record out, as documents saved before it existed do.
+    """
+    document = {
         "machine_info": {"node": node, "python_version": "3.11.7"},
         "commit_info": {},
         "benchmarks": list(entries),
         "datetime": "2026-11-25T00:00:00+00:00",
         "version": "5.2.3",
     }
+    if complete is not None:
+        document[results.RUN_KEY] = {
+            "complete": complete,
+            "exit_status": 0 if complete else 1,
+            "failed": list(failed),
+        }
+    return document
+
+
+def long_run_document(rounds: int, workloads: int = 5) -> dict:
+    """A run as a fast workload under a long ``--benchmark-max-time`` saves it: ``workloads``
+    CPU workloads of 12 cases each (serial; threads and processes at 1 to 16 workers;
+    threads x16 cold), every case with ``rounds`` rounds."""
+    entries = []
+    for index in range(workloads):
+        name = f"fast{index}"
+        entries.append(benchmark_entry(name, "serial", 0.001, rounds=rounds))
+        for workers in (1, 2, 4, 8, 16):
+            threads = 0.001 * (1 + 0.05 * workers)
+            processes = 0.001 / min(workers, 2) * 1.1
+            entries.append(
+                benchmark_entry(name, "threads", threads, workers=workers, rounds=rounds)
+            )
+            entries.append(
+                benchmark_entry(name, "processes", processes, workers=workers, rounds=rounds)
+            )
+        entries.append(
+            benchmark_entry(name, "threads", 0.002, workers=16, rounds=rounds, pool="cold")
+        )
+    return run_document(*entries)

@@ -8,13 +8,14 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from parbench import cli
 
 from helpers import benchmark_entry as entry
-from helpers import run_document
+from helpers import long_run_document, run_document
 
 
 def save(path: Path, threads_median: float = 0.05, latency_s: float = 0.05) -> Path:
@@ -177,3 +178,277 @@ def test_plot_writes_a_chart_per_workload(tmp_path: Path, capsys) -> None:
     saved = save(tmp_path / "run.json")
     assert cli.main(["plot", str(saved), "--output", str(tmp_path / "charts")]) == 0
     assert capsys.readouterr().out.strip() == str(tmp_path / "charts" / "sleep.svg")
+
+
+def write(path: Path, document: dict) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document))
+    return path
+
+
+def sleep_document(threads_median: float = 0.05, **document: Any) -> dict:
+    return run_document(
+        entry("sleep", "serial", 0.8, kind="io", cpu_share=0.0),
+        entry("sleep", "threads", threads_median, workers=16, kind="io"),
+        **document,
+    )
+
+
+def one_line(text: str) -> str:
+    assert text.count("\n") == 1 and "Traceback" not in text, text
+    return text.strip()
+
+
+@pytest.mark.parametrize("threshold", ["nan", "NaN%", "inf", "-inf", "1e400", "-1", "-0.5%", ""])
+def test_a_threshold_that_is_not_a_finite_number_of_0_or_more_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture, threshold: str
+) -> None:
+    old, new = (
+        write(tmp_path / "old.json", sleep_document()),
+        write(tmp_path / "new.json", sleep_document(0.1)),
+    )
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["compare", str(old), str(new), f"--fail-on-regression={threshold}"])
+    assert exited.value.code == 2
+    assert f"argument --fail-on-regression: {threshold!r}" in capsys.readouterr().err
+
+
+def test_a_zero_threshold_gates_any_significant_slowdown(tmp_path: Path, capsys) -> None:
+    old, new = (
+        write(tmp_path / "old.json", sleep_document()),
+        write(tmp_path / "new.json", sleep_document(0.1)),
+    )
+    assert cli.main(["compare", str(old), str(new), "--fail-on-regression", "0"]) == 1
+
+
+def without_threads(document: dict) -> dict:
+    document["benchmarks"].pop()
+    return document
+
+
+def without_rounds(document: dict) -> dict:
+    for benchmark in document["benchmarks"]:
+        del benchmark["stats"]["data"]
+    return document
+
+
+def nan_medians(document: dict) -> dict:
+    for benchmark in document["benchmarks"]:
+        benchmark["stats"]["median"] = float("nan")
+    return document
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        # The issue's own example: a run whose medians are NaN passed the gate.
+        (
+            sleep_document(),
+            nan_medians(sleep_document()),
+            "benchmark sleep-x1-serial: stats.median is NaN",
+        ),
+        (sleep_document(), without_threads(sleep_document(0.1)), "new.json lacks 1 benchmarks of"),
+        (
+            sleep_document(),
+            sleep_document(0.1, complete=False, failed=["sleep-x1-threads-16w"]),
+            "new.json: incomplete run (exit status 1); failed: sleep-x1-threads-16w",
+        ),
+        (sleep_document(complete=False), sleep_document(0.1), "old.json: incomplete run"),
+        (
+            without_rounds(sleep_document()),
+            sleep_document(0.1),
+            "old.json: saved without raw round times",
+        ),
+        (
+            run_document(entry("sleep", "serial", 0.8, rounds=3)),
+            run_document(entry("sleep", "serial", 1.6, rounds=3)),
+            "sleep-x1-serial: 3 and 3 rounds can never show a significant change",
+        ),
+    ],
+)
+def test_the_gate_refuses_runs_it_cannot_judge(
+    tmp_path: Path, capsys: pytest.CaptureFixture, old: dict, new: dict, problem: str
+) -> None:
+    old_path, new_path = write(tmp_path / "old.json", old), write(tmp_path / "new.json", new)
+    status = cli.main(["compare", str(old_path), str(new_path), "--fail-on-regression", "10"])
+    captured = capsys.readouterr()
+    assert status == 2
+    error = [line for line in captured.err.splitlines() if line.startswith("parbench: error:")]
+    assert len(error) == 1 and problem in error[0], captured.err
+    assert "nan" not in captured.out.lower()
+
+
+def test_the_gate_judges_a_run_of_unknown_completeness_like_any_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    old = write(tmp_path / "old.json", sleep_document(complete=None))
+    new = write(tmp_path / "new.json", sleep_document(0.1, complete=None))
+    assert cli.main(["compare", str(old), str(new), "--fail-on-regression", "10"]) == 1
+    err = capsys.readouterr().err
+    assert f"parbench: warning: {old}: does not record whether its session completed" in err
+    assert "regression: sleep-x1-threads-16w is +100.0% slower" in err
+
+
+MALFORMED = {
+    "NaN median": ("stats", "median", float("nan"), "stats.median is NaN"),
+    "infinite median": ("stats", "median", float("inf"), "stats.median is Infinity"),
+    "zero median": ("stats", "median", 0, "stats.median is 0"),
+    "negative round": ("stats", "data", [0.05, -0.05], "stats.data[1] is -0.05"),
+    "string workers": ("extra_info", "workers", "16", 'extra_info.workers is "16"'),
+    "bool workers": ("extra_info", "workers", True, "extra_info.workers is true"),
+    "zero tasks": ("extra_info", "tasks", 0, "extra_info.tasks is 0"),
+    "string CPUs": ("extra_info", "usable_cpus", "2", 'extra_info.usable_cpus is "2"'),
+}
+
+
+@pytest.mark.parametrize("command", ["report", "compare", "plot", "versions"])
+@pytest.mark.parametrize("fault", sorted(MALFORMED))
+def test_a_malformed_run_is_one_line_naming_file_benchmark_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture, command: str, fault: str
+) -> None:
+    section, key, value, problem = MALFORMED[fault]
+    document = sleep_document()
+    document["benchmarks"][1][section][key] = value
+    bad = write(tmp_path / "bad.json", document)
+    good = write(tmp_path / "good.json", sleep_document())
+    arguments = {
+        "report": ["report", str(bad)],
+        "compare": ["compare", str(good), str(bad)],
+        "plot": ["plot", str(bad), "--output", str(tmp_path / "charts")],
+        "versions": ["versions", str(bad)],
+    }[command]
+    assert cli.main(arguments) == 2
+    captured = capsys.readouterr()
+    error = one_line(captured.err)
+    assert error.startswith(f"parbench: error: {bad}: benchmark sleep-x1-threads-16w: {problem}; ")
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("command", ["report", "plot", "versions", "compare"])
+def test_an_incomplete_run_is_read_with_a_warning_naming_its_failures(
+    tmp_path: Path, capsys: pytest.CaptureFixture, command: str
+) -> None:
+    pytest.importorskip("pygal")
+    failed = ["sleep-x1-threads-4w", "sleep-x1-threads-8w"]
+    partial = write(tmp_path / "partial.json", sleep_document(complete=False, failed=failed))
+    arguments = {
+        "report": ["report", str(partial)],
+        "plot": ["plot", str(partial), "--output", str(tmp_path / "charts")],
+        "versions": ["versions", str(partial)],
+        "compare": ["compare", str(partial), str(partial)],
+    }[command]
+    assert cli.main(arguments) == 0
+    [warning, *_] = capsys.readouterr().err.splitlines()
+    assert warning == (
+        f"parbench: warning: {partial}: incomplete run (exit status 1); failed: "
+        "sleep-x1-threads-4w, sleep-x1-threads-8w"
+    )
+
+
+def test_latest_skips_newer_incomplete_runs_and_says_so(tmp_path: Path, capsys) -> None:
+    storage = tmp_path / ".benchmarks"
+    whole = write(storage / "m" / "0001_whole.json", sleep_document())
+    partial = write(storage / "m" / "0002_partial.json", sleep_document(0.1, complete=False))
+    os.utime(whole, ns=(10**9, 10**9))
+    status = cli.main(
+        ["--storage", str(storage), "compare", "0001", "latest", "--fail-on-regression", "10"]
+    )
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert f"{whole} -> {whole}" in captured.out
+    assert f"latest: skipped newer incomplete runs ({partial}); using {whole}" in captured.err
+
+
+def test_versions_passes_over_incomplete_and_unreadable_saved_runs(tmp_path: Path, capsys) -> None:
+    storage = tmp_path / ".benchmarks"
+    whole = write(storage / "m" / "0001_whole.json", sleep_document())
+    write(storage / "m" / "0002_partial.json", sleep_document(0.1, complete=False, failed=["x"]))
+    (storage / "m" / "0003_broken.json").write_text("{")
+    for age, name in enumerate(["0001_whole.json", "0002_partial.json", "0003_broken.json"]):
+        os.utime(storage / "m" / name, ns=(age * 10**9, age * 10**9))
+    assert cli.main(["--storage", str(storage), "versions"]) == 0
+    captured = capsys.readouterr()
+    assert "sleep     threads x16  16x" in captured.out
+    assert captured.err.splitlines() == [
+        f"parbench: warning: skipped {storage}/m/0002_partial.json: incomplete run (exit "
+        "status 1); failed: x",
+        f"parbench: warning: skipped 1 saved runs that cannot be read, e.g. "
+        f"{storage}/m/0003_broken.json: not valid JSON, truncated? (Expecting property name "
+        "enclosed in double quotes: line 1 column 2 (char 1))",
+    ]
+    assert str(whole) not in captured.err
+
+
+def test_a_folder_is_not_a_run(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    for command in (["report"], ["versions"], ["compare", str(tmp_path)]):
+        assert cli.main([*command, str(tmp_path)]) == 2
+        error = one_line(capsys.readouterr().err)
+        assert error.startswith(f"parbench: error: {tmp_path}: is a folder; name a saved run")
+
+
+def read_only_folder(tmp_path: Path) -> Path:
+    """A folder no file can be made in; root ignores file modes, but not sysfs's."""
+    if os.geteuid() != 0:
+        folder = tmp_path / "read-only"
+        folder.mkdir(mode=0o555)
+        return folder
+    if not os.path.isdir("/sys"):
+        pytest.skip("running as root, with no sysfs for a read-only folder")
+    return Path("/sys")
+
+
+@pytest.mark.parametrize(
+    ("where", "problem"),
+    [
+        (lambda tmp: write(tmp / "a-file", {}), "is a file, not a folder for charts"),
+        (
+            lambda tmp: write(tmp / "a-file", {}) / "charts",
+            "cannot be made, a folder above it is a file",
+        ),
+        (read_only_folder, "cannot write a chart there ("),
+    ],
+)
+def test_plot_output_that_cannot_hold_charts_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture, where, problem: str
+) -> None:
+    pytest.importorskip("pygal")
+    saved = save(tmp_path / "run.json")
+    output = where(tmp_path)
+    assert cli.main(["plot", str(saved), "--output", str(output)]) == 2
+    error = one_line(capsys.readouterr().err)
+    assert error.startswith(f"parbench: error: {output}: {problem}")
+
+
+def test_plot_with_nothing_to_draw_says_so(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("pygal")
+    saved = write(tmp_path / "run.json", run_document(entry("sleep", "threads", 0.1, workers=2)))
+    assert cli.main(["plot", str(saved), "--output", str(tmp_path / "charts")]) == 2
+    assert "no chart to draw: no workload in these runs has a serial baseline" in one_line(
+        capsys.readouterr().err
+    )
+
+
+def test_output_cut_short_by_its_reader_ends_quietly(tmp_path: Path) -> None:
+    saved = save(tmp_path / "run.json")
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "parbench.cli", "report", str(saved), "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    reader.stdout.close()  # as `| head -0` does, before anything is written
+    _, err = reader.communicate(timeout=60)
+    assert err.decode() == "" and reader.returncode == 1
+
+
+def test_a_report_of_20000_rounds_a_benchmark(tmp_path: Path, capsys) -> None:
+    saved = write(tmp_path / "long.json", long_run_document(20_000, workloads=2))
+    assert cli.main(["report", str(saved), "--format", "json"]) == 0
+    [run] = json.loads(capsys.readouterr().out)
+    fast0 = run["workloads"][0]
+    assert fast0["verdict"].startswith("fast0 (CPU-bound): processes x2 fastest, 1.8x over serial")
+    for row in fast0["rows"]:
+        if row["strategy"] != "serial":
+            # Rounds spread 1% either side of each median: a tight interval around the ratio.
+            assert row["interval_low"] <= row["speedup"] <= row["interval_high"]
+            assert row["interval_high"] / row["interval_low"] < 1.01
+            assert row["p_value"] < 1e-10

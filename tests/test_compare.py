@@ -72,3 +72,31 @@ def test_a_significant_change_under_five_percent_is_no_change() -> None:
     [change] = [c for c in comparison.changes if c.name == "sleep-x1-threads-16w"]
     assert change.p_value < 0.05
     assert change.outcome == compare.SAME
+
+
+def test_a_benchmark_missing_from_the_new_run_is_warned_about_and_ungates() -> None:
+    old = sleep_run(0.05)
+    new = run(entry("sleep", "serial", 0.8, kind="io"), name="new.json")
+    comparison = compare.compare(old, new)
+    assert comparison.missing == ("sleep-x1-threads-16w", "factorial-x1-serial")
+    assert (
+        "new.json lacks 2 benchmarks of run.json: sleep-x1-threads-16w, factorial-x1-serial"
+        in comparison.warnings
+    )
+    with pytest.raises(compare.Ungated, match=r"new\.json lacks 2 benchmarks of run\.json"):
+        comparison.regressions(10)
+
+
+@pytest.mark.parametrize("percent", [float("nan"), float("inf"), -1.0])
+def test_a_threshold_that_is_not_a_finite_percentage_never_passes(percent: float) -> None:
+    comparison = compare.compare(sleep_run(0.05), sleep_run(0.10))
+    with pytest.raises(ValueError, match="finite percentage of 0 or more"):
+        comparison.regressions(percent)
+
+
+def test_runs_without_rounds_cannot_be_gated() -> None:
+    bare = run_document(entry("sleep", "serial", 0.8, kind="io"))
+    bare["benchmarks"][0]["stats"].pop("data")
+    comparison = compare.compare(results.from_json(bare, "old.json"), sleep_run(0.05))
+    with pytest.raises(compare.Ungated, match=r"old\.json: saved without raw round times"):
+        comparison.regressions(10)

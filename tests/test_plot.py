@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from parbench import results
-from parbench.plot import PlotUnavailable, write_charts
+from parbench.plot import PlotError, PlotUnavailable, write_charts
 
 from helpers import SUITE_ROOT, benchmark_entry
 
@@ -270,7 +270,7 @@ def test_a_workload_name_cannot_leave_the_output_folder(tmp_path: Path) -> None:
         entry("../evil", "serial", 0.8, kind="io"),
         entry("../evil", "threads", 0.2, workers=4, kind="io"),
     )
-    with pytest.raises(ValueError, match="not usable as a chart's file name"):
+    with pytest.raises(PlotError, match="not usable as a chart's file name"):
         write_charts([escaping], tmp_path / "out")
     assert not (tmp_path / "evil.svg").exists()
 

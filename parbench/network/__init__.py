@@ -126,17 +126,18 @@ def _serving(settings: NetworkSettings) -> Iterator[None]:
             _live_base = None
 
 
-def measure_overhead(settings: NetworkSettings, samples: int = 10) -> Overhead:
+def measure_overhead(settings: NetworkSettings, samples: int = 10, warmup: int = 5) -> Overhead:
     """Median cost of one streamed GET beyond its latency, on the network now serving.
 
     Made the way the download workload makes its requests: ``requests.get(stream=True)``
-    read with ``iter_content(1024)``.
+    read with ``iter_content(1024)``. The first ``warmup`` requests are not counted: they
+    pay for imports, connection pools and first-call caches that a run pays once.
     """
     import requests
 
     url = route("https://images.unsplash.com/parbench-overhead-probe")
     walls, cpus = [], []
-    for _ in range(samples):
+    for _ in range(warmup + samples):
         wall, cpu = time.perf_counter(), time.process_time()
         with requests.get(url, stream=True, timeout=settings.timeout) as response:
             response.raise_for_status()
@@ -144,4 +145,4 @@ def measure_overhead(settings: NetworkSettings, samples: int = 10) -> Overhead:
                 pass
         walls.append(time.perf_counter() - wall - settings.latency)
         cpus.append(time.process_time() - cpu)
-    return Overhead(wall=statistics.median(walls), cpu=statistics.median(cpus))
+    return Overhead(wall=statistics.median(walls[warmup:]), cpu=statistics.median(cpus[warmup:]))
