@@ -20,7 +20,7 @@ from parbench.results import DEFAULT_STORAGE, Run, RunError, describe_incomplete
 @dataclass(frozen=True)
 class Table:
     """``speedups[(workload, case)][column]`` and ``serial[workload][column]`` in seconds;
-    a missing cell is ``None``."""
+    a missing cell, or a speedup withheld as beyond physics, is ``None``."""
 
     columns: tuple[str, ...]
     speedups: dict[tuple[str, str], list[float | None]]
@@ -45,11 +45,12 @@ def build(runs: Sequence[Run]) -> Table:
     for index, run in enumerate(runs):
         for found in verdict.judge(run.measurements):
             times = serial.setdefault(found.workload, [None] * len(runs))
-            times[index] = found.serial.median
+            times[index] = found.baseline.median
             for row in found.rows:
-                if row.measurement.strategy != "serial":
+                if not row.is_baseline:
                     key = (found.workload, row.label)
-                    speedups.setdefault(key, [None] * len(runs))[index] = row.speedup
+                    shown = None if row.impossible else row.shown
+                    speedups.setdefault(key, [None] * len(runs))[index] = shown
     return Table(columns, speedups, serial)
 
 

@@ -149,8 +149,9 @@ def _speedups(old: Run, new: Run) -> list[SpeedupChange]:
     for v in verdict.judge(new.measurements):
         for row in v.rows:
             previous = before.get((v.workload, row.measurement.name))
-            if previous is not None and row.measurement.strategy != "serial":
-                changes.append(SpeedupChange(v.workload, row.label, previous.speedup, row.speedup))
+            if previous is None or row.is_baseline or row.impossible or previous.impossible:
+                continue
+            changes.append(SpeedupChange(v.workload, row.label, previous.shown, row.shown))
     return changes
 
 

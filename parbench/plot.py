@@ -124,7 +124,7 @@ def _charts(runs: list[Run]) -> list[_Chart]:
             rows = sorted(_plotted(verdict), key=lambda row: order[id(row.measurement)])
             for row in rows:
                 series = chart.series.setdefault(prefix + _variant(row, every_row), {})
-                series[row.measurement.workers] = row.speedup
+                series[row.measurement.workers] = row.shown
                 chart.ideal.setdefault(row.measurement.workers, row.ideal)
         if chart.series:
             charts.append(chart)
@@ -135,7 +135,7 @@ def _plotted(verdict: WorkloadVerdict) -> list[Row]:
     return [
         row
         for row in verdict.rows
-        if row.measurement.pool == "warm" and row.measurement.strategy != "serial"
+        if row.measurement.pool == "warm" and not row.is_baseline and not row.impossible
     ]
 
 

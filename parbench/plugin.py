@@ -206,10 +206,12 @@ def verdicts(config: pytest.Config) -> str | None:
         for bench in getattr(session, "benchmarks", ())
         if not bench.has_error
     ]
+    if not benchmarks:
+        return None
     try:
         run = results.from_json({"benchmarks": benchmarks}, "this run")
-    except results.RunError:
-        return None
+    except results.RunError as error:
+        return f"no verdicts: {error}"
     return render.render(verdict.judge(run.measurements))
 
 

@@ -130,9 +130,10 @@ def test_versions_table_has_a_column_per_interpreter(
     # pytest-benchmark keeps one folder per minor version: 3.13 and 3.13t share one.
     saved = [
         ("Linux-CPython-3.10-64bit/0001_stale.json", "3.10.13", 0.4, True),
-        ("Linux-CPython-3.10-64bit/0002_bench.json", "3.10.13", 0.1, True),
-        ("Linux-CPython-3.12-64bit/0001_bench.json", "3.12.1", 0.05, True),
-        ("Linux-CPython-3.13-64bit/0001_bench.json", "3.13.0", 0.04, True),
+        ("Linux-CPython-3.10-64bit/0002_bench.json", "3.10.13", 0.2, True),
+        ("Linux-CPython-3.12-64bit/0001_bench.json", "3.12.1", 0.1, True),
+        ("Linux-CPython-3.13-64bit/0001_bench.json", "3.13.0", 0.08, True),
+        # 32x from 16 threads is beyond physics: withheld, shown as "-".
         ("Linux-CPython-3.13-64bit/0002_bench.json", "3.13.0", 0.025, False),
     ]
     for when, (name, version, threads, gil) in enumerate(saved):
@@ -161,11 +162,11 @@ def test_versions_table_has_a_column_per_interpreter(
         "CPython 3.13.0",
         "CPython 3.13.0t",
     ]
-    assert lines[3].split() == ["sleep", "threads", "x16", "8x", "16x", "20x", "32x"]
+    assert lines[3].split() == ["sleep", "threads", "x16", "4x", "8x", "10x", "-"]
     assert "Serial time, by interpreter:" in lines
     assert lines[-1].split() == ["sleep", "serial"] + ["800", "ms"] * 4
     assert cli.main(["--storage", str(storage), "versions", "--format", "csv"]) == 0
-    assert "speedup,sleep,threads x16,8.0,16.0,20.0,32.0" in capsys.readouterr().out
+    assert "speedup,sleep,threads x16,4.0,8.0,10.0," in capsys.readouterr().out
 
 
 def test_versions_without_saved_runs_is_an_error(tmp_path: Path, capsys) -> None:
