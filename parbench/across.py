@@ -14,7 +14,8 @@ from pathlib import Path
 
 from parbench import results, verdict
 from parbench.render import grid
-from parbench.results import DEFAULT_STORAGE, Run, RunError, describe_incomplete
+from parbench.results import BASELINE, DEFAULT_STORAGE, Run, RunError, describe_incomplete
+from parbench.verdict import format_seconds
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def latest_per_python(storage: Path = DEFAULT_STORAGE) -> tuple[list[Run], list[
 def _cell(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
-    return f"{value:.3g}x" if unit == "x" else f"{value * 1e3:.3g} ms"
+    return f"{value:.3g}x" if unit == "x" else format_seconds(value)
 
 
 def render(table: Table, fmt: str = "text") -> str:
@@ -102,14 +103,14 @@ def render(table: Table, fmt: str = "text") -> str:
         for (workload, case), values in table.speedups.items():
             writer.writerow(["speedup", workload, case, *values])
         for workload, values in table.serial.items():
-            writer.writerow(["serial_seconds", workload, "serial", *values])
+            writer.writerow(["serial_seconds", workload, BASELINE, *values])
         return out.getvalue()
     speedup_rows = [
         [workload, case, *(_cell(v, "x") for v in values)]
         for (workload, case), values in table.speedups.items()
     ]
     serial_rows = [
-        [workload, "serial", *(_cell(v, "s") for v in values)]
+        [workload, BASELINE, *(_cell(v, "s") for v in values)]
         for workload, values in table.serial.items()
     ]
     header = ["workload", "case", *table.columns]

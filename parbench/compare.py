@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from parbench import stats, verdict
 from parbench.results import Measurement, Run, describe_incomplete, listed
 
-FASTER, SLOWER, SAME, UNTESTED = "faster", "slower", "no significant change", "untested"
+FASTER, SLOWER, UNTESTED = "faster", "slower", "untested"
+SAME = stats.NO_CLEAR_DIFFERENCE
 NO_ROUNDS_HINT = (
     "saved without raw round times, so no change can be tested: save runs with "
     "--benchmark-save-data, or use --benchmark-json (parbench's plugin turns both on)"
@@ -191,8 +192,9 @@ def render(comparison: Comparison) -> str:
     width = max(len(c.name) for c in comparison.changes)
     for change in comparison.changes:
         lines.append(
-            f"  {change.name.ljust(width)}  {change.old.median * 1e3:10.3f} ms -> "
-            f"{change.new.median * 1e3:10.3f} ms  {change.ratio - 1:+7.1%}  {change.outcome}"
+            f"  {change.name.ljust(width)}  {verdict.format_seconds(change.old.median):>9} -> "
+            f"{verdict.format_seconds(change.new.median):>9}  {change.ratio - 1:+7.1%}  "
+            f"{change.outcome}"
         )
     counts = {o: 0 for o in (FASTER, SLOWER, SAME, UNTESTED)}
     for change in comparison.changes:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from parbench import machine
 from parbench.options import Options
+from parbench.results import BASELINE
 from parbench.strategies import Strategy
 from parbench.workload import Workload
 
@@ -164,7 +165,7 @@ def build(
             workers = counts if strategy.parallel else (1,)
             starts = options.start_methods if strategy.start_methods else (None,)
             policies = options.chunksizes if strategy.chunked else ("1",)
-            first = BEFORE if strategy.name == "serial" else None
+            first = BEFORE if strategy.name == BASELINE else None
             for count in workers:
                 for start in starts:
                     for chunksize, policy in _chunkings(policies, tasks, count):

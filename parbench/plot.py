@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from parbench.results import Run
-from parbench.verdict import Row, WorkloadVerdict, judge
+from parbench.verdict import Row, WorkloadVerdict, judge, label
 
 INSTALL_HINT = "charts need pygal: pip install 'parbench[plot]'"
 # Past this ratio of largest to smallest value plotted, a linear axis flattens the
@@ -112,7 +112,8 @@ def _charts(runs: list[Run]) -> list[_Chart]:
         if Path(workload).name != workload or workload in ("", ".", ".."):
             raise PlotError(f"workload {workload!r}: not usable as a chart's file name")
         mine = [(name, v) for name, v in verdicts if v.workload == workload]
-        every_row = [row for _, v in mine for row in _plotted(v)]
+        # Every run's plotted cases, so that all runs name their variants alike.
+        every_measurement = [row.measurement for _, v in mine for row in _plotted(v)]
         chart = _Chart(workload)
         for name, verdict in mine:
             if verdict.kind not in chart.kinds:
@@ -123,7 +124,8 @@ def _charts(runs: list[Run]) -> list[_Chart]:
                 prefix += f"{_setting(verdict, siblings)}: "
             rows = sorted(_plotted(verdict), key=lambda row: order[id(row.measurement)])
             for row in rows:
-                series = chart.series.setdefault(prefix + _variant(row, every_row), {})
+                name = label(row.measurement, every_measurement, workers=False)
+                series = chart.series.setdefault(prefix + name, {})
                 series[row.measurement.workers] = row.shown
                 chart.ideal.setdefault(row.measurement.workers, row.ideal)
         if chart.series:
@@ -154,21 +156,6 @@ def _setting(verdict: WorkloadVerdict, siblings: list[WorkloadVerdict]) -> str:
     if len({v.serial.size for v in siblings}) > 1:
         return f"x{serial.size}"
     return f"{serial.network} {serial.latency_s * 1e3:g} ms {serial.body_bytes} B"
-
-
-def _variant(row: Row, every_row: list[Row]) -> str:
-    """``threads``, ``processes chunksize auto spawn``: what sets ``row`` apart in its chart.
-
-    ``every_row`` is every row the chart plots, so that all runs name variants alike.
-    """
-    m = row.measurement
-    same = [r.measurement for r in every_row if r.measurement.strategy == m.strategy]
-    text = m.strategy
-    if m.chunked and len({s.chunk_policy for s in same}) > 1:
-        text += f" chunksize {m.chunk_policy}"
-    if len({s.start_method for s in same}) > 1:
-        text += f" {m.start_method}"
-    return text
 
 
 def _render(pygal: Any, chart: _Chart) -> bytes:

@@ -34,6 +34,8 @@ from typing import Any, NoReturn
 DEFAULT_STORAGE = Path(".benchmarks")
 # The version of what parbench records in each benchmark's extra_info (see FIELDS).
 SCHEMA = 1
+# The strategy every speedup divides by.
+BASELINE = "serial"
 RUN_KEY = "parbench_run"
 # At most this many benchmarks are named in one message, to keep it one line.
 NAMED = 10
@@ -354,7 +356,7 @@ def _measurement(entry: Any, index: int, source: str) -> Measurement | None:
         attribute: read.read(info, "extra_info.", spec.key, spec.check, spec.nullable)
         for attribute, spec in FIELDS.items()
     }
-    if values["baseline_pass"] is not None and values["strategy"] != "serial":
+    if values["baseline_pass"] is not None and values["strategy"] != BASELINE:
         read.fail(
             f"extra_info.baseline_pass is {_shown(values['baseline_pass'])}; expected null "
             "for a case that is not serial"

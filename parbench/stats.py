@@ -26,6 +26,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 ALPHA = 0.05
+# What a difference that is not called is called, in verdicts and comparisons alike.
+NO_CLEAR_DIFFERENCE = "no clear difference"
 # A difference smaller than this share of the median is not called, however significant:
 # with hundreds of rounds the test finds sub-1% drifts that no user should act on.
 MIN_EFFECT = 0.05

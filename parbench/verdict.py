@@ -1,7 +1,7 @@
 """From measurements to an answer: speedup over serial, efficiency, and a verdict in words.
 
 **Baseline.** Serial runs before a workload's other cases and again after them. Where the
-two passes agree (no significant change of at least ``stats.MIN_EFFECT``) their rounds
+two passes agree (no real change: ``stats.real_change``) their rounds
 are pooled. Where they differ, the machine's speed drifted while the workload was
 measured: the comparison is disturbed, and every speedup gets a range, from one
 baseline to the other.
@@ -38,10 +38,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from parbench import cpustat, stats
-from parbench.results import Measurement
+from parbench.results import BASELINE, Measurement
 
-FASTER, SLOWER, UNCLEAR, DISTURBED = "faster", "slower", "no clear difference", "disturbed"
-BASELINE = "serial"
+FASTER, SLOWER, DISTURBED = "faster", "slower", "disturbed"
+UNCLEAR = stats.NO_CLEAR_DIFFERENCE
 # Below this serial time per task, a pool's per-task overhead is what gets measured.
 TINY_TASK_S = 1e-4
 DECLARED = {"io": "I/O-bound", "cpu": "CPU-bound", "mixed": "mixed"}
@@ -216,7 +216,7 @@ def _baseline(passes: Sequence[Measurement]) -> Baseline:
     for m in passes:
         share = starved(m)
         if share is not None:
-            which = "serial" if len(passes) == 1 else f"serial ({m.baseline_pass})"
+            which = BASELINE if len(passes) == 1 else f"{BASELINE} ({m.baseline_pass})"
             drift.append(
                 f"{which} got {share:.0%} of the CPU it wanted: something else was running"
             )
@@ -299,22 +299,28 @@ def _limits(m: Measurement, kind: str, share: float | None) -> tuple[float, floa
     return spread, spread
 
 
-def _label(measurement: Measurement, group: list[Measurement]) -> str:
-    """``threads x16``; the chunksize and start method only where the group measured
-    more than one of them for that strategy and worker count."""
-    if measurement.strategy == BASELINE:
-        return BASELINE + (", after" if measurement.baseline_pass == "after" else "")
-    text = f"{measurement.strategy} x{measurement.workers}"
+def label(measurement: Measurement, group: Iterable[Measurement], workers: bool = True) -> str:
+    """The case's name in every table and chart: ``threads x16``, ``processes x2 chunksize
+    auto spawn``, ``serial, after``; without ``workers`` (a chart's series over worker
+    counts), ``processes chunksize auto spawn``. The chunk policy and start method are
+    named only where ``group`` holds warm cases of the same strategy (and, with
+    ``workers``, worker count) that differ in them."""
+    m = measurement
+    if m.strategy == BASELINE:
+        return BASELINE + (", after" if m.baseline_pass == "after" else "")
     siblings = [
-        m
-        for m in group
-        if (m.strategy, m.workers, m.pool) == (measurement.strategy, measurement.workers, "warm")
+        other
+        for other in group
+        if other.strategy == m.strategy
+        and other.pool == "warm"
+        and (not workers or other.workers == m.workers)
     ]
-    if measurement.chunked and len({m.chunksize for m in siblings}) > 1:
-        text += f" chunksize {measurement.chunksize}"
-    if len({m.start_method for m in siblings}) > 1:
-        text += f" {measurement.start_method}"
-    return text + (", cold" if measurement.pool == "cold" else "")
+    text = f"{m.strategy} x{m.workers}" if workers else m.strategy
+    if m.chunked and len({s.chunk_policy for s in siblings}) > 1:
+        text += f" chunksize {m.chunk_policy}"
+    if len({s.start_method for s in siblings}) > 1:
+        text += f" {m.start_method}"
+    return text + (", cold" if m.pool == "cold" else "")
 
 
 def _row(m: Measurement, baseline: Baseline, label: str) -> Row:
@@ -421,7 +427,7 @@ def judge(measurements: Iterable[Measurement]) -> list[WorkloadVerdict]:
             continue
         passes.sort(key=lambda m: m.baseline_pass == "after")
         baseline = _baseline(passes)
-        provisional = [_row(m, baseline, _label(m, group)) for m in group]
+        provisional = [_row(m, baseline, label(m, group)) for m in group]
         kind, evidence = measured_kind(baseline, provisional)
         share = cpu_share(baseline)
         rows = []

@@ -59,7 +59,7 @@ def test_serial_wins_and_per_task_overhead_is_named() -> None:
     assert "chunksize 1 is 625x slower: per-task overhead dwarfs the work" in found.text
     assert [row.label for row in found.rows] == [
         "serial",
-        "processes x2 chunksize 1250",
+        "processes x2 chunksize auto",
         "processes x2 chunksize 1",
     ]
 

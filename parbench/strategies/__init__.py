@@ -13,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
+from parbench.results import BASELINE
 from parbench.workload import Workload
 
 
@@ -66,7 +67,7 @@ def all_strategies() -> dict[str, Strategy]:
         strategy = getattr(importlib.import_module(f"{__name__}.{info.name}"), "STRATEGY", None)
         if isinstance(strategy, Strategy):
             found[strategy.name] = strategy
-    return dict(sorted(found.items(), key=lambda item: (item[0] != "serial", item[0])))
+    return dict(sorted(found.items(), key=lambda item: (item[0] != BASELINE, item[0])))
 
 
 def skip_reason(strategy: Strategy, workload: Workload) -> str | None:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
 from typing import Any
 
+from parbench.results import BASELINE
 from parbench.strategies import PoolSpec, Strategy
 
 
@@ -39,7 +40,7 @@ def _make(spec: PoolSpec) -> Executor:
 
 
 STRATEGY = Strategy(
-    name="serial",
+    name=BASELINE,
     summary="one call after another in the main thread",
     make_executor=_make,
     parallel=False,
