@@ -1,3 +1,2 @@
-"""Wires the parbench plugin (options, fixtures, matrix, summary) into pytest."""
-
-pytest_plugins = ["parbench.plugin"]
+"""The repository's benchmarks run through the parbench pytest plugin, which the install
+(``pip install -e .``) registers as the ``parbench`` entry point: nothing to wire here."""

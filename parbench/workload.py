@@ -32,7 +32,7 @@ from typing import Any
 
 KINDS = ("io", "cpu", "mixed")
 SIZE_PRESETS = ("quick", "default", "article")
-BUILTIN_PACKAGE = "workloads"
+BUILTIN_PACKAGE = "parbench.workloads"
 
 
 class WorkloadError(ValueError):

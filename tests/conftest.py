@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,11 +16,15 @@ from parbench import network
 from parbench.network import guard
 
 TEST_TIMEOUT_S = 300
+TESTS = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Only this folder's tests: a benchmark run that also collects this folder keeps its
+    # own --timeout.
     for item in items:
-        item.add_marker(pytest.mark.timeout(TEST_TIMEOUT_S))
+        if TESTS in item.path.parents:
+            item.add_marker(pytest.mark.timeout(TEST_TIMEOUT_S))
 
 
 @pytest.fixture(autouse=True)

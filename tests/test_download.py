@@ -9,7 +9,7 @@ import pytest
 import responses
 
 from parbench import network
-from workloads import download
+from parbench.workloads import download
 
 
 def task(url: str, folder: Path | str, **limits: float) -> download.Download:

@@ -7,12 +7,9 @@ import pytest
 
 from parbench import options
 
-PLUGIN = 'pytest_plugins = ["parbench.plugin"]\n'
-
 
 @pytest.fixture
 def suite(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeconftest(PLUGIN)
     pytester.makepyfile(test_m="def test_batch(parbench_case):\n    pass\n")
     return pytester
 

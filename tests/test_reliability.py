@@ -21,7 +21,7 @@ import requests
 
 from parbench import network, runner, workload
 from parbench.strategies import all_strategies
-from workloads import download
+from parbench.workloads import download
 
 from helpers import SUITE_ROOT, make_case
 

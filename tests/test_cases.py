@@ -14,7 +14,6 @@ BIG = machine.Topology(logical=64, physical=64, affinity=64, affinity_cores=64, 
 
 @pytest.fixture
 def chosen(pytester: pytest.Pytester):
-    pytester.makeconftest('pytest_plugins = ["parbench.plugin"]\n')
 
     def parse(*arguments: str) -> options.Options:
         return options.parse(pytester.parseconfigure(*arguments))
