@@ -7,9 +7,11 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pytest
+
 from parbench.options import Options
 from parbench.strategies import Strategy
-from parbench.workload import Workload
+from parbench.workload import Workload, WorkloadError, describe
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,22 @@ def auto_chunksize(tasks: int, workers: int) -> int:
 
 
 def task_count(workload: Workload, size: int) -> int:
-    """How many tasks ``workload.tasks(size)`` makes (anything it made is released)."""
-    with workload.setup():
-        tasks = workload.tasks(size)
-        workload.cleanup(tasks)
+    """How many tasks ``workload.tasks(size)`` makes (anything it made is released).
+
+    A workload that makes no valid batch stops collection, before anything is timed,
+    with the one line that names it and what is wrong.
+    """
+    try:
+        with workload.setup():
+            tasks = workload.tasks(size)
+            workload.cleanup(tasks)
+    except WorkloadError as error:
+        raise pytest.Collector.CollectError(str(error)) from None
+    except Exception as error:
+        raise pytest.Collector.CollectError(
+            f"workload {workload.name!r} ({workload.module.__file__}): its setup, teardown or "
+            f"cleanup raised {describe(error)}"
+        ) from None
     return len(tasks)
 
 
