@@ -96,3 +96,19 @@ def test_a_workload_that_fails_to_import_is_one_usage_error(
     )
     assert error_lines(result) == [expected]
     assert_no_traceback(result)
+
+
+def test_a_check_that_raises_is_named_like_a_failed_assertion(tmp_path: Path) -> None:
+    path = workload_file(
+        tmp_path,
+        "user_check",
+        RUNS + "def tasks(size):\n    return [1, 2]\n"
+        "def check(tasks, results):\n    return {}['missing']\n",
+    )
+    result = run_suite(
+        "--benchmark-disable", f"--workloads={path}", "--strategies=serial", tmp_path=tmp_path
+    )
+    assert result.returncode == pytest.ExitCode.TESTS_FAILED, result.stdout[-3000:]
+    assert f"{path.stem} under {path.stem}-x1-serial: check raised KeyError: 'missing'" in (
+        result.stdout
+    )
