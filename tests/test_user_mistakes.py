@@ -98,6 +98,20 @@ def test_a_workload_that_fails_to_import_is_one_usage_error(
     assert_no_traceback(result)
 
 
+# Every option and value is refused the same way (tests/test_options.py); here two, as
+# the user meets them: one that was a traceback, one that failed deep inside the run.
+@pytest.mark.parametrize(
+    "arguments", [["--workers", "\u00b2"], ["--chunksize", "99999999999999999999"]]
+)
+def test_an_option_out_of_bounds_is_one_usage_error(tmp_path: Path, arguments: list[str]) -> None:
+    option, value = arguments
+    result = run_suite("--benchmark-only", *arguments, tmp_path=tmp_path)
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout[-3000:]
+    [line] = error_lines(result)
+    assert line.startswith(f"ERROR: {option}: {value!r} is not allowed; allowed: ")
+    assert_no_traceback(result)
+
+
 def test_a_check_that_raises_is_named_like_a_failed_assertion(tmp_path: Path) -> None:
     path = workload_file(
         tmp_path,
