@@ -15,11 +15,13 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+import pytest
+
 from parbench import machine
-from parbench.options import Options
+from parbench.options import MAX_WORKERS, Options
 from parbench.results import BASELINE
 from parbench.strategies import Strategy
-from parbench.workload import Workload
+from parbench.workload import Workload, WorkloadError, describe
 
 IO_WORKERS = (1, 2, 4, 8, 16)
 QUICK_IO_WORKERS = (4,)
@@ -80,10 +82,22 @@ def auto_chunksize(tasks: int, workers: int) -> int:
 
 
 def task_count(workload: Workload, size: int) -> int:
-    """How many tasks ``workload.tasks(size)`` makes (anything it made is released)."""
-    with workload.setup():
-        tasks = workload.tasks(size)
-        workload.cleanup(tasks)
+    """How many tasks ``workload.tasks(size)`` makes (anything it made is released).
+
+    A workload that makes no valid batch stops collection, before anything is timed,
+    with the one line that names it and what is wrong.
+    """
+    try:
+        with workload.setup():
+            tasks = workload.tasks(size)
+            workload.cleanup(tasks)
+    except WorkloadError as error:
+        raise pytest.Collector.CollectError(str(error)) from None
+    except Exception as error:
+        raise pytest.Collector.CollectError(
+            f"workload {workload.name!r} ({workload.module.__file__}): its setup, teardown or "
+            f"cleanup raised {describe(error)}"
+        ) from None
     return len(tasks)
 
 
@@ -98,9 +112,10 @@ def _chunkings(policies: tuple[str, ...], tasks: int, workers: int) -> Iterator[
 
 def cpu_workers(topology: machine.Topology) -> tuple[int, ...]:
     """1, 2, 4, ... up to the usable CPUs, the usable CPUs themselves (rounded up: a quota
-    of 1.5 CPUs is tried with 2 workers) and the usable physical cores."""
-    top = max(1, math.ceil(topology.usable_cpus))
-    counts = {1, top, max(1, round(topology.usable_cores))}
+    of 1.5 CPUs is tried with 2 workers) and the usable physical cores; at most
+    ``options.MAX_WORKERS``."""
+    top = max(1, min(math.ceil(topology.usable_cpus), MAX_WORKERS))
+    counts = {1, top, max(1, min(round(topology.usable_cores), top))}
     counts.update(2**k for k in range(1, top.bit_length()) if 2**k < top)
     return tuple(sorted(counts))
 

@@ -19,9 +19,23 @@ CHUNK_POLICIES = ("1", "auto")
 QUICK_MIN_ROUNDS = 4
 QUICK_MAX_TIME_S = 0.25
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s)?\s*$")
-_BYTES = re.compile(r"^\s*(\d+)\s*(b|kb|kib|mb|mib)?\s*$", re.IGNORECASE)
-_BYTE_UNITS = {None: 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2}
+# Upper bounds of the numeric options (the README says why each is what it is).
+#: Each process worker costs about 20 MiB and a quarter of a CPU second to start (spawn).
+MAX_WORKERS = 256
+#: A chunk of more tasks than the largest batch holds is that batch.
+MAX_CHUNKSIZE = workload.MAX_TASKS
+#: Every task of the sleep and download workloads waits it: 16 minutes a serial round.
+MAX_LATENCY_S = 60
+#: Well above the largest latency, which a live request waits before its first byte.
+MAX_REQUEST_TIMEOUT_S = 300
+#: Every process that serves the network keeps each of the download's bodies in memory.
+MAX_BODY_BYTES = 128 * 1024**2
+
+# ASCII digits only: str.isdigit and \d also accept digits that int() and float() refuse.
+_WHOLE = re.compile(r"[0-9]+")
+_DURATION = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(ms|s)?\s*")
+_BYTES = re.compile(r"\s*([0-9]+)\s*(b|kb|kib|mb|mib)?\s*", re.IGNORECASE | re.ASCII)
+_BYTE_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2}
 
 
 @dataclass(frozen=True)
@@ -59,15 +73,16 @@ def add_options(parser: pytest.Parser) -> None:
         "--workers",
         default=None,
         metavar="LIST",
-        help="comma-separated worker counts (default: 1,2,4,8,16 for work that waits; "
-        "for CPU work 1, 2, 4, ... up to the usable CPUs, and the physical cores)",
+        help=f"comma-separated worker counts, 1 to {MAX_WORKERS} (default: 1,2,4,8,16 for "
+        "work that waits; for CPU work 1, 2, 4, ... up to the usable CPUs, and the "
+        "physical cores)",
     )
     group.addoption(
         "--chunksize",
         default=",".join(CHUNK_POLICIES),
         metavar="LIST",
-        help="map() chunksizes for strategies that honour them: whole numbers, "
-        "or 'auto' for ceil(tasks / (4 * workers)) (default: 1,auto)",
+        help=f"map() chunksizes for strategies that honour them: whole numbers up to "
+        f"{MAX_CHUNKSIZE:,}, or 'auto' for ceil(tasks / (4 * workers)) (default: 1,auto)",
     )
     group.addoption(
         "--start-method",
@@ -82,7 +97,8 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         metavar="PRESET|N",
         help="batch size: quick, default, article (the article's full size) or a "
-        "whole number passed to every workload's tasks() (default: default)",
+        f"whole number up to {workload.MAX_SIZE:,} passed to every workload's tasks() "
+        "(default: default)",
     )
     group.addoption(
         "--network",
@@ -95,26 +111,28 @@ def add_options(parser: pytest.Parser) -> None:
         default="50ms",
         metavar="DURATION",
         help="wait before each HTTP response, in ms or with a unit: 50, 50ms, "
-        "0.05s (default: 50ms)",
+        f"0.05s; at most {MAX_LATENCY_S}s (default: 50ms)",
     )
     group.addoption(
         "--body-size",
         default="200kB",
         metavar="BYTES",
-        help="bytes in each HTTP response body: 200000, 200kB, 1MiB (default: 200kB)",
+        help="bytes in each HTTP response body: 200000, 200kB, 1MiB; at most "
+        f"{MAX_BODY_BYTES // 1024**2}MiB (default: 200kB)",
     )
     group.addoption(
         "--request-timeout",
         default="10s",
         metavar="DURATION",
-        help="longest wait of an HTTP request to connect, and between reads: 10s, 500ms "
-        "(default: 10s)",
+        help="longest wait of an HTTP request to connect, and between reads: 10s, 500ms; "
+        f"at most {MAX_REQUEST_TIMEOUT_S}s (default: 10s)",
     )
     group.addoption(
         "--max-body-size",
         default="64MiB",
         metavar="BYTES",
-        help="largest HTTP response body a download accepts (default: 64MiB)",
+        help="largest HTTP response body a download accepts; at most "
+        f"{MAX_BODY_BYTES // 1024**2}MiB (default: 64MiB)",
     )
     group.addoption(
         "--quick",
@@ -137,35 +155,51 @@ def _items(option: str, value: str) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _positive_ints(option: str, value: str) -> tuple[int, ...]:
+def _whole(text: str, highest: int) -> int | None:
+    """``text`` as a whole number from 1 to ``highest``, or None."""
+    # Through float(): int() refuses strings of over 4300 digits (leading zeros included),
+    # float() takes any, and is exact for every whole number up to 2**53.
+    if _WHOLE.fullmatch(text) and 1 <= float(text) <= highest:
+        return int(float(text))
+    return None
+
+
+def _workers(value: str) -> tuple[int, ...]:
     numbers = []
-    for item in _items(option, value):
-        if not item.isdigit() or int(item) < 1:
-            raise _usage(option, item, "whole numbers of 1 or more, comma-separated, e.g. 1,2,4")
-        numbers.append(int(item))
-    return tuple(numbers)
+    for item in _items("--workers", value):
+        number = _whole(item, MAX_WORKERS)
+        if number is None:
+            raise _usage(
+                "--workers",
+                item,
+                f"whole numbers from 1 to {MAX_WORKERS}, comma-separated, e.g. 1,2,4",
+            )
+        numbers.append(number)
+    return tuple(dict.fromkeys(numbers))
 
 
-def _duration(option: str, value: str) -> float:
-    match = _DURATION.match(value)
-    if not match:
-        raise _usage(option, value, "a duration of 0 or more: 50 (ms), 50ms or 0.05s")
-    amount, unit = float(match.group(1)), match.group(2) or "ms"
-    return amount / 1000 if unit == "ms" else amount
-
-
-def _positive_duration(option: str, value: str) -> float:
-    seconds = _duration(option, value)
-    if seconds <= 0:
-        raise _usage(option, value, "a duration above 0: 10s, 500ms or 500 (ms)")
-    return seconds
+def _duration(option: str, value: str, highest: float, *, zero: bool) -> float:
+    """``value`` in seconds: a number of milliseconds, or one with a unit (ms or s); up to
+    ``highest`` seconds, and above 0 unless ``zero`` is allowed."""
+    match = _DURATION.fullmatch(value)
+    if match:
+        amount, unit = float(match.group(1)), match.group(2) or "ms"
+        seconds = amount / 1000 if unit == "ms" else amount
+        if (zero or seconds > 0) and seconds <= highest:
+            return seconds
+    lowest = "from 0 to" if zero else "over 0 and at most"
+    raise _usage(option, value, f"a duration {lowest} {highest:g}s: 500 (ms), 500ms or 0.5s")
 
 
 def _byte_count(option: str, value: str) -> int:
-    match = _BYTES.match(value)
-    if not match or int(match.group(1)) < 1:
-        raise _usage(option, value, "a size of 1 byte or more: 200000, 200kB, 1MiB")
-    return int(match.group(1)) * _BYTE_UNITS[(match.group(2) or "b").lower()]
+    match = _BYTES.fullmatch(value)
+    if match:
+        amount, unit = match.group(1), _BYTE_UNITS[(match.group(2) or "b").lower()]
+        if 1 <= float(amount) * unit <= MAX_BODY_BYTES:
+            return int(float(amount)) * unit
+    raise _usage(
+        option, value, f"a size from 1 byte to {MAX_BODY_BYTES // 1024**2}MiB: 200000, 200kB, 1MiB"
+    )
 
 
 def _chosen(option: str, value: str | None, known: dict) -> tuple:
@@ -193,19 +227,28 @@ def _workloads(value: str | None) -> tuple[workload.Workload, ...]:
 def _size(value: str | None, quick: bool) -> str:
     if value is None:
         return "quick" if quick else "default"
-    if value in workload.SIZE_PRESETS or (value.isdigit() and int(value) > 0):
+    if value in workload.SIZE_PRESETS:
         return value
-    raise _usage(
-        "--size", value, f"{', '.join(workload.SIZE_PRESETS)} or a whole number of 1 or more"
-    )
+    number = _whole(value.strip(), workload.MAX_SIZE)
+    if number is None:
+        raise _usage(
+            "--size",
+            value,
+            f"{', '.join(workload.SIZE_PRESETS)} or a whole number from 1 to {workload.MAX_SIZE:,}",
+        )
+    return str(number)
 
 
 def _chunksizes(value: str) -> tuple[str, ...]:
-    items = _items("--chunksize", value)
-    for item in items:
-        if item != "auto" and not (item.isdigit() and int(item) > 0):
-            raise _usage("--chunksize", item, "'auto' or whole numbers of 1 or more")
-    return tuple(items)
+    chosen = []
+    for item in _items("--chunksize", value):
+        number = _whole(item, MAX_CHUNKSIZE)
+        if item != "auto" and number is None:
+            raise _usage(
+                "--chunksize", item, f"'auto' or whole numbers from 1 to {MAX_CHUNKSIZE:,}"
+            )
+        chosen.append(item if number is None else str(number))
+    return tuple(dict.fromkeys(chosen))
 
 
 def parse(config: pytest.Config) -> Options:
@@ -220,7 +263,7 @@ def parse(config: pytest.Config) -> Options:
     return Options(
         workloads=_workloads(get("workloads")),
         strategies=_chosen("--strategies", get("strategies"), strategies.all_strategies()),
-        workers=None if get("workers") is None else _positive_ints("--workers", get("workers")),
+        workers=None if get("workers") is None else _workers(get("workers")),
         chunksizes=_chunksizes(get("chunksize")),
         start_methods=(
             (multiprocessing.get_start_method(allow_none=True) or methods[0],)
@@ -230,9 +273,11 @@ def parse(config: pytest.Config) -> Options:
         size=_size(get("size"), quick),
         network=network.NetworkSettings(
             mode=mode,
-            latency=_duration("--latency", get("latency")),
+            latency=_duration("--latency", get("latency"), MAX_LATENCY_S, zero=True),
             body_bytes=_byte_count("--body-size", get("body_size")),
-            timeout=_positive_duration("--request-timeout", get("request_timeout")),
+            timeout=_duration(
+                "--request-timeout", get("request_timeout"), MAX_REQUEST_TIMEOUT_S, zero=False
+            ),
             max_body_bytes=_byte_count("--max-body-size", get("max_body_size")),
         ),
         quick=quick,

@@ -140,6 +140,11 @@ class _Batches:
             raise AssertionError(
                 f"{self.case.workload.name} under {self.case.id} gave wrong results: {error}"
             ) from error
+        except Exception as error:
+            raise BatchFailed(
+                f"{self.case.workload.name} under {self.case.id}: check raised "
+                f"{type(error).__name__}: {error}"
+            ) from error
         finally:
             self.case.workload.cleanup(batch.tasks)
 

@@ -3,8 +3,9 @@
 A workload is a module with:
 
 - ``KIND``: ``"io"``, ``"cpu"`` or ``"mixed"``, what its author expects it to be.
-- ``tasks(size) -> list``: the inputs of one batch; ``size`` scales the batch. Called
-  once per measured round, in the main process.
+- ``tasks(size) -> list``: the inputs of one batch, 1 to ``MAX_TASKS`` of them (a list,
+  or another sequence); ``size`` scales the batch. Called once per measured round, in
+  the main process.
 - ``run(task)``: does one task. Module-level, so that every strategy, process pools
   included, can call it; tasks and results must be picklable.
 - optional ``check(tasks, results)``: raises if the results are wrong.
@@ -14,7 +15,10 @@ A workload is a module with:
 - optional ``cleanup(tasks)``: releases what one ``tasks()`` call made, after its
   results were checked, so that long runs keep disk and memory flat.
 - optional ``SIZES``: ``{"quick": n, "default": n, "article": n}``; sizes for the
-  ``--size`` presets. Without it, every preset is size 1.
+  ``--size`` presets, 1 to ``MAX_SIZE``. Without it, every preset is size 1.
+
+A module that fails to import, or breaks the contract, is a ``WorkloadError`` whose
+message is one line naming the workload and what is wrong.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ import importlib
 import importlib.util
 import pkgutil
 import sys
-from collections.abc import Callable, Iterator
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -33,6 +38,11 @@ from typing import Any
 KINDS = ("io", "cpu", "mixed")
 SIZE_PRESETS = ("quick", "default", "article")
 BUILTIN_PACKAGE = "parbench.workloads"
+#: The largest size passed to ``tasks(size)``: ten times the article's (factorial's 100000).
+MAX_SIZE = 1_000_000
+#: The most tasks a batch may hold: twice the article's 500,000 factorials. Every pool's
+#: ``map`` holds a future per chunk, about 2 KiB each: 2 GiB at chunksize 1.
+MAX_TASKS = 1_000_000
 
 
 class WorkloadError(ValueError):
@@ -55,7 +65,27 @@ class Workload:
         return self.module.run
 
     def tasks(self, size: int) -> list[Any]:
-        return list(self.module.tasks(size))
+        """The batch ``tasks(size)`` makes, as a list.
+
+        Raises ``WorkloadError`` if ``tasks`` raises, or returns anything but a sequence
+        of 1 to ``MAX_TASKS`` tasks.
+        """
+        try:
+            made = self.module.tasks(size)
+        except Exception as error:
+            raise self._error(f"tasks({size}) raised {describe(error)}") from error
+        if isinstance(made, (str, bytes, bytearray)) or not isinstance(made, Sequence):
+            raise self._error(
+                f"tasks({size}) returned a {type(made).__name__}, not a list of tasks"
+            )
+        if not 1 <= len(made) <= MAX_TASKS:
+            raise self._error(
+                f"tasks({size}) made {len(made):,} tasks; a batch holds 1 to {MAX_TASKS:,}"
+            )
+        return list(made)
+
+    def _error(self, problem: str) -> WorkloadError:
+        return WorkloadError(f"workload {self.name!r} ({self.module.__file__}): {problem}")
 
     def size(self, preset: str) -> int:
         """The size that ``preset`` (one of ``SIZE_PRESETS``) means for this workload."""
@@ -104,26 +134,61 @@ def load(spec: str) -> Workload:
     process workers (which import ``run`` by module name) find it too.
     """
     if spec in builtin_names():
-        return _validated(spec, importlib.import_module(f"{BUILTIN_PACKAGE}.{spec}"))
+        return _validated(spec, _imported(spec, f"{BUILTIN_PACKAGE}.{spec}"))
     if spec.endswith(".py") or "/" in spec or "\\" in spec:
-        path = Path(spec).resolve()
-        if not path.is_file():
-            raise WorkloadError(f"no workload file at {spec}")
-        folder = str(path.parent)
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
-        module_name = path.stem
-    else:
-        module_name = spec
+        path = _workload_file(spec)
+        return _validated(path.stem, _imported(spec, path.stem, path))
+    return _validated(spec, _imported(spec, spec))
+
+
+def _workload_file(spec: str) -> Path:
+    path = Path(spec).resolve()
+    if not path.is_file():
+        raise WorkloadError(f"no workload file at {spec}")
+    if path.suffix != ".py" or "." in path.stem:
+        raise WorkloadError(f"{spec}: a workload file is named <module name>.py, e.g. my_work.py")
+    folder = str(path.parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    return path
+
+
+def _imported(spec: str, module_name: str, path: Path | None = None) -> ModuleType:
+    """Import ``module_name`` (which must be the file at ``path``, when given)."""
     try:
-        if importlib.util.find_spec(module_name) is None:
-            raise ModuleNotFoundError(module_name)
+        found = importlib.util.find_spec(module_name)
     except (ModuleNotFoundError, ValueError):
+        found = None
+    except (Exception, SystemExit) as error:  # a parent package failed to import
+        raise _import_failed(spec, error) from None
+    if found is None:
         raise WorkloadError(
             f"unknown workload {spec!r}: not built in ({', '.join(builtin_names())}), "
             "not an importable module, not a .py file"
-        ) from None
-    return _validated(module_name, importlib.import_module(module_name))
+        )
+    if path is not None and (found.origin is None or Path(found.origin).resolve() != path):
+        raise WorkloadError(
+            f"{spec}: its module name {module_name!r} is taken by {found.origin}; rename the file"
+        )
+    try:
+        return importlib.import_module(module_name)
+    except (Exception, SystemExit) as error:
+        raise _import_failed(spec, error) from None
+
+
+def _import_failed(spec: str, error: BaseException) -> WorkloadError:
+    return WorkloadError(f"workload {spec!r} failed to import: {describe(error)}")
+
+
+def describe(error: BaseException) -> str:
+    """``error`` on one line, with where it was raised: ``Type: message (file, line n)``."""
+    text, where = str(error), None
+    if isinstance(error, SyntaxError):
+        text, where = error.msg, (error.filename, error.lineno)
+    elif frames := traceback.extract_tb(error.__traceback__):
+        where = (frames[-1].filename, frames[-1].lineno)
+    message = " ".join(f"{type(error).__name__}: {text}".split()) if text else type(error).__name__
+    return f"{message} ({where[0]}, line {where[1]})" if where else message
 
 
 def _validated(name: str, module: ModuleType) -> Workload:
@@ -135,9 +200,13 @@ def _validated(name: str, module: ModuleType) -> Workload:
             problems.append(f"it needs a function {function}()")
     sizes = getattr(module, "SIZES", {})
     if not isinstance(sizes, dict) or not all(
-        preset in SIZE_PRESETS and isinstance(n, int) and n > 0 for preset, n in sizes.items()
+        preset in SIZE_PRESETS and isinstance(n, int) and 1 <= n <= MAX_SIZE
+        for preset, n in sizes.items()
     ):
-        problems.append(f"SIZES must map presets ({', '.join(SIZE_PRESETS)}) to positive ints")
+        problems.append(
+            f"SIZES must map presets ({', '.join(SIZE_PRESETS)}) to whole numbers from 1 to "
+            f"{MAX_SIZE:,}"
+        )
     if problems:
         raise WorkloadError(f"workload {name!r} ({module.__file__}): " + "; ".join(problems))
     return Workload(name=name, module=module)

@@ -105,7 +105,7 @@ def test_a_workload_that_will_not_load_in_a_sub_interpreter_is_named(monkeypatch
         closed = False
 
         def exec(self, code: str) -> None:
-            assert "import parbench.network, workloads.sleep" in code
+            assert "import parbench.network, parbench.workloads.sleep" in code
             raise RuntimeError(
                 "Traceback...\nImportError: module x does not support loading in subinterpreters"
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from parbench import options
+from parbench import options, workload
 
 
 @pytest.fixture
@@ -17,11 +17,14 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
 @pytest.mark.parametrize(
     ("argument", "expected"),
     [
-        ("--workers=0", "--workers: '0' is not allowed; allowed: whole numbers of 1 or more"),
+        ("--workers=0", "--workers: '0' is not allowed; allowed: whole numbers from 1 to 256"),
         ("--workers=2,x", "--workers: 'x' is not allowed"),
         ("--workers=1,,2", "no empty items"),
-        ("--latency=-1", "--latency: '-1' is not allowed; allowed: a duration of 0 or more"),
+        ("--workers=\u00b2", "--workers: '\u00b2' is not allowed; allowed: whole numbers from 1"),
+        ("--workers=100000", "--workers: '100000' is not allowed; allowed: whole numbers from 1"),
+        ("--latency=-1", "--latency: '-1' is not allowed; allowed: a duration from 0 to 60s"),
         ("--latency=5 minutes", "--latency: '5 minutes'"),
+        ("--latency=99999999999", "--latency: '99999999999' is not allowed; allowed: a duration"),
         (
             "--strategies=thread",
             "--strategies: 'thread' is not allowed; allowed: serial, interpreters, processes, "
@@ -30,13 +33,19 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
         ("--network=wifi", "--network: 'wifi' is not allowed; allowed: mock, live"),
         ("--start-method=clone", "--start-method: 'clone' is not allowed; allowed: "),
         ("--size=huge", "--size: 'huge' is not allowed; allowed: quick, default, article"),
+        ("--size=1000000000", "--size: '1000000000' is not allowed; allowed: quick, default"),
         ("--chunksize=0", "--chunksize: '0' is not allowed; allowed: 'auto'"),
         (
+            "--chunksize=99999999999999999999",
+            "--chunksize: '99999999999999999999' is not allowed; allowed: 'auto'",
+        ),
+        (
             "--request-timeout=0",
-            "--request-timeout: '0' is not allowed; allowed: a duration above 0",
+            "--request-timeout: '0' is not allowed; allowed: a duration over 0",
         ),
         ("--max-body-size=lots", "--max-body-size: 'lots' is not allowed"),
-        ("--body-size=0", "--body-size: '0' is not allowed; allowed: a size of 1 byte"),
+        ("--body-size=0", "--body-size: '0' is not allowed; allowed: a size from 1 byte"),
+        ("--body-size=10000MB", "--body-size: '10000MB' is not allowed; allowed: a size from"),
         ("--workloads=nope", "--workloads: unknown workload 'nope': not built in (download"),
         ("--workloads=./missing.py", "--workloads: no workload file at ./missing.py"),
     ],
@@ -45,21 +54,126 @@ def test_bad_value_is_a_usage_error(suite: pytest.Pytester, argument: str, expec
     result = suite.runpytest(argument)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert expected in result.stderr.str()
+    assert [line for line in result.stderr.lines if line.strip()] == [
+        line for line in result.stderr.lines if line.startswith("ERROR: ")
+    ]
+
+
+def parsed(suite: pytest.Pytester, *arguments: str) -> options.Options:
+    """The options ``arguments`` give, with only the quick-to-load sleep workload."""
+    return options.parse(suite.parseconfig("--workloads=sleep", *arguments))
+
+
+# Every numeric option, with values a user may type by mistake: Unicode digits (which
+# str.isdigit accepts and int refuses), signs, exponents, fractions where whole numbers
+# go, Python's digit separators, empty text, and numbers past the maximum, huge included.
+NOT_NUMBERS = ["\u00b2", "\u0663", "\u2460", "+4", "-4", "1e3", "0x10", "1_000", "", " "]
+HUGE = ["99999999999999999999", "9" * 5000]
+BAD_VALUES = {
+    "--workers": [*NOT_NUMBERS, "4.0", "0", *HUGE, str(options.MAX_WORKERS + 1)],
+    "--chunksize": [*NOT_NUMBERS, "4.0", "0", "Auto", *HUGE, str(options.MAX_CHUNKSIZE + 1)],
+    "--size": [*NOT_NUMBERS, "4.0", "0", "Quick", *HUGE, str(workload.MAX_SIZE + 1)],
+    "--latency": [
+        *NOT_NUMBERS,
+        "1e3ms",
+        "nan",
+        "inf",
+        "5m",
+        *HUGE,
+        f"{options.MAX_LATENCY_S * 1000 + 1}ms",
+    ],
+    "--request-timeout": [
+        *NOT_NUMBERS,
+        "0",
+        "0s",
+        "nan",
+        "inf",
+        *HUGE,
+        f"{options.MAX_REQUEST_TIMEOUT_S + 0.001}s",
+    ],
+    "--body-size": [
+        *NOT_NUMBERS,
+        "0",
+        "1.5MiB",
+        "1GiB",
+        *HUGE,
+        f"{options.MAX_BODY_BYTES + 1}",
+        f"{options.MAX_BODY_BYTES // 1024 + 1}KiB",
+    ],
+    "--max-body-size": [*NOT_NUMBERS, "0", *HUGE, f"{options.MAX_BODY_BYTES + 1}"],
+}
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("50", 0.05), ("50ms", 0.05), ("0.05s", 0.05), ("0", 0.0), ("2s", 2.0)]
+    ("option", "value"), [(option, value) for option, vs in BAD_VALUES.items() for value in vs]
 )
-def test_latency_units(text: str, seconds: float) -> None:
-    assert options._duration("--latency", text) == pytest.approx(seconds)
+def test_every_numeric_option_refuses_what_is_not_an_allowed_number(
+    suite: pytest.Pytester, option: str, value: str
+) -> None:
+    with pytest.raises(pytest.UsageError) as refused:
+        parsed(suite, f"{option}={value}")
+    message = str(refused.value)
+    assert message.startswith(f"{option}: {value!r} is not allowed; allowed: ")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field", "expected"),
+    [
+        (["--workers= 4, 04,1"], "workers", (4, 1)),
+        ([f"--workers={'0' * 5000}2"], "workers", (2,)),
+        ([f"--workers={options.MAX_WORKERS}"], "workers", (options.MAX_WORKERS,)),
+        (["--chunksize= 08,auto"], "chunksizes", ("8", "auto")),
+        ([f"--chunksize={options.MAX_CHUNKSIZE}"], "chunksizes", (str(options.MAX_CHUNKSIZE),)),
+        (["--size= 007 "], "size", "7"),
+        ([f"--size={workload.MAX_SIZE}"], "size", str(workload.MAX_SIZE)),
+        (["--size=article"], "size", "article"),
+    ],
+)
+def test_allowed_numbers_parse_to_what_they_say(
+    suite: pytest.Pytester, arguments: list[str], field: str, expected: object
+) -> None:
+    assert getattr(parsed(suite, *arguments), field) == expected
+
+
+@pytest.mark.parametrize(
+    ("argument", "field", "expected"),
+    [
+        (f"--latency={options.MAX_LATENCY_S}s", "latency", options.MAX_LATENCY_S),
+        ("--latency=0", "latency", 0.0),
+        (
+            f"--request-timeout={options.MAX_REQUEST_TIMEOUT_S}s",
+            "timeout",
+            options.MAX_REQUEST_TIMEOUT_S,
+        ),
+        ("--request-timeout=1", "timeout", 0.001),
+        (f"--body-size={options.MAX_BODY_BYTES}", "body_bytes", options.MAX_BODY_BYTES),
+        ("--body-size=128MiB", "body_bytes", options.MAX_BODY_BYTES),
+        (f"--body-size={'0' * 5000}7kB", "body_bytes", 7000),
+        ("--max-body-size=1", "max_body_bytes", 1),
+        ("--max-body-size=128MiB", "max_body_bytes", options.MAX_BODY_BYTES),
+    ],
+)
+def test_network_limits_are_allowed_up_to_their_maximum(
+    suite: pytest.Pytester, argument: str, field: str, expected: float
+) -> None:
+    assert getattr(parsed(suite, argument).network, field) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("50", 0.05), ("50ms", 0.05), ("0.05s", 0.05), ("0", 0.0), ("2s", 2.0), (" .5 s ", 0.5)],
+)
+def test_latency_units(suite: pytest.Pytester, text: str, seconds: float) -> None:
+    assert parsed(suite, f"--latency={text}").network.latency == pytest.approx(seconds)
 
 
 @pytest.mark.parametrize(
     ("text", "count"),
     [("200000", 200_000), ("200kB", 200_000), ("1MiB", 1_048_576), ("3 mb", 3_000_000)],
 )
-def test_body_size_units(text: str, count: int) -> None:
-    assert options._byte_count("--body-size", text) == count
+def test_body_size_units(suite: pytest.Pytester, text: str, count: int) -> None:
+    assert parsed(suite, f"--body-size={text}").network.body_bytes == count
 
 
 def test_defaults(suite: pytest.Pytester) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -138,3 +140,120 @@ def test_sleep_waits_the_networks_latency() -> None:
     with network.serving(network.NetworkSettings(latency=0.02)):
         assert sleep.tasks(3) == [(0, 0.02), (1, 0.02), (2, 0.02)]
     assert sleep.run((7, 0.0)) == 7
+
+
+def workload_file(folder: Path, name: str, source: str) -> Path:
+    """``source`` written to ``folder/name.py`` (unique names: modules are cached by name)."""
+    path = folder / f"{name}_{uuid.uuid4().hex[:8]}.py"
+    path.write_text(source)
+    return path
+
+
+MAKES = "KIND = 'cpu'\ndef run(t):\n    return t\ndef tasks(size):\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("    return []", r"tasks\(3\) made 0 tasks; a batch holds 1 to 1,000,000"),
+        (
+            "    return range(1_000_001)",
+            r"tasks\(3\) made 1,000,001 tasks; a batch holds 1 to 1,000,000",
+        ),
+        ("    return (n for n in range(size))", r"tasks\(3\) returned a generator, not a list"),
+        ("    return size", r"tasks\(3\) returned a int, not a list"),
+        ("    return None", r"tasks\(3\) returned a NoneType, not a list"),
+        ("    return 'abc'", r"tasks\(3\) returned a str, not a list"),
+        ("    return {1, 2}", r"tasks\(3\) returned a set, not a list"),
+        (
+            "    raise ValueError('no batch\\ntoday')",
+            r"tasks\(3\) raised ValueError: no batch today \(.*\.py, line 5\)$",
+        ),
+    ],
+)
+def test_a_batch_of_anything_but_1_to_max_tasks_is_refused_naming_the_workload(
+    tmp_path: Path, body: str, problem: str
+) -> None:
+    loaded = workload.load(str(workload_file(tmp_path, "batch", MAKES + body + "\n")))
+    with pytest.raises(workload.WorkloadError) as refused:
+        loaded.tasks(3)
+    message = str(refused.value)
+    assert message.startswith(f"workload {loaded.name!r} ({loaded.module.__file__}): ")
+    assert re.search(problem, message), message
+
+
+def test_any_sequence_of_tasks_is_a_batch(tmp_path: Path) -> None:
+    loaded = workload.load(
+        str(workload_file(tmp_path, "ranged", MAKES + "    return range(size)\n"))
+    )
+    assert loaded.tasks(3) == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        (
+            "KIND = 'cpu'\ndef tasks(size)\n    return [1]\n",
+            r"failed to import: SyntaxError: expected ':' \(.*\.py, line 2\)$",
+        ),
+        (
+            "KIND = 'cpu'\nif True:\nreturn 1\n",
+            r"failed to import: IndentationError: expected an indented block .*line 3\)$",
+        ),
+        (
+            "import os\nraise RuntimeError('no\\nimport')\n",
+            r"failed to import: RuntimeError: no import \(.*\.py, line 2\)$",
+        ),
+        ("import sys\nsys.exit(3)\n", r"failed to import: SystemExit: 3 \(.*\.py, line 2\)$"),
+        ("import sys\nsys.exit()\n", r"failed to import: SystemExit \(.*\.py, line 2\)$"),
+        (
+            "import no_such_dependency_here\n",
+            r"failed to import: ModuleNotFoundError: No module named 'no_such_dependency_here'",
+        ),
+    ],
+)
+def test_a_workload_that_fails_to_import_is_named_on_one_line(
+    tmp_path: Path, source: str, problem: str
+) -> None:
+    path = workload_file(tmp_path, "failing", source)
+    with pytest.raises(workload.WorkloadError) as refused:
+        workload.load(str(path))
+    message = str(refused.value)
+    assert message.startswith(f"workload {str(path)!r} failed to import: "), message
+    assert re.search(problem, message), message
+    assert "\n" not in message
+
+
+def test_a_package_that_fails_to_import_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / f"broken_package_{uuid.uuid4().hex[:8]}"
+    package.mkdir()
+    (package / "__init__.py").write_text("raise ImportError('the package is broken')\n")
+    (package / "work.py").write_text(MAKES + "    return [1]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(workload.WorkloadError, match="ImportError: the package is broken"):
+        workload.load(f"{package.name}.work")
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("json.py", r"json\.py: its module name 'json' is taken by .*json/__init__\.py; rename"),
+        ("my.work.py", r"my\.work\.py: a workload file is named <module name>\.py"),
+        ("work.txt", r"work\.txt: a workload file is named <module name>\.py"),
+    ],
+)
+def test_a_workload_file_that_cannot_be_imported_by_its_name_is_refused(
+    tmp_path: Path, name: str, problem: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(MAKES + "    return [1]\n")
+    with pytest.raises(workload.WorkloadError, match=problem):
+        workload.load(str(path))
+
+
+def test_sizes_above_the_maximum_are_refused(tmp_path: Path) -> None:
+    source = f"SIZES = {{'default': {workload.MAX_SIZE + 1}}}\n" + MAKES + "    return [1]\n"
+    with pytest.raises(workload.WorkloadError, match=r"SIZES must map .* to whole numbers from 1"):
+        workload.load(str(workload_file(tmp_path, "sized", source)))
