@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from parbench import machine
+from parbench import machine, network
 from parbench.options import MAX_WORKERS, Options
 from parbench.results import BASELINE
 from parbench.strategies import Strategy
@@ -82,14 +82,15 @@ def auto_chunksize(tasks: int, workers: int) -> int:
 
 
 def task_count(workload: Workload, size: int) -> int:
-    """How many tasks ``workload.tasks(size)`` makes (anything it made is released).
+    """How many tasks ``workload.tasks(size)`` makes (anything it made is released), on
+    the network serving in this process.
 
     A workload that makes no valid batch stops collection, before anything is timed,
     with the one line that names it and what is wrong.
     """
     try:
-        with workload.setup():
-            tasks = workload.tasks(size)
+        with workload.setup(), network.workload_context() as context:
+            tasks = workload.tasks(size, context)
             workload.cleanup(tasks)
     except WorkloadError as error:
         raise pytest.Collector.CollectError(str(error)) from None

@@ -83,17 +83,17 @@ def probed_kinds(config: pytest.Config) -> dict[str, str]:
     """What each selected workload is measured to do, by one short serial run of each.
 
     Under xdist every worker must collect the same tests, and a measurement may differ
-    between them, so there each workload is taken at its declared kind.
+    between them, so there each workload is taken at its declared kind. The network
+    must be serving.
     """
     if xdist_active(config):
         return {}
     chosen = config.stash[OPTIONS]
     timeout = min(probe.TIMEOUT_S, float(config.getoption("timeout", None) or math.inf))
-    with network.serving(chosen.network):
-        found = [
-            probe.probe(w, w.size("quick"), chosen.network, chosen.start_methods[0], timeout)
-            for w in chosen.workloads
-        ]
+    found = [
+        probe.probe(w, w.size("quick"), chosen.network, chosen.start_methods[0], timeout)
+        for w in chosen.workloads
+    ]
     config.stash[PROBES] = found
     return {p.workload: p.kind for p in found if p.kind is not None}
 
@@ -102,7 +102,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "parbench_case" not in metafunc.fixturenames:
         return
     config = metafunc.config
-    cases = {case.id: case for case in matrix.build(config.stash[OPTIONS], probed_kinds(config))}
+    chosen = config.stash[OPTIONS]
+    with network.serving(chosen.network):
+        cases = {case.id: case for case in matrix.build(chosen, probed_kinds(config))}
     metafunc.config.stash[CASES] = cases
     params = []
     reasons: dict[tuple[str, str], str | None] = {}
@@ -127,8 +129,9 @@ def parbench_case(request: pytest.FixtureRequest) -> matrix.Case:
 def parbench_network(request: pytest.FixtureRequest) -> Iterator[NetworkSettings]:
     """The network of this run, serving in this process for the whole session."""
     settings = request.config.stash[OPTIONS].network
+    probes = request.config.stash.get(PROBES, ())
     with network.serving(settings):
-        if benchmarks_enabled(request.config):
+        if benchmarks_enabled(request.config) and any(p.uses_network for p in probes):
             request.config.stash[OVERHEAD] = network.measure_overhead(settings)
         yield settings
 

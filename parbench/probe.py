@@ -29,13 +29,15 @@ TIMEOUT_S = 30.0
 @dataclass(frozen=True)
 class Probe:
     """What the probe found: ``kind`` (``io``, ``mixed`` or ``cpu``) and the CPU share it
-    rests on; or, where the workload failed, ``error`` and no kind."""
+    rests on; or, where the workload failed, ``error`` and no kind. ``uses_network``:
+    its tasks routed URLs through the context."""
 
     workload: str
     declared: str
     kind: str | None
     cpu_share: float | None = None
     error: str | None = None
+    uses_network: bool = False
 
     def describe(self) -> str:
         """``sleep 0% io``, with the declared kind where the measurement contradicts it."""
@@ -84,9 +86,9 @@ def probe(
     cpu = wall = waited = 0.0
     deadline = time.monotonic() + timeout
     try:
-        with workload.setup():
+        with workload.setup(), network.workload_context() as context:
             for _ in range(MAX_BATCHES):
-                tasks = workload.tasks(size)
+                tasks = workload.tasks(size, context)
                 try:
                     future = executor.submit(_serial_batch, workload.run, tasks)
                     used = future.result(timeout=max(0.0, deadline - time.monotonic()))
@@ -103,7 +105,8 @@ def probe(
         return _failed(workload, f"{type(error).__name__}: {error}")
     executor.shutdown(wait=True)
     share = min(1.0, cpu / max(wall - waited, cpu, 1e-9))
-    return Probe(workload.name, workload.kind, cpustat.kind_of(share), cpu_share=share)
+    kind = cpustat.kind_of(share)
+    return Probe(workload.name, workload.kind, kind, share, uses_network=context.routed > 0)
 
 
 def _failed(workload: Workload, why: str) -> Probe:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from parbench import cpustat, environment, network
+from parbench.context import Context
 from parbench.matrix import Case
 from parbench.results import SCHEMA
 from parbench.strategies import PoolSpec, Strategy
@@ -87,6 +88,7 @@ class _Batches:
     """Makes, runs and finishes rounds of one case; finishing checks and releases them."""
 
     case: Case
+    context: Context
     executor: Callable[[], contextlib.AbstractContextManager[Executor]]
     pending: list[Round] = field(default_factory=list)
     cpu_seconds: list[float] = field(default_factory=list)
@@ -102,7 +104,7 @@ class _Batches:
         self.sample_every = max(1, math.ceil(SAMPLE_SPACING_S / max(round_seconds, 1e-9)))
 
     def prepare(self) -> tuple[tuple[Round], dict]:
-        batch = Round(self.case.workload.tasks(self.case.size))
+        batch = Round(self.case.workload.tasks(self.case.size, self.context))
         self.pending.append(batch)
         self.prepared += 1
         if self.tree is not None and self.prepared % self.sample_every == 0:
@@ -181,8 +183,12 @@ def _pool(case: Case, settings: network.NetworkSettings) -> Iterator[Callable[[]
 
 def run_once(case: Case, settings: network.NetworkSettings) -> list[Any]:
     """Run one checked batch of ``case`` untimed (the network must be serving)."""
-    with case.workload.setup(), _pool(case, settings) as executor:
-        batches = _Batches(case, executor)
+    with (
+        case.workload.setup(),
+        network.workload_context() as context,
+        _pool(case, settings) as executor,
+    ):
+        batches = _Batches(case, context, executor)
         (batch,), _ = batches.prepare()
         try:
             return batches.run(batch)
@@ -205,8 +211,12 @@ def measure(
     benchmark.group = case.group
     benchmark.extra_info.update(extra_info(case, settings, overhead))
     try:
-        with case.workload.setup(), _pool(case, settings) as executor:
-            batches = _Batches(case, executor)
+        with (
+            case.workload.setup(),
+            network.workload_context() as context,
+            _pool(case, settings) as executor,
+        ):
+            batches = _Batches(case, context, executor)
             results = _timed(benchmark, batches, plan)
     except BaseException:
         # pytest-benchmark leaves a failed benchmark out of reports and saved runs.

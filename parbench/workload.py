@@ -3,9 +3,12 @@
 A workload is a module with:
 
 - ``KIND``: ``"io"``, ``"cpu"`` or ``"mixed"``, what its author expects it to be.
-- ``tasks(size) -> list``: the inputs of one batch, 1 to ``MAX_TASKS`` of them (a list,
-  or another sequence); ``size`` scales the batch. Called once per measured round, in
-  the main process.
+- ``tasks(size) -> list``, or ``tasks(size, context)``: the inputs of one batch, 1 to
+  ``MAX_TASKS`` of them (a list, or another sequence); ``size`` scales the batch. Called
+  once per measured round, in the main process. ``context`` (``parbench.context.Context``)
+  is what the suite gives a workload: where its URLs go, the network's latency, a
+  request's timeout and body limit, and an output folder of its own. What ``run``
+  needs of it goes into the tasks, which reach every worker as they are.
 - ``run(task)``: does one task. Module-level, so that every strategy, process pools
   included, can call it; tasks and results must be picklable.
 - optional ``check(tasks, results)``: raises if the results are wrong.
@@ -26,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
+import inspect
 import pkgutil
 import sys
 import traceback
@@ -34,6 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from parbench.context import Context
 
 KINDS = ("io", "cpu", "mixed")
 SIZE_PRESETS = ("quick", "default", "article")
@@ -64,14 +70,22 @@ class Workload:
     def run(self) -> Callable[[Any], Any]:
         return self.module.run
 
-    def tasks(self, size: int) -> list[Any]:
-        """The batch ``tasks(size)`` makes, as a list.
+    @property
+    def takes_context(self) -> bool:
+        """Whether the module's ``tasks`` takes the context as a second argument."""
+        return _positional(self.module.tasks) >= 2
+
+    def tasks(self, size: int, context: Context | None = None) -> list[Any]:
+        """The batch ``tasks(size)`` (or ``tasks(size, context)``) makes, as a list. The
+        suite always gives a context; only a workload that takes none can do without.
 
         Raises ``WorkloadError`` if ``tasks`` raises, or returns anything but a sequence
         of 1 to ``MAX_TASKS`` tasks.
         """
         try:
-            made = self.module.tasks(size)
+            made = (
+                self.module.tasks(size, context) if self.takes_context else self.module.tasks(size)
+            )
         except Exception as error:
             raise self._error(f"tasks({size}) raised {describe(error)}") from error
         if isinstance(made, (str, bytes, bytearray)) or not isinstance(made, Sequence):
@@ -191,6 +205,16 @@ def describe(error: BaseException) -> str:
     return f"{message} ({where[0]}, line {where[1]})" if where else message
 
 
+def _positional(function: Callable[..., Any]) -> int:
+    """How many positional arguments ``function`` takes (-1 where it cannot be told)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return -1
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(p.kind in kinds for p in parameters)
+
+
 def _validated(name: str, module: ModuleType) -> Workload:
     problems = []
     if getattr(module, "KIND", None) not in KINDS:
@@ -198,6 +222,8 @@ def _validated(name: str, module: ModuleType) -> Workload:
     for function in ("tasks", "run"):
         if not callable(getattr(module, function, None)):
             problems.append(f"it needs a function {function}()")
+    if callable(getattr(module, "tasks", None)) and _positional(module.tasks) in (0, 3, 4, 5):
+        problems.append("tasks() must take (size) or (size, context)")
     sizes = getattr(module, "SIZES", {})
     if not isinstance(sizes, dict) or not all(
         preset in SIZE_PRESETS and isinstance(n, int) and 1 <= n <= MAX_SIZE

@@ -20,6 +20,7 @@ def task(url: str, folder: Path | str, **limits: float) -> download.Download:
         str(folder),
         limits.get("timeout", defaults.timeout),
         int(limits.get("max_bytes", defaults.max_body_bytes)),
+        network.DIGEST_HEADER,
     )
 
 
@@ -71,8 +72,8 @@ def test_names_that_clean_alike_stay_apart() -> None:
 def test_traversal_url_writes_inside_the_batch_folder(
     mock_network: network.NetworkSettings,
 ) -> None:
-    with download.setup():
-        folder = Path(download.tasks(1)[0].folder)
+    with network.workload_context() as context:
+        folder = Path(download.tasks(1, context)[0].folder)
         traversal = task("https://example.test/../../etc/passwd", folder)
         result = download.run(traversal)
         download.check([traversal], [result])
@@ -82,9 +83,9 @@ def test_traversal_url_writes_inside_the_batch_folder(
 def test_duplicates_fetched_at_once_leave_whole_files(
     mock_network: network.NetworkSettings,
 ) -> None:
-    with download.setup():
+    with network.workload_context() as context:
         for _ in range(5):
-            tasks = download.tasks(2)
+            tasks = download.tasks(2, context)
             with ThreadPoolExecutor(16) as pool:
                 results = list(pool.map(download.run, tasks))
             download.check(tasks, results)
@@ -127,8 +128,8 @@ def test_every_request_has_a_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_check_catches_a_wrong_body(mock_network: network.NetworkSettings) -> None:
-    with download.setup():
-        tasks = download.tasks(1)[:1]
+    with network.workload_context() as context:
+        tasks = download.tasks(1, context)[:1]
         results = [download.run(tasks[0])]
         Path(results[0].path).write_bytes(b"x" * mock_network.body_bytes)
         with pytest.raises(AssertionError, match="differ from what the server sent"):
@@ -136,8 +137,8 @@ def test_check_catches_a_wrong_body(mock_network: network.NetworkSettings) -> No
 
 
 def test_live_mode_downloads_over_loopback(live_network: network.NetworkSettings) -> None:
-    with download.setup():
-        tasks = download.tasks(1)
+    with network.workload_context() as context:
+        tasks = download.tasks(1, context)
         assert all(task.url.startswith("http://127.0.0.1:") for task in tasks)
         with ThreadPoolExecutor(12) as pool:
             results = list(pool.map(download.run, tasks))
@@ -181,9 +182,12 @@ def test_a_body_without_length_is_cut_off_at_the_limit(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_tasks_take_the_serving_networks_limits() -> None:
+def test_tasks_take_the_serving_networks_limits_and_folder() -> None:
     settings = network.NetworkSettings(timeout=2.5, max_body_bytes=4096, latency=0.0)
-    with network.serving(settings), download.setup():
-        tasks = download.tasks(1)
+    with network.serving(settings), network.workload_context() as context:
+        tasks = download.tasks(1, context)
         assert {(t.timeout, t.max_bytes) for t in tasks} == {(2.5, 4096)}
+        assert {Path(t.folder).parent for t in tasks} == {Path(context.output_dir)}
+        assert context.routed == len(tasks)
         download.cleanup(tasks)
+    assert not Path(context.output_dir).exists()

@@ -30,8 +30,8 @@ def worker_view(url: str) -> tuple[bool, str, int]:
 @pytest.mark.parametrize("mode", network.MODES)
 def test_both_modes_serve_the_same_checked_body(mode: str) -> None:
     settings = network.NetworkSettings(mode=mode, latency=0.0, body_bytes=5000)
-    with network.serving(settings):
-        body, headers = fetch(network.route(URL))
+    with network.serving(settings), network.workload_context() as context:
+        body, headers = fetch(context.url(URL))
     path = "/photo-1509718443690-d8e2fb3474b7"
     assert body == bodies.body(path, 5000)
     assert headers[network.DIGEST_HEADER] == bodies.digest(path, 5000)
@@ -112,13 +112,14 @@ def test_serving_mock_guards_only_while_it_serves() -> None:
 
 def test_live_server_process_is_gone_after_serving() -> None:
     settings = network.NetworkSettings(mode="live", latency=0.0, body_bytes=100)
-    with network.serving(settings):
-        base = network.route("https://x.test/")
+    with network.serving(settings), network.workload_context() as context:
+        base = context.url("https://x.test/")
         assert base.startswith("http://127.0.0.1:")
         assert [p.name for p in multiprocessing.active_children()] == ["parbench-live-server"]
         fetch(base + "probe")
     assert multiprocessing.active_children() == []
-    assert network.route(URL) == URL
+    with network.workload_context() as context:
+        assert context.url(URL) == URL and context.base_url is None
     with pytest.raises(requests.ConnectionError):
         requests.get(base + "probe", timeout=2)
 

@@ -178,7 +178,7 @@ def test_a_faulty_server_fails_the_download_in_bounded_time(
     faulty_server: tuple[str, threading.Event], tmp_path: Path, path: str, error: type
 ) -> None:
     base, _ = faulty_server
-    task = download.Download(base + path, str(tmp_path), 0.5, 10**6)
+    task = download.Download(base + path, str(tmp_path), 0.5, 10**6, network.DIGEST_HEADER)
     started = time.monotonic()
     with pytest.raises(error):
         download.run(task)
@@ -199,9 +199,13 @@ def test_duplicates_fetched_at_once_stay_whole_for_200_rounds(pool: str) -> None
             "initargs": (settings,),
         }
     )
-    with network.serving(settings), download.setup(), make(16, **extra) as executor:
+    with (
+        network.serving(settings),
+        network.workload_context() as context,
+        make(16, **extra) as executor,
+    ):
         for _ in range(200):
-            tasks = download.tasks(1)
+            tasks = download.tasks(1, context)
             download.check(tasks, list(executor.map(download.run, tasks)))
             download.cleanup(tasks)
 

@@ -68,7 +68,8 @@ def test_measured_run_records_everything_and_threads_beat_serial_on_sleep(
         tmp_path=tmp_path,
     )
     assert passed(result) == 4
-    assert "network (mock): each request costs" in result.stdout
+    # sleep routes no URL: the network's own cost is neither measured nor reported.
+    assert "network (mock)" not in result.stdout
     assert "peak memory:" in result.stdout
     # Warm and cold pools of 16 threads are within noise of each other: either may win.
     assert re.search(r"sleep \(I/O-bound\): threads x16(, cold)? fastest", result.stdout)
@@ -193,3 +194,19 @@ def test_xdist_says_benchmarks_are_disabled(tmp_path: Path, flag: str) -> None:
     )
     assert passed(result) == 1
     assert "benchmarks were disabled: xdist (-n)" in result.stdout
+
+
+def test_the_networks_own_cost_is_measured_when_a_workload_routes_urls(tmp_path: Path) -> None:
+    result = run_suite(
+        "--benchmark-only",
+        "--workloads=download",
+        "--strategies=serial",
+        "--benchmark-min-rounds=1",
+        "--benchmark-max-time=0.01",
+        "--latency=5ms",
+        tmp_path=tmp_path,
+    )
+    passed(result)
+    assert re.search(
+        r"network \(mock\): each request costs [\d.]+ ms beyond its 5 ms", result.stdout
+    )

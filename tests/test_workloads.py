@@ -48,8 +48,8 @@ def test_every_strategy_gives_the_serial_results(
 @pytest.mark.parametrize("name", BUILTINS)
 def test_check_rejects_results_out_of_order(name: str, mock_network: network.NetworkSettings):
     loaded = workload.load(name)
-    with loaded.setup():
-        tasks = loaded.tasks(loaded.size("quick"))
+    with loaded.setup(), network.workload_context() as context:
+        tasks = loaded.tasks(loaded.size("quick"), context)
         results = [loaded.run(task) for task in tasks]
         loaded.check(tasks, results)
         shuffled = results[1:] + results[:1]
@@ -137,8 +137,11 @@ def test_setup_and_teardown_functions_wrap_a_benchmark(tmp_path: Path) -> None:
 
 def test_sleep_waits_the_networks_latency() -> None:
     sleep = workload.load("sleep")
-    with network.serving(network.NetworkSettings(latency=0.02)):
-        assert sleep.tasks(3) == [(0, 0.02), (1, 0.02), (2, 0.02)]
+    with (
+        network.serving(network.NetworkSettings(latency=0.02)),
+        network.workload_context() as context,
+    ):
+        assert sleep.tasks(3, context) == [(0, 0.02), (1, 0.02), (2, 0.02)]
     assert sleep.run((7, 0.0)) == 7
 
 

@@ -9,19 +9,15 @@ must never leave a torn file), and no name taken from a URL can leave the output
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import requests
-
-from parbench import network
 
 KIND = "io"
 
@@ -41,17 +37,18 @@ SIZES = {"quick": 1, "default": 1, "article": 1}
 CHUNK_BYTES = 1024
 _MAX_NAME = 120
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
-_output_root: Path | None = None
 
 
 class Download(NamedTuple):
     """One task: fetch ``url`` into ``folder``, waiting at most ``timeout`` seconds to
-    connect and between reads, and accepting at most ``max_bytes`` of body."""
+    connect and between reads, and accepting at most ``max_bytes`` of body; the server
+    names the body's SHA-256 in the ``digest_header`` of its response."""
 
     url: str
     folder: str
     timeout: float
     max_bytes: int
+    digest_header: str
 
 
 class BodyTooLarge(ValueError):
@@ -115,29 +112,18 @@ def run(task: Download) -> Downloaded:
             path=str(target),
             written=written,
             content_length=int(length) if length is not None else None,
-            server_digest=response.headers.get(network.DIGEST_HEADER),
+            server_digest=response.headers.get(task.digest_header),
         )
 
 
-@contextlib.contextmanager
-def setup() -> Iterator[None]:
-    """Hold one output root for a benchmark; everything under it is removed at the end."""
-    global _output_root
-    with tempfile.TemporaryDirectory(prefix="parbench-download-") as root:
-        _output_root = Path(root)
-        try:
-            yield
-        finally:
-            _output_root = None
-
-
-def tasks(size: int) -> list[Download]:
-    """The article's URLs ``size`` times over, routed by the active network, into a fresh
-    folder, with the active network's timeout and body limit."""
-    limits = network.current()
-    folder = tempfile.mkdtemp(prefix="batch-", dir=_output_root)
+def tasks(size: int, context: Any) -> list[Download]:
+    """The article's URLs ``size`` times over, routed where the context says, into a
+    fresh folder under its output folder, with its timeout and body limit."""
+    folder = tempfile.mkdtemp(prefix="batch-", dir=context.output_dir)
     return [
-        Download(network.route(url), folder, limits.timeout, limits.max_body_bytes)
+        Download(
+            context.url(url), folder, context.timeout, context.max_body_bytes, context.digest_header
+        )
         for url in ARTICLE_URLS * size
     ]
 

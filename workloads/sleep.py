@@ -1,14 +1,14 @@
 """Pure waiting with ``time.sleep``: the ideal I/O-bound case, with no CPU work at all.
 
-Each task waits the network's latency (``--latency``, 50 ms by default), so that sleep is
-what the download workload would be if its requests cost nothing but the wait.
+Each task waits the network's latency (``--latency``, 50 ms by default, from the
+context), so that sleep is what the download workload would be if its requests cost
+nothing but the wait.
 """
 
 from __future__ import annotations
 
 import time
-
-from parbench import network
+from typing import Any
 
 KIND = "io"
 
@@ -16,10 +16,10 @@ KIND = "io"
 SIZES = {"quick": 8, "default": 16, "article": 16}
 
 
-def tasks(size: int) -> list[tuple[int, float]]:
-    """Task numbers ``0 .. size - 1``, each with the seconds it waits."""
-    latency = network.current().latency
-    return [(index, latency) for index in range(size)]
+def tasks(size: int, context: Any) -> list[tuple[int, float]]:
+    """Task numbers ``0 .. size - 1``, each with the context's latency, the seconds it
+    waits."""
+    return [(index, context.latency) for index in range(size)]
 
 
 def run(task: tuple[int, float]) -> int:

@@ -2,19 +2,21 @@
 
 In the main process, ``serving(settings)`` holds the network for a run: in mock mode it
 starts the ``responses`` mock and refuses remote sockets; in live mode it starts the
-loopback server and ``route`` sends every URL's path there. Process workers do not share
-the main process, so ``prepare_worker(settings)`` is their pool initializer.
+loopback server. ``workload_context()`` tells a workload about it (``parbench.context``):
+where its URLs go, the latency, limits and a folder of its own. Process workers do not
+share the main process, so ``prepare_worker(settings)`` is their pool initializer.
 """
 
 from __future__ import annotations
 
 import contextlib
 import statistics
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
+from parbench.context import Context
 from parbench.network import guard
 from parbench.network.live import live_server
 from parbench.network.mock import MockNetwork
@@ -23,6 +25,8 @@ MODES = ("mock", "live")
 
 #: Response header carrying the SHA-256 of the body, so that a download can be checked.
 DIGEST_HEADER = "X-Body-SHA256"
+#: Each benchmark's output folder, in the temporary directory.
+OUTPUT_PREFIX = "parbench-output-"
 
 
 @dataclass(frozen=True)
@@ -53,19 +57,22 @@ _mock: MockNetwork | None = None
 _mock_settings: NetworkSettings | None = None
 
 
-def current() -> NetworkSettings:
-    """The settings of the network serving in this process (the defaults when none is)."""
-    return _current
-
-
-def route(url: str) -> str:
-    """Where a request for ``url`` goes: unchanged under the mock; with the same path and
-    query on the loopback server in live mode."""
-    if _live_base is None:
-        return url
-    base = urlsplit(_live_base)
-    parts = urlsplit(url)
-    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+@contextlib.contextmanager
+def workload_context() -> Iterator[Context]:
+    """A ``Context`` of the network serving in this process (the default settings when
+    none is), with an output folder of its own that is removed when the block ends."""
+    settings = _current
+    with tempfile.TemporaryDirectory(prefix=OUTPUT_PREFIX) as folder:
+        yield Context(
+            network=settings.mode,
+            latency=settings.latency,
+            body_bytes=settings.body_bytes,
+            timeout=settings.timeout,
+            max_body_bytes=settings.max_body_bytes,
+            digest_header=DIGEST_HEADER,
+            output_dir=folder,
+            base_url=_live_base,
+        )
 
 
 def _start_mock(settings: NetworkSettings) -> None:
@@ -135,7 +142,9 @@ def measure_overhead(settings: NetworkSettings, samples: int = 10, warmup: int =
     """
     import requests
 
-    url = route("https://images.unsplash.com/parbench-overhead-probe")
+    url = "https://images.unsplash.com/parbench-overhead-probe"
+    if _live_base is not None:
+        url = f"{_live_base}/parbench-overhead-probe"
     walls, cpus = [], []
     for _ in range(warmup + samples):
         wall, cpu = time.perf_counter(), time.process_time()
