@@ -53,9 +53,24 @@ class Options:
     quick: bool
 
 
+#: Each option's default, by its flag, as declared.
+DEFAULTS: dict[str, object] = {}
+
+
+class _Group:
+    """Declares options into a pytest option group, noting each one's default."""
+
+    def __init__(self, parser: pytest.Parser) -> None:
+        self._group = parser.getgroup("parbench", "parbench: what to measure")
+
+    def addoption(self, flag: str, **attributes: object) -> None:
+        DEFAULTS[flag] = attributes.get("default")
+        self._group.addoption(flag, **attributes)
+
+
 def add_options(parser: pytest.Parser) -> None:
     """Declare the suite's options in their own group of ``pytest --help``."""
-    group = parser.getgroup("parbench", "parbench: what to measure")
+    group = _Group(parser)
     group.addoption(
         "--workloads",
         default=None,
@@ -142,6 +157,16 @@ def add_options(parser: pytest.Parser) -> None:
         f"count, {QUICK_MIN_ROUNDS} rounds or more and about "
         f"{QUICK_MAX_TIME_S} s a benchmark",
     )
+
+
+def given(config: pytest.Config) -> list[str]:
+    """The suite's options that this run's command line set to other than their
+    defaults: an empty list is a pytest run that did not ask for parbench."""
+    return [
+        flag
+        for flag, default in DEFAULTS.items()
+        if config.getoption(flag.lstrip("-").replace("-", "_"), default) != default
+    ]
 
 
 def _usage(option: str, value: str, allowed: str) -> pytest.UsageError:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from parbench import (
     results,
     runner,
     strategies,
+    suite,
     verdict,
 )
 from parbench.network import NetworkSettings
@@ -38,12 +41,58 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     options.add_options(parser)
 
 
+def asked(config: pytest.Config) -> bool:
+    """Whether this run's command line asked for parbench (gave one of its options)."""
+    return bool(options.given(config))
+
+
+def chosen(config: pytest.Config) -> options.Options:
+    """The run's parsed options, read and checked on first use."""
+    if OPTIONS not in config.stash:
+        config.stash[OPTIONS] = options.parse(config)
+    return config.stash[OPTIONS]
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[OPTIONS] = options.parse(config)
-    # Verdicts and comparisons test raw rounds, so saved runs keep them (before
-    # pytest-benchmark's own configure reads the option).
+    if not asked(config):
+        # Nothing changes in a run that did not ask: the options are read if a test
+        # that uses the matrix is collected.
+        return
+    _refuse_a_path_taken_for_a_test_path(config)
+    chosen(config)
+    if config.getoption("workloads") is not None and not _paths_given(config):
+        # In any project: run the packaged matrix, not the project's own tests.
+        config.args[:] = [suite.__file__]
+
+
+def _refuse_a_path_taken_for_a_test_path(config: pytest.Config) -> None:
+    """pytest finds its configuration from the paths on the command line before any
+    plugin's options are known, so ``--workloads PATH`` (a space, not ``=``) with a PATH
+    outside this folder moves the search there, and this project's configuration is
+    lost. That cannot be undone from a plugin: say so, and what to write instead."""
+    arguments = list(config.invocation_params.args)
+    here = config.invocation_params.dir.resolve()
+    for flag, value in itertools.pairwise(arguments):
+        path = Path(value)
+        if flag == "--workloads" and path.exists() and here not in path.resolve().parents:
+            raise pytest.UsageError(
+                f"--workloads {value}: pytest took this path, outside {here}, for a test "
+                "path when it looked for its configuration (before it knew the option); "
+                f"write --workloads={value}"
+            )
+
+
+def _paths_given(config: pytest.Config) -> bool:
+    return config.args_source == pytest.Config.ArgsSource.ARGS
+
+
+def keep_rounds(config: pytest.Config) -> None:
+    """Make saved runs keep every round's time: verdicts and comparisons test them."""
     config.option.benchmark_save_data = True
+    session = getattr(config, "_benchmarksession", None)
+    if session is not None:
+        session.save_data = True
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -61,11 +110,13 @@ def benchmarks_enabled(config: pytest.Config) -> bool:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    chosen = config.stash[OPTIONS]
-    settings = chosen.network
+    if not asked(config):
+        return []
+    picked = chosen(config)
+    settings = picked.network
     lines = [
         f"parbench: network={settings.mode} latency={settings.latency * 1000:g}ms "
-        f"body={settings.body_bytes}B size={chosen.size} quick={chosen.quick}",
+        f"body={settings.body_bytes}B size={picked.size} quick={picked.quick}",
     ]
     warning = environment.gil_warning()
     if warning:
@@ -88,11 +139,11 @@ def probed_kinds(config: pytest.Config) -> dict[str, str]:
     """
     if xdist_active(config):
         return {}
-    chosen = config.stash[OPTIONS]
+    picked = chosen(config)
     timeout = min(probe.TIMEOUT_S, float(config.getoption("timeout", None) or math.inf))
     found = [
-        probe.probe(w, w.size("quick"), chosen.network, chosen.start_methods[0], timeout)
-        for w in chosen.workloads
+        probe.probe(w, w.size("quick"), picked.network, picked.start_methods[0], timeout)
+        for w in picked.workloads
     ]
     config.stash[PROBES] = found
     return {p.workload: p.kind for p in found if p.kind is not None}
@@ -102,9 +153,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "parbench_case" not in metafunc.fixturenames:
         return
     config = metafunc.config
-    chosen = config.stash[OPTIONS]
-    with network.serving(chosen.network):
-        cases = {case.id: case for case in matrix.build(chosen, probed_kinds(config))}
+    keep_rounds(config)
+    picked = chosen(config)
+    with network.serving(picked.network):
+        cases = {case.id: case for case in matrix.build(picked, probed_kinds(config))}
     metafunc.config.stash[CASES] = cases
     params = []
     reasons: dict[tuple[str, str], str | None] = {}
@@ -128,7 +180,7 @@ def parbench_case(request: pytest.FixtureRequest) -> matrix.Case:
 @pytest.fixture(scope="session")
 def parbench_network(request: pytest.FixtureRequest) -> Iterator[NetworkSettings]:
     """The network of this run, serving in this process for the whole session."""
-    settings = request.config.stash[OPTIONS].network
+    settings = chosen(request.config).network
     probes = request.config.stash.get(PROBES, ())
     with network.serving(settings):
         if benchmarks_enabled(request.config) and any(p.uses_network for p in probes):
@@ -140,10 +192,9 @@ def parbench_network(request: pytest.FixtureRequest) -> Iterator[NetworkSettings
 def parbench_measure(request: pytest.FixtureRequest, parbench_network: NetworkSettings) -> Any:
     """``measure(benchmark, case)``: time and check one case; returns its last results."""
     config = request.config
-    chosen = config.stash[OPTIONS]
     min_rounds = config.getoption("benchmark_min_rounds")
     max_time = float(config.getoption("benchmark_max_time"))
-    if chosen.quick:
+    if chosen(config).quick:
         min_rounds = options.QUICK_MIN_ROUNDS
         max_time = min(max_time, options.QUICK_MAX_TIME_S)
     plan = runner.Plan(min_rounds=min_rounds, max_time=max_time)
@@ -174,7 +225,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if config.stash.get(PROBES, None):
         write(probe.summary(config.stash[PROBES]))
     if overhead is not None:
-        settings = config.stash[OPTIONS].network
+        settings = chosen(config).network
         write(
             f"network ({settings.mode}): each request costs {overhead.wall * 1000:.2f} ms "
             f"beyond its {settings.latency * 1000:g} ms latency "
