@@ -6,6 +6,7 @@ option, the value and what is allowed.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import re
 from dataclasses import dataclass
@@ -246,6 +247,12 @@ def _workloads(value: str | None) -> tuple[workload.Workload, ...]:
             loaded.append(workload.load(spec))
         except workload.WorkloadError as error:
             raise pytest.UsageError(f"--workloads: {error}") from None
+    for first, second in itertools.combinations(loaded, 2):
+        if first.name == second.name:
+            raise pytest.UsageError(
+                f"--workloads: {first.module.__file__} and {second.module.__file__} are both "
+                f"named {first.name!r}, and a run names its benchmarks by workload; rename one"
+            )
     return tuple(loaded)
 
 
