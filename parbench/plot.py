@@ -23,13 +23,14 @@ LOG_SPREAD = 100.0
 IDEAL, SERIAL = "ideal", "serial = 1x"
 CHART_HEIGHT, LEGEND_ROW = 500, 24
 # Along x each doubling of workers is one unit, with half a unit to spare at either end;
-# each strategy's points stand a little aside (by ASIDE of a unit, all of them within
-# ASIDE_SPAN), so that equal speedups and their intervals do not hide one another.
+# each strategy's points stand a little aside of their worker count (neighbours ASIDE of
+# a unit apart, all within ASIDE_SPAN), so that equal speedups and their intervals do not
+# hide one another.
 MARGIN, ASIDE, ASIDE_SPAN = 0.5, 0.06, 0.4
 # Room above the highest value drawn, as a share of the y axis.
 HEADROOM = 0.05
-# The reference lines are black and grey, dashed; the strategies' lines are solid, in
-# Tableau's ten colours less its grey, which is serial's.
+# The ideal is black and dashed, serial's 1x grey and dotted, the guides pale; the
+# strategies' lines are solid, in Tableau's ten colours less its grey, which is serial's.
 IDEAL_COLOUR, SERIAL_COLOUR, GUIDE_COLOUR = "#000000", "#7f7f7f", "#e0e0e0"
 IDEAL_STROKE = {"dasharray": "8, 4"}
 SERIAL_STROKE = {"dasharray": "3, 3"}
@@ -61,7 +62,7 @@ class _Chart:
     workload: str
     kinds: list[str] = field(default_factory=list)
     series: dict[str, dict[int, Row]] = field(default_factory=dict)
-    ideal: dict[int, int] = field(default_factory=dict)
+    ideal: dict[int, float] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
