@@ -287,25 +287,30 @@ def test_every_point_shows_its_95_percent_interval(tmp_path: Path) -> None:
         "run.json",
         entry("sleep", "serial", 0.8, kind="io", tasks=16, spread=0.2),
         entry("sleep", "threads", 0.8, workers=1, kind="io", tasks=16, spread=0.2),
+        # Its interval reaches past every value drawn, the ideal of 2x included.
         entry("sleep", "threads", 0.41, workers=2, kind="io", tasks=16, spread=0.4),
-        without_rounds(entry("sleep", "threads", 0.21, workers=4, kind="io", tasks=16)),
+        without_rounds(entry("sleep", "processes", 0.42, workers=2, kind="io", tasks=16)),
     )
     write_charts([noisy], tmp_path)
     svg = parse(tmp_path / "sleep.svg")
 
     (judged,) = judge(noisy.measurements)
     expected = {
-        row.measurement.workers: row.interval
+        (row.measurement.strategy, row.measurement.workers): row.interval
         for row in judged.rows
-        if not row.is_baseline and row.interval is not None
+        if not row.is_baseline
     }
-    assert sorted(expected) == [1, 2], "the run saved without rounds has no interval at 4"
+    assert expected[("processes", 2)] is None
+    assert points(svg, "processes") == [(2, 1.9048)]
+    assert intervals(svg, "processes") == []
     bars = intervals(svg, "threads")
     assert [workers for workers, _, _ in bars] == [1, 2]
     for workers, low, high in bars:
-        assert (low, high) == pytest.approx(expected[workers], rel=1e-6)
-        # The axis reaches every bar's ends: none is cut off.
-        assert low >= 0 and high <= speedup_at(svg, 0)
+        assert (low, high) == pytest.approx(expected[("threads", workers)], rel=1e-6)
+    # The plot reaches every bar's ends: none is cut off.
+    bottom = max(y for _, y in axis(svg, "y"))
+    ends = [y for bar in strokes(svg, "threads") if is_bar(bar) for _, y in bar]
+    assert all(0 <= y <= bottom for y in ends)
 
 
 @needs_pygal
@@ -346,14 +351,14 @@ def test_only_the_reference_lines_are_black_or_grey_and_dashed(tmp_path: Path) -
     write_charts(runs, tmp_path)
     svg = parse(tmp_path / "factorial.svg")
 
-    strokes = {title: stroke(svg, i) for i, title in enumerate(legend(svg))}
-    ideal, serial = strokes.pop("ideal"), strokes.pop("serial = 1x")
+    styles = {title: stroke(svg, i) for i, title in enumerate(legend(svg))}
+    ideal, serial = styles.pop("ideal"), styles.pop("serial = 1x")
     assert ideal[0] == "#000000" and ideal[1] is not None
     assert is_grey(serial[0]) and serial[0] != ideal[0] and serial[1] not in (None, ideal[1])
-    colours = [colour for colour, _ in strokes.values()]
+    colours = [colour for colour, _ in styles.values()]
     assert len(colours) == 12 and len(set(colours)) == 12, "two strategies share a colour"
     assert not any(is_grey(colour) for colour in colours)
-    assert {dashes for _, dashes in strokes.values()} == {None}, "a strategy's line is dashed"
+    assert {dashes for _, dashes in styles.values()} == {None}, "a strategy's line is dashed"
 
 
 def is_grey(colour: str) -> bool:
