@@ -6,6 +6,7 @@ this module does not, only ``write_charts`` does.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -21,6 +22,29 @@ INSTALL_HINT = "charts need pygal: pip install 'parbench[plot]'"
 LOG_SPREAD = 100.0
 IDEAL, SERIAL = "ideal", "serial = 1x"
 CHART_HEIGHT, LEGEND_ROW = 500, 24
+# Along x each doubling of workers is one unit, with half a unit to spare at either end;
+# each strategy's points stand a little aside of their worker count (neighbours ASIDE of
+# a unit apart, all within ASIDE_SPAN), so that equal speedups and their intervals do not
+# hide one another.
+MARGIN, ASIDE, ASIDE_SPAN = 0.5, 0.06, 0.4
+# Room above the highest value drawn, as a share of the y axis.
+HEADROOM = 0.05
+# The ideal is black and dashed, serial's 1x grey and dotted, the guides pale; the
+# strategies' lines are solid, in Tableau's ten colours less its grey, which is serial's.
+IDEAL_COLOUR, SERIAL_COLOUR, GUIDE_COLOUR = "#000000", "#7f7f7f", "#e0e0e0"
+IDEAL_STROKE = {"dasharray": "8, 4"}
+SERIAL_STROKE = {"dasharray": "3, 3"}
+STRATEGY_COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#bcbd22",
+    "#17becf",
+)
 
 
 class PlotUnavailable(RuntimeError):
@@ -37,8 +61,8 @@ class _Chart:
 
     workload: str
     kinds: list[str] = field(default_factory=list)
-    series: dict[str, dict[int, float]] = field(default_factory=dict)
-    ideal: dict[int, int] = field(default_factory=dict)
+    series: dict[str, dict[int, Row]] = field(default_factory=dict)
+    ideal: dict[int, float] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -51,21 +75,35 @@ class _Chart:
     @property
     def logarithmic(self) -> bool:
         """Whether the values plotted (speedups, ideal and 1x) span more than ``LOG_SPREAD``."""
-        values = [s for points in self.series.values() for s in points.values()]
+        values = [row.shown for points in self.series.values() for row in points.values()]
         values += [*self.ideal.values(), 1.0]
         return max(values) / min(values) > LOG_SPREAD
+
+    @property
+    def extent(self) -> tuple[float, float]:
+        """The lowest and highest value drawn: speedups, their intervals, ideal and 1x."""
+        values = [*self.ideal.values(), 1.0]
+        for points in self.series.values():
+            for row in points.values():
+                values += [row.shown, *(row.interval or ())]
+        return min(values), max(values)
 
 
 def write_charts(runs: list[Run], output: Path) -> list[Path]:
     """Write one SVG chart a workload into ``output`` (made if missing); return the paths, sorted.
 
     Each chart, ``<output>/<workload>.svg``, plots speedup over serial (from
-    ``verdict.judge``) against worker count for every warm, non-serial strategy variant:
-    the strategy, plus its chunk policy (``chunksize 1``, ``chunksize auto``) where its
-    pools ran at several, plus the start method where several were measured. An ``ideal`` line and a
-    ``serial = 1x`` line are drawn once. With several runs, every variant's series is
-    prefixed with its run's file stem (``0001_py311: threads``), so runs compare on one
-    chart. The y axis is logarithmic when the values plotted span more than 100x.
+    ``verdict.judge``, as reported: never above what physics allows) against worker count
+    for every warm, non-serial strategy variant: the strategy, plus its chunk policy
+    (``chunksize 1``, ``chunksize auto``) where its pools ran at several, plus the start
+    method where several were measured. Each point carries its 95% interval as a bar
+    where the verdict has one. An ``ideal`` line (black, dashed) and a ``serial = 1x``
+    line (grey, dotted) are drawn once, over the strategies' solid coloured lines. With
+    several runs, every variant's series is prefixed with its run's file stem
+    (``0001_py311: threads``), so runs compare on one chart. Worker counts are evenly
+    spaced along x (1, 2, 4, 8, 16 as a log-2 axis), each strategy's points a little aside
+    of them. The y axis is logarithmic, labelled at each power of ten, when the values
+    plotted span more than 100x.
     Workloads without a serial baseline get no chart. Each file is written under a
     temporary name in ``output`` and moved into place, so a reader never sees half a chart.
 
@@ -126,7 +164,7 @@ def _charts(runs: list[Run]) -> list[_Chart]:
             for row in rows:
                 name = label(row.measurement, every_measurement, workers=False)
                 series = chart.series.setdefault(prefix + name, {})
-                series[row.measurement.workers] = row.shown
+                series[row.measurement.workers] = row
                 chart.ideal.setdefault(row.measurement.workers, row.ideal)
         if chart.series:
             charts.append(chart)
@@ -158,18 +196,58 @@ def _setting(verdict: WorkloadVerdict, siblings: list[WorkloadVerdict]) -> str:
     return f"{serial.network} {serial.latency_s * 1e3:g} ms {serial.body_bytes} B"
 
 
+@dataclass(frozen=True)
+class _Axes:
+    """Where a chart's values are drawn. pygal is given two linear axes starting at 0 (its
+    own logarithmic axis would make x logarithmic too, and it draws a label at 0 as an axis
+    line): x is ``MARGIN`` plus the doublings from the ``fewest`` workers, so 1, 2, 4, 8
+    and 16 are evenly spaced; y is the speedup, or on a logarithmic axis its power of ten
+    above the ``bottom`` decade."""
+
+    fewest: int
+    bottom: int | None
+
+    def x(self, workers: int, aside: float = 0.0) -> float:
+        return MARGIN + math.log2(workers / self.fewest) + aside
+
+    def y(self, speedup: float) -> float:
+        return speedup if self.bottom is None else math.log10(speedup) - self.bottom
+
+    def speedup(self, y: float) -> float:
+        return y if self.bottom is None else 10 ** (y + self.bottom)
+
+
 def _render(pygal: Any, chart: _Chart) -> bytes:
     workers = chart.workers
-    low, high = workers[0], workers[-1]
-    # A single worker count would give pygal an x range of zero width, which it cannot draw.
-    xrange = (low / 2, high * 2) if low == high else (low, high)
+    low, high = chart.extent
+    if chart.logarithmic:
+        axes = _Axes(workers[0], math.floor(math.log10(low)))
+        decades = range(0, math.ceil(math.log10(high)) - math.floor(math.log10(low)) + 1)
+        labels: dict[str, Any] = {"y_labels": [_decade(axes, k) for k in decades]}
+        top = float(decades[-1])
+    else:
+        axes, labels, top = _Axes(workers[0], None), {}, high
+    width = 2 * MARGIN + math.log2(workers[-1] / workers[0])
+    colours = (*(_colour(pygal, i) for i in range(len(chart.series))), IDEAL_COLOUR, SERIAL_COLOUR)
     svg = pygal.XY(
         title=chart.title,
         x_title="workers",
-        y_title="speedup over serial (x)",
-        logarithmic=chart.logarithmic,
-        x_labels=workers,
-        xrange=xrange,
+        y_title="speedup over serial",
+        x_labels=[{"value": axes.x(w), "label": str(w)} for w in workers],
+        xrange=(0, width),
+        # pygal leaves out an axis label at the very top of the plot: keep the top clear.
+        range=(0, top * (1 + HEADROOM)),
+        value_formatter=lambda y: f"{axes.speedup(y):.3g}x",
+        allow_interruptions=True,
+        style=pygal.style.DefaultStyle(
+            colors=colours,
+            guide_stroke_color=GUIDE_COLOUR,
+            major_guide_stroke_color=GUIDE_COLOUR,
+            guide_stroke_dasharray="none",
+            major_guide_stroke_dasharray="none",
+            stroke_width="2",
+        ),
+        dots_size=4,
         # One legend column: pygal reserves too few rows for a last row left part-filled.
         legend_at_bottom=True,
         legend_at_bottom_columns=1,
@@ -177,12 +255,50 @@ def _render(pygal: Any, chart: _Chart) -> bytes:
         height=CHART_HEIGHT + LEGEND_ROW * (len(chart.series) + 2),
         # pygal links its tooltip script from the web by default; a chart should open offline.
         js=[],
+        **labels,
     )
-    for title, points in chart.series.items():
-        svg.add(title, sorted(points.items()))
-    svg.add(IDEAL, [(w, chart.ideal[w]) for w in workers], stroke_style={"dasharray": "6, 4"})
-    svg.add(SERIAL, [(x, 1.0) for x in xrange], show_dots=False, stroke_style={"dasharray": "2, 4"})
+    count = len(chart.series)
+    step = min(ASIDE, ASIDE_SPAN / max(count - 1, 1))
+    for i, (title, points) in enumerate(chart.series.items()):
+        svg.add(title, _strategy(axes, points, step * (i - (count - 1) / 2)))
+    # Drawn last and dashed, so that a strategy on them still shows between the dashes. The
+    # ideal at a single worker count is a level dash across the middle of the plot.
+    ideal = [(axes.x(w), axes.y(chart.ideal[w])) for w in workers]
+    if len(ideal) == 1:
+        ideal = [(width / 4, ideal[0][1]), (width * 3 / 4, ideal[0][1])]
+    svg.add(IDEAL, ideal, show_dots=False, stroke_style=IDEAL_STROKE)
+    svg.add(
+        SERIAL, [(0, axes.y(1)), (width, axes.y(1))], show_dots=False, stroke_style=SERIAL_STROKE
+    )
     return svg.render()
+
+
+def _strategy(axes: _Axes, points: dict[int, Row], aside: float) -> list[Any]:
+    """A strategy's values for pygal, ``aside`` its worker counts: its points, joined by its
+    line, then each point's 95% interval, where measured, as a bar from end to end. (pygal's
+    own intervals are for its Line charts, where points cannot stand aside.)"""
+    rows = sorted(points.items())
+    values: list[Any] = [(axes.x(w, aside), axes.y(row.shown)) for w, row in rows]
+    for w, row in rows:
+        if row.interval is not None:
+            # A break in the line, then the bar's two ends with no dot drawn at either.
+            ends = (
+                {"value": (axes.x(w, aside), axes.y(v)), "node": {"r": 0}} for v in row.interval
+            )
+            values += [(None, None), *ends]
+    return values
+
+
+def _colour(pygal: Any, index: int) -> str:
+    """The ``index``-th strategy's colour: the palette, a shade darker each time round."""
+    turn, place = divmod(index, len(STRATEGY_COLOURS))
+    return pygal.colors.darken(STRATEGY_COLOURS[place], 20 * turn)
+
+
+def _decade(axes: _Axes, above: int) -> dict[str, Any]:
+    """The label of a log axis ``above`` decades over its bottom: ``0.001x``, ``1x``, ``100x``."""
+    exponent = above + (axes.bottom or 0)
+    return {"value": above, "label": f"{10.0**exponent:.{max(0, -exponent)}f}x"}
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
+import math
 import re
 import subprocess
 import sys
@@ -14,6 +16,7 @@ import pytest
 
 from parbench import results
 from parbench.plot import PlotError, PlotUnavailable, write_charts
+from parbench.verdict import judge
 
 from helpers import SUITE_ROOT, benchmark_entry
 
@@ -74,22 +77,18 @@ def texts(svg: ET.Element) -> list[str]:
     return [node.text for node in svg.iter(f"{SVG}text") if node.text]
 
 
+def classes(node: ET.Element) -> list[str]:
+    return (node.get("class") or "").split()
+
+
 def legend(svg: ET.Element) -> list[str]:
     """The series' titles, in the order drawn."""
     return [
         text.text or ""
         for group in svg.iter(f"{SVG}g")
-        if "legend" in (group.get("class") or "").split()
+        if "legend" in classes(group)
         for text in group.iter(f"{SVG}text")
     ]
-
-
-def points(svg: ET.Element, title: str) -> list[tuple[float, float]]:
-    """The (workers, speedup) points of the series ``title`` in the order drawn, to 4 places."""
-    values = [
-        desc.text or "" for desc in series_nodes(svg, title, "desc") if desc.get("class") == "value"
-    ]
-    return [(float(x), round(float(y), 4)) for x, y in (value.split(": ") for value in values)]
 
 
 def series_nodes(svg: ET.Element, title: str, tag: str) -> list[ET.Element]:
@@ -98,21 +97,106 @@ def series_nodes(svg: ET.Element, title: str, tag: str) -> list[ET.Element]:
     return [
         node
         for group in svg.iter(f"{SVG}g")
-        if f"serie-{index}" in (group.get("class") or "").split()
+        if f"serie-{index}" in classes(group)
         for node in group.iter(f"{SVG}{tag}")
     ]
 
 
-def line_heights(svg: ET.Element, title: str) -> set[float]:
-    """The y coordinates of the line drawn for the series ``title``."""
-    (path,) = series_nodes(svg, title, "path")
-    numbers = (path.get("d") or "").replace("M", " ").replace("L", " ").split()
-    return {round(float(y), 3) for y in numbers[1::2]}
+def numbers(path: ET.Element) -> list[float]:
+    return [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", path.get("d") or "")]
+
+
+def axis(svg: ET.Element, name: str) -> list[tuple[str, float]]:
+    """Each label of the ``name`` axis ("x" or "y") with where its guide line is drawn."""
+    (group,) = [g for g in svg.iter(f"{SVG}g") if classes(g)[:2] == ["axis", name]]
+    marks = []
+    for guides in group.findall(f"{SVG}g"):
+        path, text = guides.find(f"{SVG}path"), guides.find(f"{SVG}text")
+        if path is not None and text is not None:
+            x, y = numbers(path)[:2]
+            marks.append((text.text or "", x if name == "x" else y))
+    return marks
 
 
 def is_logarithmic(svg: ET.Element) -> bool:
-    """Whether pygal drew logarithmic guides: it marks them with a class of that name."""
-    return any("logarithmic" in (group.get("class") or "") for group in svg.iter(f"{SVG}g"))
+    """Whether the y axis is labelled at successive powers of ten."""
+    values = [float(label.removesuffix("x")) for label, _ in axis(svg, "y")]
+    return len(values) > 1 and all(
+        math.isclose(high, 10 * low) for low, high in itertools.pairwise(values)
+    )
+
+
+def speedup_at(svg: ET.Element, height: float) -> float:
+    """The speedup at ``height`` in the plot, as read off the outermost labels of the y axis."""
+    marks = sorted((y, float(label.removesuffix("x"))) for label, y in axis(svg, "y"))
+    (top, high), (bottom, low) = marks[0], marks[-1]
+    share = (bottom - height) / (bottom - top)
+    if is_logarithmic(svg):
+        return 10 ** (math.log10(low) + share * (math.log10(high) - math.log10(low)))
+    return low + share * (high - low)
+
+
+def workers_at(svg: ET.Element, x: float) -> int:
+    """The worker count labelled nearest to ``x`` on the x axis."""
+    label, _ = min(axis(svg, "x"), key=lambda mark: abs(mark[1] - x))
+    return int(label)
+
+
+def dots(svg: ET.Element, title: str) -> list[ET.Element]:
+    """The dots drawn for the series ``title`` (pygal also writes dots of radius 0)."""
+    return [dot for dot in series_nodes(svg, title, "circle") if float(dot.get("r", "0")) > 0]
+
+
+def points(svg: ET.Element, title: str) -> list[tuple[int, float]]:
+    """The (workers, speedup) dots of the series ``title`` in the order drawn, to 4 places."""
+    return [
+        (
+            workers_at(svg, float(dot.get("cx", ""))),
+            round(speedup_at(svg, float(dot.get("cy", ""))), 4),
+        )
+        for dot in dots(svg, title)
+    ]
+
+
+def strokes(svg: ET.Element, title: str) -> list[list[tuple[float, float]]]:
+    """The corners of each line drawn for the series ``title``, in pixels."""
+    drawn = []
+    for path in series_nodes(svg, title, "path"):
+        xy = numbers(path)
+        drawn.append(list(zip(xy[::2], xy[1::2], strict=True)))
+    return drawn
+
+
+def is_bar(corners: list[tuple[float, float]]) -> bool:
+    return len(corners) == 2 and corners[0][0] == corners[1][0]
+
+
+def line(svg: ET.Element, title: str) -> list[tuple[int, float]]:
+    """The (workers, speedup) corners of the line drawn for the series ``title``, to 4 places."""
+    (corners,) = [corners for corners in strokes(svg, title) if not is_bar(corners)]
+    return [(workers_at(svg, x), round(speedup_at(svg, y), 4)) for x, y in corners]
+
+
+def intervals(svg: ET.Element, title: str) -> list[tuple[int, float, float]]:
+    """The (workers, low, high) bars drawn for the series ``title``."""
+    return [
+        (
+            workers_at(svg, bar[0][0]),
+            speedup_at(svg, max(y for _, y in bar)),
+            speedup_at(svg, min(y for _, y in bar)),
+        )
+        for bar in strokes(svg, title)
+        if is_bar(bar)
+    ]
+
+
+def stroke(svg: ET.Element, index: int) -> tuple[str, str | None]:
+    """The colour and the dash pattern (``None`` where solid) of the series drawn ``index``-th."""
+    css = "".join(style.text or "" for style in svg.iter(f"{SVG}style"))
+    colour = re.search(rf"\.color-{index},[^{{]*\{{stroke:([^;}}]+)", css)
+    dashes = re.search(rf"\.series\.serie-{index}\{{[^}}]*stroke-dasharray:([^;}}]+)", css)
+    assert colour is not None, f"no colour for series {index}"
+    return colour.group(1).lower(), dashes.group(1) if dashes else None
 
 
 @needs_pygal
@@ -124,7 +208,7 @@ def test_one_chart_per_workload_with_a_series_per_variant(tmp_path: Path) -> Non
     assert sorted(p.name for p in output.iterdir()) == ["factorial.svg", "sleep.svg"]
     factorial = parse(output / "factorial.svg")
     assert "factorial (CPU-bound): speedup over serial" in texts(factorial)
-    assert {"workers", "speedup over serial (x)"} <= set(texts(factorial))
+    assert {"workers", "speedup over serial"} <= set(texts(factorial))
     assert legend(factorial) == [
         "threads",
         "processes chunksize 1",
@@ -142,15 +226,144 @@ def test_points_are_speedups_sorted_by_workers(tmp_path: Path) -> None:
     factorial = parse(tmp_path / "factorial.svg")
 
     assert points(sleep, "threads") == [(1, 1), (2, 1.9512), (4, 3.8095)]
-    assert points(sleep, "ideal") == [(1, 1), (2, 2), (4, 4)]
-    ideal_at_1 = series_nodes(sleep, "ideal", "circle")[0].get("cy")
-    assert ideal_at_1 is not None
-    assert line_heights(sleep, "serial = 1x") == {round(float(ideal_at_1), 3)}
+    assert line(sleep, "threads") == points(sleep, "threads")
+    assert line(sleep, "ideal") == [(1, 1), (2, 2), (4, 4)]
+    # Serial's 1x crosses the whole plot, past the fewest and the most workers.
+    assert line(sleep, "serial = 1x") == [(1, 1), (4, 1)]
+    ((left, _), (right, _)) = strokes(sleep, "serial = 1x")[0]
+    labelled = [x for _, x in axis(sleep, "x")]
+    assert left < labelled[0] and right > labelled[-1]
     # The tuned chunksize differs per worker count (2500, 1250) and is still one series;
     # the cold case at 1250 is not on it.
     assert points(factorial, "processes chunksize auto") == [(1, 0.5), (2, 0.3404)]
     # CPU-bound work on 2 usable CPUs: the ideal stops at 2 whatever the worker count.
-    assert points(factorial, "ideal") == [(1, 1), (2, 2), (4, 2)]
+    assert line(factorial, "ideal") == [(1, 1), (2, 2), (4, 2)]
+
+
+def without_rounds(saved: dict[str, Any]) -> dict[str, Any]:
+    """A benchmark saved without its rounds' times: its speedup has no interval."""
+    del saved["stats"]["data"]
+    return saved
+
+
+def at_ideal_run(*workers: int) -> results.Run:
+    """Sleep under threads and processes at ``workers``, each a little past its ideal, so
+    shown at the ideal: both strategies and the ideal at one spot."""
+    return run(
+        "run.json",
+        entry("sleep", "serial", 0.8, kind="io", tasks=16),
+        *(
+            entry("sleep", strategy, 0.8 / w * 0.99, workers=w, kind="io", tasks=16, spread=0.1)
+            for strategy in ("threads", "processes")
+            for w in workers
+        ),
+    )
+
+
+@needs_pygal
+@pytest.mark.parametrize("workers", [(4,), (2, 4)])
+def test_every_legend_entry_has_a_mark_in_sight(tmp_path: Path, workers: tuple[int, ...]) -> None:
+    write_charts([at_ideal_run(*workers)], tmp_path)
+    svg = parse(tmp_path / "sleep.svg")
+
+    titles = legend(svg)
+    assert titles == ["threads", "processes", "ideal", "serial = 1x"]
+    assert points(svg, "threads") == points(svg, "processes") == [(w, w) for w in workers]
+    for title in titles:
+        assert dots(svg, title) or strokes(svg, title), f"{title}: nothing drawn"
+    # Equal speedups stand apart: no series' dot has its centre under another's.
+    for one, other in itertools.combinations(titles, 2):
+        for a in dots(svg, one):
+            for b in dots(svg, other):
+                apart = math.dist(
+                    *((float(d.get("cx", "")), float(d.get("cy", ""))) for d in (a, b))
+                )
+                assert apart >= max(float(d.get("r", "")) for d in (a, b)), f"{one} on {other}"
+
+
+@needs_pygal
+def test_every_point_shows_its_95_percent_interval(tmp_path: Path) -> None:
+    noisy = run(
+        "run.json",
+        entry("sleep", "serial", 0.8, kind="io", tasks=16, spread=0.2),
+        entry("sleep", "threads", 0.8, workers=1, kind="io", tasks=16, spread=0.2),
+        # Its interval reaches past every value drawn, the ideal of 2x included.
+        entry("sleep", "threads", 0.41, workers=2, kind="io", tasks=16, spread=0.4),
+        without_rounds(entry("sleep", "processes", 0.42, workers=2, kind="io", tasks=16)),
+    )
+    write_charts([noisy], tmp_path)
+    svg = parse(tmp_path / "sleep.svg")
+
+    (judged,) = judge(noisy.measurements)
+    expected = {
+        (row.measurement.strategy, row.measurement.workers): row.interval
+        for row in judged.rows
+        if not row.is_baseline
+    }
+    assert expected[("processes", 2)] is None
+    assert points(svg, "processes") == [(2, 1.9048)]
+    assert intervals(svg, "processes") == []
+    bars = intervals(svg, "threads")
+    assert [workers for workers, _, _ in bars] == [1, 2]
+    for workers, low, high in bars:
+        assert (low, high) == pytest.approx(expected[("threads", workers)], rel=1e-6)
+    # The plot reaches every bar's ends: none is cut off.
+    bottom = max(y for _, y in axis(svg, "y"))
+    ends = [y for bar in strokes(svg, "threads") if is_bar(bar) for _, y in bar]
+    assert all(0 <= y <= bottom for y in ends)
+
+
+@needs_pygal
+def test_a_log_axis_is_labelled_at_powers_of_ten_only(tmp_path: Path) -> None:
+    write_charts([factorial_run()], tmp_path)
+    svg = parse(tmp_path / "factorial.svg")
+
+    assert is_logarithmic(svg)
+    assert [label for label, _ in axis(svg, "y")] == ["0.001x", "0.01x", "0.1x", "1x", "10x"]
+    (y_axis,) = [g for g in svg.iter(f"{SVG}g") if classes(g)[:2] == ["axis", "y"]]
+    guides = [g.find(f"{SVG}path") for g in y_axis.iter(f"{SVG}g") if "guides" in classes(g)]
+    assert len(guides) == 5, "a guide line without a label"
+
+
+@needs_pygal
+def test_worker_counts_are_evenly_spaced(tmp_path: Path) -> None:
+    # 1, 2, 4, 8, 16 workers read as a log-2 axis: each doubling the same step.
+    scaling = run(
+        "run.json",
+        entry("sleep", "serial", 0.8, kind="io", tasks=16),
+        *(
+            entry("sleep", "threads", 0.8 / w, workers=w, kind="io", tasks=16)
+            for w in (1, 2, 4, 8, 16)
+        ),
+    )
+    write_charts([scaling], tmp_path)
+    marks = axis(parse(tmp_path / "sleep.svg"), "x")
+
+    assert [label for label, _ in marks] == ["1", "2", "4", "8", "16"]
+    steps = [b - a for (_, a), (_, b) in itertools.pairwise(marks)]
+    assert steps == pytest.approx([steps[0]] * 4)
+
+
+@needs_pygal
+def test_only_the_reference_lines_are_black_or_grey_and_dashed(tmp_path: Path) -> None:
+    # Four runs of three variants: more strategies than the palette has colours.
+    runs = [factorial_run(f"000{n}_py31{n}.json", slowdown=n) for n in range(1, 5)]
+    write_charts(runs, tmp_path)
+    svg = parse(tmp_path / "factorial.svg")
+
+    styles = {title: stroke(svg, i) for i, title in enumerate(legend(svg))}
+    ideal, serial = styles.pop("ideal"), styles.pop("serial = 1x")
+    assert ideal[0] == "#000000" and ideal[1] is not None
+    assert is_grey(serial[0]) and serial[0] != ideal[0] and serial[1] not in (None, ideal[1])
+    colours = [colour for colour, _ in styles.values()]
+    assert len(colours) == 12 and len(set(colours)) == 12, "two strategies share a colour"
+    assert not any(is_grey(colour) for colour in colours)
+    assert {dashes for _, dashes in styles.values()} == {None}, "a strategy's line is dashed"
+
+
+def is_grey(colour: str) -> bool:
+    """Whether ``colour`` (``#rrggbb``) is black, a grey or white."""
+    return len({colour[1:3], colour[3:5], colour[5:7]}) == 1
 
 
 @needs_pygal
@@ -252,7 +465,10 @@ def test_a_single_worker_count_is_still_drawn(tmp_path: Path, workers: int) -> N
 
     assert is_logarithmic(svg)
     assert points(svg, "processes") == [(workers, 0.0016)]
-    assert series_nodes(svg, "processes", "circle"), "pygal drew no point for the only count"
+    # The ideal (1x for one worker, 2x for two CPUs' worth) is a level dash, not a point.
+    ideal = 1 if workers == 1 else 2
+    assert line(svg, "ideal") == [(workers, ideal), (workers, ideal)]
+    assert line(svg, "serial = 1x") == [(workers, 1), (workers, 1)]
 
 
 @needs_pygal
