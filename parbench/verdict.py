@@ -406,7 +406,7 @@ def _notes(baseline: Baseline, rows: list[Row], evidence: str | None) -> tuple[s
 
 def _physics(row: Row) -> str:
     m = row.measurement
-    text = f"{m.workers} workers on {m.tasks} tasks"
+    text = f"{m.workers} worker{'s' * (m.workers != 1)} on {m.tasks} task{'s' * (m.tasks != 1)}"
     if row.ceiling < min(m.workers, m.tasks):
         text += f" with {m.usable_cpus:g} usable CPUs"
     return text
