@@ -10,6 +10,7 @@ import pytest
 
 from parbench import (
     environment,
+    interrupts,
     leftovers,
     matrix,
     network,
@@ -26,6 +27,7 @@ OPTIONS = pytest.StashKey[options.Options]()
 OVERHEAD = pytest.StashKey[network.Overhead]()
 CASES = pytest.StashKey[dict[str, matrix.Case]]()
 BEFORE = pytest.StashKey[leftovers.Snapshot]()
+SIGNALS = pytest.StashKey[dict[int, object]]()
 # Marks a test report as a measured case; reports, unlike stash, reach xdist's controller.
 CASE_PROPERTY = "parbench_case"
 
@@ -40,6 +42,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # Verdicts and comparisons test raw rounds, so saved runs keep them (before
     # pytest-benchmark's own configure reads the option).
     config.option.benchmark_save_data = True
+    config.stash[SIGNALS] = interrupts.install()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    interrupts.restore(config.stash.get(SIGNALS, {}))
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
