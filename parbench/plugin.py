@@ -18,6 +18,7 @@ from parbench import (
     render,
     results,
     runner,
+    saving,
     strategies,
     verdict,
 )
@@ -42,6 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # Verdicts and comparisons test raw rounds, so saved runs keep them (before
     # pytest-benchmark's own configure reads the option).
     config.option.benchmark_save_data = True
+    config.pluginmanager.register(saving.SavedRun(), "parbench-saving")
     config.stash[SIGNALS] = interrupts.install()
 
 
