@@ -3,7 +3,8 @@
 A snapshot is taken when the run starts and compared when it ends, so that only what
 the run itself added is reported. Multiprocessing's own helper processes (the
 forkserver and the resource tracker) are not counted: they live as long as the
-interpreter by design and end with it.
+interpreter by design and end with it. Nor are the temporary folders of other runs
+still going (``scratch``) in the same temporary directory.
 """
 
 from __future__ import annotations
@@ -12,11 +13,16 @@ import multiprocessing
 import os
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing import forkserver, resource_tracker
 from pathlib import Path
 
+from parbench import scratch
+
 TEMP_PREFIX = "parbench-"
+# Names listed in the clean-up line of each kind; beyond this, a count.
+_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -60,18 +66,37 @@ def _sockets() -> set[str]:
     return found
 
 
+def _temporary() -> set[str]:
+    """Temporary folders of parbench, less those of other runs still going."""
+    found = set()
+    for folder in Path(tempfile.gettempdir()).glob(TEMP_PREFIX + "*"):
+        ours = folder.name.startswith(f"{scratch.PREFIX}{os.getpid()}-")
+        if ours or not folder.name.startswith(scratch.PREFIX) or not scratch.owner_alive(folder):
+            found.add(folder.name)
+    return found
+
+
 def snapshot() -> Snapshot:
     """What this process has now."""
     return Snapshot(
         threads=frozenset(f"{t.name}#{t.ident}" for t in threading.enumerate()),
         children=frozenset(_children()),
         sockets=frozenset(_sockets()),
-        temporary=frozenset(p.name for p in Path(tempfile.gettempdir()).glob(TEMP_PREFIX + "*")),
+        temporary=frozenset(_temporary()),
     )
 
 
-def added(before: Snapshot, after: Snapshot) -> list[str]:
-    """What ``after`` has that ``before`` did not, in words; empty when nothing."""
+def _listed(items: Sequence[object]) -> str:
+    shown = ", ".join(map(str, items[:_SHOWN]))
+    return shown + (f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
+
+
+def added(before: Snapshot, after: Snapshot, removed: Sequence[str] = ()) -> list[str]:
+    """What ``after`` has that ``before`` did not, in words; empty when nothing.
+
+    ``removed`` names what the run left in its temporary folder (``scratch``), which
+    is gone with the folder but was left all the same.
+    """
     found = []
     if threads := sorted(after.threads - before.threads):
         found.append(f"{len(threads)} thread(s): {', '.join(t.split('#')[0] for t in threads)}")
@@ -81,4 +106,9 @@ def added(before: Snapshot, after: Snapshot) -> list[str]:
         found.append(f"{len(sockets)} open socket(s)")
     if temporary := sorted(after.temporary - before.temporary):
         found.append(f"temporary folder(s) in {tempfile.gettempdir()}: {', '.join(temporary)}")
+    if removed:
+        found.append(
+            f"{len(removed)} item(s) in the run's temporary folder, removed with it: "
+            f"{_listed(removed)}"
+        )
     return found

@@ -19,6 +19,7 @@ from parbench import (
     results,
     runner,
     saving,
+    scratch,
     strategies,
     verdict,
 )
@@ -29,6 +30,7 @@ OVERHEAD = pytest.StashKey[network.Overhead]()
 CASES = pytest.StashKey[dict[str, matrix.Case]]()
 BEFORE = pytest.StashKey[leftovers.Snapshot]()
 SIGNALS = pytest.StashKey[dict[int, object]]()
+SCRATCH = pytest.StashKey[scratch.RunFolder]()
 # Marks a test report as a measured case; reports, unlike stash, reach xdist's controller.
 CASE_PROPERTY = "parbench_case"
 
@@ -108,7 +110,17 @@ def parbench_case(request: pytest.FixtureRequest) -> matrix.Case:
 
 
 @pytest.fixture(scope="session")
-def parbench_network(request: pytest.FixtureRequest) -> Iterator[NetworkSettings]:
+def parbench_scratch(request: pytest.FixtureRequest) -> Iterator[scratch.RunFolder]:
+    """The run's temporary folder, the temporary directory of all its processes."""
+    with scratch.run_folder() as folder:
+        request.config.stash[SCRATCH] = folder
+        yield folder
+
+
+@pytest.fixture(scope="session")
+def parbench_network(
+    request: pytest.FixtureRequest, parbench_scratch: scratch.RunFolder
+) -> Iterator[NetworkSettings]:
     """The network of this run, serving in this process for the whole session."""
     settings = request.config.stash[OPTIONS].network
     with network.serving(settings):
@@ -165,7 +177,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             write(line)
     if not xdist_active(config):
         # Session fixtures (the network, the live server) are torn down by now.
-        left = leftovers.added(config.stash[BEFORE], leftovers.snapshot())
+        folder = config.stash.get(SCRATCH, None)
+        left = leftovers.added(
+            config.stash[BEFORE], leftovers.snapshot(), removed=folder.removed if folder else ()
+        )
         write(
             "clean-up: left behind " + "; ".join(left)
             if left
