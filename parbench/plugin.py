@@ -54,7 +54,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    session.config.stash[BEFORE] = leftovers.snapshot()
+    session.config.stash[BEFORE] = leftovers.begin()
 
 
 def xdist_active(config: pytest.Config) -> bool:
