@@ -34,7 +34,8 @@ from parbench import scratch
 
 TEMP_PREFIX = "parbench-"
 RUN_VARIABLE = "PARBENCH_RUN"
-# Names (or pids) listed in the clean-up line of each kind; beyond this, a count.
+# Names of removed files listed in the clean-up line; beyond this, a count. (Every pid
+# of a process still running is listed: it is what the user needs to end it.)
 _SHOWN = 10
 
 
@@ -144,9 +145,9 @@ def snapshot() -> Snapshot:
     )
 
 
-def _listed(items: Sequence[object]) -> str:
-    shown = ", ".join(map(str, items[:_SHOWN]))
-    return shown + (f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
+def _listed(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:_SHOWN])
+    return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
 
 
 def _by_command(processes: list[Started]) -> str:
@@ -154,7 +155,7 @@ def _by_command(processes: list[Started]) -> str:
     for process in processes:
         pids[process.name].append(process.pid)
     return ", ".join(
-        f"{name} (pid{'s' if len(numbers) > 1 else ''} {_listed(numbers)})"
+        f"{name} (pid{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))})"
         for name, numbers in sorted(pids.items())
     )
 

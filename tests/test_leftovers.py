@@ -105,14 +105,19 @@ def test_a_descendant_without_the_mark_is_reported_while_in_the_tree(
     assert processes_added(before) == [f"1 process(es) still running: sleep (pid {pid})"]
 
 
-def test_many_processes_are_counted_beyond_ten(
+def test_every_pid_is_named_and_removed_files_beyond_ten_are_counted(
     fresh_mark: None, sleeps: list[psutil.Process]
 ) -> None:
     before = leftovers.snapshot()
     sleeps.extend(psutil.Process(start_sleep()) for _ in range(12))
-    (found,) = processes_added(before)
-    assert found.startswith("12 process(es) still running: sleep (pids ")
-    assert found.endswith(" and 2 more)")
+    pids = ", ".join(str(p.pid) for p in sorted(sleeps, key=lambda p: p.pid))
+    assert processes_added(before) == [f"12 process(es) still running: sleep (pids {pids})"]
+    removed = [f"batch-{n:02}" for n in range(12)]
+    assert leftovers.added(before, before, removed=removed) == [
+        "12 item(s) in the run's temporary folder, removed with it: "
+        + ", ".join(removed[:10])
+        + " and 2 more"
+    ]
 
 
 def test_a_finished_unreaped_child_is_not_running(fresh_mark: None) -> None:
