@@ -20,6 +20,12 @@ import pytest
 from parbench import leftovers, scratch
 
 
+@pytest.fixture(autouse=True)
+def own_temporary_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``tmp_path`` as the temporary directory: other tests and runs share the system's."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+
 @pytest.fixture
 def fresh_mark(monkeypatch: pytest.MonkeyPatch) -> None:
     """This test's own run mark, so that only what it starts carries it."""
@@ -135,10 +141,7 @@ def test_a_finished_unreaped_child_is_not_running(fresh_mark: None) -> None:
         child.wait()
 
 
-def test_the_folders_of_other_runs_still_going_are_not_counted(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+def test_the_folders_of_other_runs_still_going_are_not_counted(tmp_path: Path) -> None:
     finished = subprocess.Popen(["true"])
     finished.wait()
     before = leftovers.snapshot()

@@ -431,8 +431,11 @@ def command_of(pid: int) -> str:
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
 @pytest.mark.parametrize("start_method", ["fork", "spawn", "forkserver"])
 def test_programs_a_worker_started_and_left_are_named_in_the_clean_up_line(
-    tmp_path: Path, start_method: str
+    tmp_path_factory: pytest.TempPathFactory, start_method: str
 ) -> None:
+    # A short path: forkserver's socket goes under TMPDIR, and AF_UNIX paths are limited
+    # to 107 bytes, which a test's tmp_path under xdist can come close to.
+    tmp_path = tmp_path_factory.mktemp("t")
     source = tmp_path / "leaky.py"
     source.write_text(LEAKY)
     process, marker = suite_process(
