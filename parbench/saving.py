@@ -6,8 +6,9 @@ outcome, so an interrupted run would be saved as if whole and become ``latest``.
 ``SavedRun``, a pytest plugin, changes that through pytest's and pytest-benchmark's own
 hooks:
 
-- An interrupted session (Ctrl-C, SIGTERM, SIGHUP, ``pytest.exit``, an internal error:
-  any exit status but 0 and 1) saves no file, and says so in one line.
+- An interrupted session (Ctrl-C, SIGTERM, SIGHUP, ``pytest.exit``, an internal error,
+  a collection error: any exit status but 0, 1 and 5) saves no file, and says so in one
+  line. (With no test collected, exit status 5, there is nothing to save anyway.)
 - Every document saved carries a top-level key ``"parbench_run"``, which says whether
   the run is whole::
 
@@ -28,8 +29,8 @@ from typing import Any
 import pytest
 
 RUN_KEY = "parbench_run"
-#: Exit statuses of sessions that ran to their end (1: some test failed).
-_FINISHED = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+#: Exit statuses of sessions that ran to their end (1: some test failed; 5: none ran).
+_FINISHED = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
 #: pytest-benchmark's session attributes that ask for a saved file, by option.
 _SAVING = {
     "--benchmark-save": "save",

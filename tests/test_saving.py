@@ -109,3 +109,13 @@ def test_an_interrupted_run_saves_nothing_and_says_so(
             "*KeyboardInterrupt*" if fault == "ctrl-c" else "*Terminated: stopped by SIGTERM*",
         ]
     )
+
+
+@pytest.mark.filterwarnings("ignore:Not saving anything, no benchmarks have been run")
+def test_a_run_of_no_test_has_nothing_to_save_and_is_not_called_interrupted(
+    suite: pytest.Pytester,
+) -> None:
+    result = suite.runpytest(*saving_options(suite.path), "-k", "no_such_test")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert saved(suite.path) == []
+    result.stdout.no_fnmatch_line("parbench: nothing saved*")
