@@ -13,6 +13,7 @@ import pytest
 
 from parbench import (
     environment,
+    interrupts,
     leftovers,
     machine,
     matrix,
@@ -22,6 +23,8 @@ from parbench import (
     render,
     results,
     runner,
+    saving,
+    scratch,
     strategies,
     suite,
     verdict,
@@ -33,6 +36,9 @@ OVERHEAD = pytest.StashKey[network.Overhead]()
 CASES = pytest.StashKey[dict[str, matrix.Case]]()
 PROBES = pytest.StashKey[list[probe.Probe]]()
 BEFORE = pytest.StashKey[leftovers.Snapshot]()
+SIGNALS = pytest.StashKey[dict[int, object]]()
+ACTIVE = pytest.StashKey[bool]()
+SCRATCH = pytest.StashKey[scratch.RunFolder]()
 # Marks a test report as a measured case; reports, unlike stash, reach xdist's controller.
 CASE_PROPERTY = "parbench_case"
 
@@ -61,6 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     _refuse_a_path_taken_for_a_test_path(config)
     chosen(config)
+    activate(config)
     if config.getoption("workloads") is not None and not _paths_given(config):
         # In any project: run the packaged matrix, not the project's own tests.
         config.args[:] = [suite.__file__]
@@ -87,16 +94,26 @@ def _paths_given(config: pytest.Config) -> bool:
     return config.args_source == pytest.Config.ArgsSource.ARGS
 
 
-def keep_rounds(config: pytest.Config) -> None:
-    """Make saved runs keep every round's time: verdicts and comparisons test them."""
+def activate(config: pytest.Config) -> None:
+    """Switch parbench on for this session, once: saved runs keep every round's time
+    (verdicts and comparisons test them) and say whether they are whole; SIGTERM and
+    SIGHUP stop the run as Ctrl-C does; and what the run starts is marked, so that the
+    clean-up line can find it. Called when a run asks for parbench, or collects its
+    matrix; a run that does neither is left as it is."""
+    if ACTIVE in config.stash:
+        return
+    config.stash[ACTIVE] = True
     config.option.benchmark_save_data = True
     session = getattr(config, "_benchmarksession", None)
     if session is not None:
         session.save_data = True
+    config.pluginmanager.register(saving.SavedRun(), "parbench-saving")
+    config.stash[SIGNALS] = interrupts.install()
+    config.stash[BEFORE] = leftovers.begin()
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    session.config.stash[BEFORE] = leftovers.snapshot()
+def pytest_unconfigure(config: pytest.Config) -> None:
+    interrupts.restore(config.stash.get(SIGNALS, {}))
 
 
 def xdist_active(config: pytest.Config) -> bool:
@@ -153,7 +170,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "parbench_case" not in metafunc.fixturenames:
         return
     config = metafunc.config
-    keep_rounds(config)
+    activate(config)
     picked = chosen(config)
     with network.serving(picked.network):
         cases = {case.id: case for case in matrix.build(picked, probed_kinds(config))}
@@ -178,7 +195,17 @@ def parbench_case(request: pytest.FixtureRequest) -> matrix.Case:
 
 
 @pytest.fixture(scope="session")
-def parbench_network(request: pytest.FixtureRequest) -> Iterator[NetworkSettings]:
+def parbench_scratch(request: pytest.FixtureRequest) -> Iterator[scratch.RunFolder]:
+    """The run's temporary folder, the temporary directory of all its processes."""
+    with scratch.run_folder() as folder:
+        request.config.stash[SCRATCH] = folder
+        yield folder
+
+
+@pytest.fixture(scope="session")
+def parbench_network(
+    request: pytest.FixtureRequest, parbench_scratch: scratch.RunFolder
+) -> Iterator[NetworkSettings]:
     """The network of this run, serving in this process for the whole session."""
     settings = chosen(request.config).network
     probes = request.config.stash.get(PROBES, ())
@@ -238,7 +265,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             write(line)
     if not xdist_active(config):
         # Session fixtures (the network, the live server) are torn down by now.
-        left = leftovers.added(config.stash[BEFORE], leftovers.snapshot())
+        folder = config.stash.get(SCRATCH, None)
+        left = leftovers.added(
+            config.stash[BEFORE], leftovers.snapshot(), removed=folder.removed if folder else ()
+        )
         write(
             "clean-up: left behind " + "; ".join(left)
             if left

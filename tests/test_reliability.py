@@ -3,6 +3,7 @@ hung tasks end loudly, in bounded time, with nothing left behind."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -12,10 +13,12 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
+import psutil
 import pytest
 import requests
 
@@ -24,6 +27,8 @@ from parbench.strategies import all_strategies
 from parbench.workloads import download
 
 from helpers import SUITE_ROOT, make_case
+
+T = TypeVar("T")
 
 FAULTY = """
 import os, time
@@ -256,16 +261,76 @@ def wait_gone(marker: str, seconds: float) -> list[int]:
     return alive
 
 
+def listening_ports(marker: str) -> set[int]:
+    """TCP ports on which the marked processes listen."""
+    ports = set()
+    for pid in marked_processes(marker):
+        with contextlib.suppress(psutil.Error):
+            ports |= {
+                c.laddr.port
+                for c in psutil.Process(pid).net_connections("tcp")
+                if c.status == psutil.CONN_LISTEN
+            }
+    return ports
+
+
+def wait_until(ready: Callable[[], T], seconds: float = 60) -> T:
+    """The first truthy value of ``ready()``, or its last value after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not (value := ready()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return value
+
+
+def output_of(process: subprocess.Popen) -> str:
+    """What ``process`` printed, stopping it first if it still runs."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    return process.communicate(timeout=30)[0]
+
+
+def refused(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+@contextlib.contextmanager
+def killed_at_the_end(process: subprocess.Popen, marker: str) -> Iterator[None]:
+    """Kill ``process`` and whatever carries ``marker`` when the block ends, however it
+    ends: its process group first, so that it starts nothing new meanwhile."""
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        for pid in marked_processes(marker):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
+def run_folders(tmp_path: Path) -> list[Path]:
+    return list((tmp_path / "tmp").glob("parbench-*"))
+
+
+LIVE = "--network=live"
+SIGNALLED = [
+    # Ctrl-C in a terminal signals the whole process group; kill(1) only the main process.
+    pytest.param("SIGINT", "group", "processes", ["--start-method=spawn"], id="ctrl-c-spawn"),
+    pytest.param("SIGINT", "group", "threads", [], id="ctrl-c-threads"),
+    pytest.param("SIGINT", "group", "processes", [LIVE], id="ctrl-c-fork-live"),
+    pytest.param(
+        "SIGTERM", "main", "processes", ["--start-method=spawn", LIVE], id="sigterm-spawn-live"
+    ),
+    pytest.param("SIGHUP", "main", "threads", [LIVE], id="sighup-threads-live"),
+]
+
+
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
-@pytest.mark.parametrize(
-    ("strategy", "extra"),
-    [
-        ("processes", ["--start-method=spawn"]),
-        ("threads", []),
-        ("processes", ["--network=live"]),
-    ],
-)
-def test_ctrl_c_stops_the_run_and_leaves_nothing(tmp_path: Path, strategy: str, extra: list):
+@pytest.mark.parametrize(("name", "target", "strategy", "extra"), SIGNALLED)
+def test_an_interrupted_run_stops_saves_nothing_and_leaves_nothing(
+    tmp_path: Path, name: str, target: str, strategy: str, extra: list
+) -> None:
     storage = tmp_path / "storage"
     process, marker = suite_process(
         tmp_path,
@@ -276,20 +341,126 @@ def test_ctrl_c_stops_the_run_and_leaves_nothing(tmp_path: Path, strategy: str, 
         "--benchmark-min-rounds=500",
         "--benchmark-autosave",
         f"--benchmark-storage=file://{storage}",
+        f"--benchmark-json={tmp_path / 'run.json'}",
         *extra,
     )
-    time.sleep(4)
-    assert process.poll() is None, process.communicate()[0]
-    interrupted = time.monotonic()
-    os.killpg(process.pid, signal.SIGINT)
-    output, _ = process.communicate(timeout=30)
-    took = time.monotonic() - interrupted
+    with killed_at_the_end(process, marker):
+        # The run's folder appears when the first case starts; on a busy machine, late.
+        assert wait_until(lambda: run_folders(tmp_path)), output_of(process)
+        ports = wait_until(lambda: listening_ports(marker)) if LIVE in extra else set()
+        assert ports or LIVE not in extra
+        time.sleep(2)
+        assert process.poll() is None, output_of(process)
+        interrupted = time.monotonic()
+        signum = getattr(signal, name)
+        if target == "group":
+            os.killpg(process.pid, signum)
+        else:
+            process.send_signal(signum)
+        output, _ = process.communicate(timeout=30)
+        took = time.monotonic() - interrupted
+        # Before anything is killed at the end of the block.
+        assert wait_gone(marker, 5) == []
+        assert all(refused(port) for port in ports)
     assert took < 10, output
-    assert "KeyboardInterrupt" in output
-    assert wait_gone(marker, 5) == []
+    assert process.returncode == pytest.ExitCode.INTERRUPTED, output
+    assert ("KeyboardInterrupt" if name == "SIGINT" else f"Terminated: stopped by {name}") in output
+    assert "parbench: nothing saved (--benchmark-autosave, --benchmark-json)" in output
     assert list((tmp_path / "tmp").iterdir()) == []
-    saved = [p.read_text() for p in storage.rglob("*.json")]
-    assert all("sleep-x16" not in text for text in saved), "an interrupted result was saved"
+    assert not (tmp_path / "run.json").exists()
+    assert list(storage.rglob("*.json")) == [], "an interrupted run was saved"
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("death", ["SIGKILL", "os._exit in a task"])
+def test_a_run_that_dies_outright_stops_its_server_and_the_next_run_sweeps_its_folder(
+    tmp_path: Path, death: str
+) -> None:
+    source = tmp_path / "exits.py"
+    source.write_text(FAULTY)
+    if death == "SIGKILL":
+        workload, fault = ["--workloads=sleep", "--benchmark-min-rounds=500"], ""
+    else:
+        workload, fault = [f"--workloads={source}"], "exit"
+    process, marker = suite_process(
+        tmp_path,
+        "--benchmark-only",
+        "--strategies=serial",
+        "--network=live",
+        *workload,
+        fault=fault,
+    )
+    with killed_at_the_end(process, marker):
+        if death == "SIGKILL":
+            ports = wait_until(lambda: listening_ports(marker))
+            assert ports, output_of(process)
+            time.sleep(2)
+            assert process.poll() is None, output_of(process)
+            process.kill()
+        else:
+            ports = set()
+        output, _ = process.communicate(timeout=60)
+        assert process.returncode == (-signal.SIGKILL if death == "SIGKILL" else 7), output
+        # Nothing stopped the server but its own watch on its parent.
+        assert wait_gone(marker, 5) == []
+        assert all(refused(port) for port in ports)
+    assert [p.name.split("-")[2] for p in run_folders(tmp_path)] == [str(process.pid)]
+    follower, marker = suite_process(
+        tmp_path, "--benchmark-disable", "--workloads=sleep", "--strategies=serial", "--quick"
+    )
+    with killed_at_the_end(follower, marker):
+        output, _ = follower.communicate(timeout=120)
+    assert follower.returncode == 0, output
+    assert run_folders(tmp_path) == []
+
+
+LEAKY = """
+import subprocess
+KIND = "io"
+def tasks(size):
+    return [0, 1]
+def run(n):
+    subprocess.Popen(["sleep", "60"])
+    return n
+"""
+
+
+def command_of(pid: int) -> str:
+    try:
+        return psutil.Process(pid).name()
+    except psutil.NoSuchProcess:
+        return ""
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("start_method", ["fork", "spawn", "forkserver"])
+def test_programs_a_worker_started_and_left_are_named_in_the_clean_up_line(
+    tmp_path_factory: pytest.TempPathFactory, start_method: str
+) -> None:
+    # A short path: forkserver's socket goes under TMPDIR, and AF_UNIX paths are limited
+    # to 107 bytes, which a test's tmp_path under xdist can come close to.
+    tmp_path = tmp_path_factory.mktemp("t")
+    source = tmp_path / "leaky.py"
+    source.write_text(LEAKY)
+    process, marker = suite_process(
+        tmp_path,
+        "--benchmark-disable",
+        f"--workloads={source}",
+        "--strategies=processes",
+        "--workers=2",
+        "--chunksize=1",
+        f"--start-method={start_method}",
+    )
+    with killed_at_the_end(process, marker):
+        output, _ = process.communicate(timeout=120)
+        assert process.returncode == 0, output
+        sleeps = sorted(p for p in marked_processes(marker) if command_of(p) == "sleep")
+        # Two cases (warm and cold pools), two tasks each, and the probe's serial batches
+        # (as many as fit its 50 ms); every worker has exited.
+        assert len(sleeps) >= 4, output
+        pids = ", ".join(map(str, sleeps))
+        line = f"clean-up: left behind {len(sleeps)} process(es) still running: sleep (pids {pids})"
+        assert line in output
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")

@@ -1,13 +1,17 @@
 """The live network: a real HTTP server on 127.0.0.1, in a process of its own.
 
 Its own process, so that serving does not compete for the client's GIL. It serves the
-same bodies as the mock, after the same latency, with real sockets.
+same bodies as the mock, after the same latency, with real sockets. It is stopped when
+the block that started it ends, and stops by itself within a second or so of its
+parent's death, however the parent died (SIGKILL, ``os._exit``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +22,7 @@ from parbench.network import bodies
 
 START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 5.0
+PARENT_POLL_S = 0.2
 
 
 class _Server(ThreadingHTTPServer):
@@ -51,11 +56,27 @@ class _Handler(BaseHTTPRequestHandler):
         """Serve quietly: a line per request would drown pytest's output."""
 
 
-def _serve(latency: float, body_bytes: int, digest_header: str, ready: Connection) -> None:
+def _stop_when_orphaned(server: _Server, parent: int) -> None:
+    """Shut ``server`` down once this process's parent is no longer ``parent``.
+
+    A process whose parent dies is re-parented (to init or a subreaper), which changes
+    ``os.getppid()``; unlike a pipe from the parent, this holds even when the parent's
+    forked workers outlive it with copies of its file descriptors.
+    """
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    server.shutdown()
+
+
+def _serve(
+    latency: float, body_bytes: int, digest_header: str, ready: Connection, parent: int
+) -> None:
     server = _Server(latency, body_bytes, digest_header)
+    threading.Thread(target=_stop_when_orphaned, args=(server, parent), daemon=True).start()
     ready.send(server.server_address[1])
     ready.close()
     server.serve_forever()
+    server.server_close()
 
 
 @contextlib.contextmanager
@@ -68,7 +89,7 @@ def live_server(latency: float, body_bytes: int, digest_header: str) -> Iterator
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
         target=_serve,
-        args=(latency, body_bytes, digest_header, sender),
+        args=(latency, body_bytes, digest_header, sender, os.getpid()),
         name="parbench-live-server",
         daemon=True,
     )

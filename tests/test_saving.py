@@ -1,0 +1,130 @@
+"""A session is saved whole, or marked incomplete, or not saved at all: never a part of a
+run that looks whole."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from parbench import saving
+
+BENCHMARKS = """
+import os, signal
+
+def test_first(benchmark):
+    benchmark(sum, [1, 2])
+
+def test_second(benchmark):
+    fault = os.environ.get("FAULT")
+    if fault == "raise":
+        benchmark(int, "not a number")
+    elif fault == "ctrl-c":
+        raise KeyboardInterrupt
+    elif fault == "sigterm":
+        os.kill(os.getpid(), signal.SIGTERM)
+    benchmark(sum, [3])
+
+def test_third(benchmark):
+    benchmark(sum, [4])
+"""
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    # Inside an xdist worker, pytest-benchmark would switch itself off and save nothing.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    pytester.makepyfile(test_three=BENCHMARKS)
+    return pytester
+
+
+def saving_options(folder: Path) -> list[str]:
+    # --quick asks for parbench, which a plain pytest-benchmark run does not.
+    return [
+        "--quick",
+        "--benchmark-autosave",
+        f"--benchmark-storage=file://{folder / 'storage'}",
+        f"--benchmark-json={folder / 'run.json'}",
+        "--benchmark-min-rounds=1",
+        "--benchmark-max-time=0.001",
+    ]
+
+
+def saved(folder: Path) -> list[dict]:
+    """The documents written, the --benchmark-json one first."""
+    paths = [folder / "run.json", *sorted((folder / "storage").rglob("*.json"))]
+    return [json.loads(path.read_text()) for path in paths if path.exists()]
+
+
+def names(document: dict) -> list[str]:
+    return [benchmark["name"] for benchmark in document["benchmarks"]]
+
+
+def test_a_whole_run_says_it_is_complete(suite: pytest.Pytester) -> None:
+    result = suite.runpytest(*saving_options(suite.path))
+    assert result.ret == 0
+    documents = saved(suite.path)
+    assert len(documents) == 2
+    for document in documents:
+        assert document[saving.RUN_KEY] == {"complete": True, "exit_status": 0, "failed": []}
+        assert names(document) == ["test_first", "test_second", "test_third"]
+    result.stdout.no_fnmatch_line("*parbench: *saved*")
+
+
+def test_a_run_with_a_failure_is_saved_marked_incomplete(
+    suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAULT", "raise")
+    result = suite.runpytest(*saving_options(suite.path))
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    documents = saved(suite.path)
+    assert len(documents) == 2
+    for document in documents:
+        assert document[saving.RUN_KEY] == {
+            "complete": False,
+            "exit_status": 1,
+            "failed": ["test_second"],
+        }
+        assert names(document) == ["test_first", "test_third"]
+    result.stdout.fnmatch_lines(
+        "parbench: the saved run is marked incomplete (parbench_run: complete false, "
+        "exit status 1, 1 failed test(s) left out)"
+    )
+
+
+@pytest.mark.parametrize("fault", ["ctrl-c", "sigterm"])
+def test_an_interrupted_run_saves_nothing_and_says_so(
+    suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    monkeypatch.setenv("FAULT", fault)
+    result = suite.runpytest_subprocess(*saving_options(suite.path), timeout=120)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert saved(suite.path) == []
+    result.stdout.fnmatch_lines(
+        [
+            "parbench: nothing saved (--benchmark-autosave, --benchmark-json): "
+            "the run was interrupted (exit status 2)",
+            "*KeyboardInterrupt*" if fault == "ctrl-c" else "*Terminated: stopped by SIGTERM*",
+        ]
+    )
+
+
+@pytest.mark.filterwarnings("ignore:Not saving anything, no benchmarks have been run")
+def test_a_run_of_no_test_has_nothing_to_save_and_is_not_called_interrupted(
+    suite: pytest.Pytester,
+) -> None:
+    result = suite.runpytest(*saving_options(suite.path), "-k", "no_such_test")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert saved(suite.path) == []
+    result.stdout.no_fnmatch_line("parbench: nothing saved*")
+
+
+def test_a_run_that_does_not_ask_for_parbench_is_saved_as_pytest_benchmark_saves_it(
+    suite: pytest.Pytester,
+) -> None:
+    result = suite.runpytest(*saving_options(suite.path)[1:])
+    assert result.ret == 0
+    documents = saved(suite.path)
+    assert len(documents) == 2
+    assert all("parbench_run" not in document for document in documents)
