@@ -372,7 +372,9 @@ def _sentence(workload: str, kind: str, declared: str, baseline: Baseline, rows:
     text = f"{head}: serial fastest ({format_seconds(baseline.median)})"
     slowest = min(judged, key=lambda r: r.speedup)
     if slowest.versus_serial == SLOWER:
-        text += f"; {slowest.label} is {1 / slowest.speedup:.0f}x slower"
+        slower = 1 / slowest.speedup
+        places = 0 if slower >= 10 else 1
+        text += f"; {slowest.label} is {slower:.{places}f}x slower"
         per_task = baseline.median / max(baseline.passes[0].tasks, 1)
         if per_task < TINY_TASK_S:
             text += f": per-task overhead dwarfs the work ({format_seconds(per_task)} a task)"
