@@ -92,9 +92,11 @@ class Workload:
 
 
 def builtin_names() -> list[str]:
-    """Names of the workloads shipped in ``workloads/``, sorted."""
+    """Names of the workloads shipped in ``workloads/``, sorted; a module whose name starts
+    with ``_`` is a helper shared by workloads, not one itself."""
     package = importlib.import_module(BUILTIN_PACKAGE)
-    return sorted(info.name for info in pkgutil.iter_modules(package.__path__))
+    modules = pkgutil.iter_modules(package.__path__)
+    return sorted(info.name for info in modules if not info.name.startswith("_"))
 
 
 def load(spec: str) -> Workload:
