@@ -71,6 +71,8 @@ def test_defaults(suite: pytest.Pytester) -> None:
     assert [w.name for w in chosen.workloads] == [
         "download",
         "factorial",
+        "files_cached",
+        "files_uncached",
         "gil_releasing",
         "pure_python",
         "sleep",

@@ -11,7 +11,15 @@ from parbench import network, runner, workload
 
 from helpers import make_case
 
-BUILTINS = ["download", "factorial", "gil_releasing", "pure_python", "sleep"]
+BUILTINS = [
+    "download",
+    "factorial",
+    "files_cached",
+    "files_uncached",
+    "gil_releasing",
+    "pure_python",
+    "sleep",
+]
 POOLS = [
     ("serial", {}),
     ("threads", {"workers": 4}),
@@ -27,7 +35,7 @@ def comparable(name: str, results: list) -> list:
     return results
 
 
-def test_builtin_workloads_are_the_five_of_the_suite() -> None:
+def test_builtin_workloads_are_those_of_the_suite() -> None:
     assert workload.builtin_names() == BUILTINS
 
 
@@ -75,6 +83,8 @@ def test_kinds_are_declared() -> None:
     assert kinds == {
         "download": "io",
         "factorial": "cpu",
+        "files_cached": "io",
+        "files_uncached": "io",
         "gil_releasing": "cpu",
         "pure_python": "cpu",
         "sleep": "io",
