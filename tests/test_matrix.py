@@ -91,6 +91,8 @@ def test_default_matrix_covers_every_workload_strategy_and_worker_count(chosen) 
         "gil_releasing",
         "pure_python",
         "sleep",
+        "sqlite_lookup",
+        "sqlite_scan",
     ):
         mine = [case for case in cases if case.workload.name == name]
         assert {case.strategy.name for case in mine} == {

@@ -76,6 +76,8 @@ def test_defaults(suite: pytest.Pytester) -> None:
         "gil_releasing",
         "pure_python",
         "sleep",
+        "sqlite_lookup",
+        "sqlite_scan",
     ]
     assert [s.name for s in chosen.strategies] == ["serial", "interpreters", "processes", "threads"]
     assert chosen.network.mode == "mock" and chosen.network.latency == pytest.approx(0.05)

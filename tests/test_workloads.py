@@ -19,6 +19,8 @@ BUILTINS = [
     "gil_releasing",
     "pure_python",
     "sleep",
+    "sqlite_lookup",
+    "sqlite_scan",
 ]
 POOLS = [
     ("serial", {}),
@@ -88,6 +90,8 @@ def test_kinds_are_declared() -> None:
         "gil_releasing": "cpu",
         "pure_python": "cpu",
         "sleep": "io",
+        "sqlite_lookup": "io",
+        "sqlite_scan": "io",
     }
 
 
