@@ -70,7 +70,10 @@ def contents(seed: int, size: int) -> tuple[bytes, memoryview]:
 def device_reads_unavailable(folder: str) -> str | None:
     """Why reads from ``folder`` cannot be made to come from a device, or ``None``."""
     if not hasattr(os, "posix_fadvise"):
-        return "this platform has no os.posix_fadvise to drop files from the page cache"
+        return (
+            "this platform has no os.posix_fadvise to drop files from the page cache; "
+            "leave files_uncached out of the workloads"
+        )
     real = os.path.realpath(folder)
     mounts = [
         p
@@ -80,7 +83,10 @@ def device_reads_unavailable(folder: str) -> str | None:
     if mounts:
         mount = max(mounts, key=lambda p: len(p.mountpoint))
         if mount.fstype in MEMORY_FILESYSTEMS:
-            return f"{folder} is on {mount.fstype}, held in memory: there is no device to read"
+            return (
+                f"{folder} is on {mount.fstype}, held in memory: there is no device to read; "
+                "set TMPDIR to a folder on a disk"
+            )
     return None
 
 
@@ -93,7 +99,7 @@ def tasks(size: int, *, from_device: bool, file_bytes: int = FILE_BYTES) -> list
     """
     parent = tempfile.gettempdir()
     if from_device and (why := device_reads_unavailable(parent)):
-        raise RuntimeError(f"files_uncached cannot run: {why}; set TMPDIR to a folder on a disk")
+        raise RuntimeError(f"files_uncached cannot run: {why}")
     folder = _scratch.folder(TEMP_PREFIX)
     return [
         FileTask(os.path.join(folder, f"file-{seed:04d}.bin"), seed, file_bytes, from_device)
