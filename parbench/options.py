@@ -77,7 +77,7 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         metavar="LIST",
         help="comma-separated workloads: built-in names, dotted module names or "
-        ".py paths (default: every built-in one)",
+        ".py paths (default: the built-in ones in the default run)",
     )
     group.addoption(
         "--strategies",
@@ -240,7 +240,7 @@ def _chosen(option: str, value: str | None, known: dict) -> tuple:
 
 
 def _workloads(value: str | None) -> tuple[workload.Workload, ...]:
-    specs = workload.builtin_names() if value is None else _items("--workloads", value)
+    specs = workload.default_names() if value is None else _items("--workloads", value)
     loaded = []
     for spec in specs:
         try:

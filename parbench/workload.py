@@ -17,6 +17,8 @@ A workload is a module with:
   manager (a ``contextlib.contextmanager`` function), whose exit is the teardown.
 - optional ``cleanup(tasks)``: releases what one ``tasks()`` call made, after its
   results were checked, so that long runs keep disk and memory flat.
+- optional ``IN_DEFAULT_RUN``: ``False`` leaves a built-in workload out of a run that
+  names no ``--workloads`` (it runs when named).
 - optional ``SIZES``: ``{"quick": n, "default": n, "article": n}``; sizes for the
   ``--size`` presets, 1 to ``MAX_SIZE``. Without it, every preset is size 1.
 
@@ -136,9 +138,21 @@ class Workload:
 
 
 def builtin_names() -> list[str]:
-    """Names of the workloads shipped in ``workloads/``, sorted."""
+    """Names of the workloads shipped in ``workloads/``, sorted; a module whose name starts
+    with ``_`` is a helper shared by workloads, not one itself."""
     package = importlib.import_module(BUILTIN_PACKAGE)
-    return sorted(info.name for info in pkgutil.iter_modules(package.__path__))
+    modules = pkgutil.iter_modules(package.__path__)
+    return sorted(info.name for info in modules if not info.name.startswith("_"))
+
+
+def default_names() -> list[str]:
+    """The built-in workloads a run measures when it names none: those that do not set
+    ``IN_DEFAULT_RUN = False``."""
+    return [
+        name
+        for name in builtin_names()
+        if getattr(load(name).module, "IN_DEFAULT_RUN", True) is not False
+    ]
 
 
 def load(spec: str) -> Workload:

@@ -82,7 +82,13 @@ def test_default_matrix_covers_every_workload_strategy_and_worker_count(chosen) 
     cases = matrix.build(chosen())
     ids = [case.id for case in cases]
     assert len(ids) == len(set(ids))
-    for name in ("download", "factorial", "gil_releasing", "pure_python", "sleep"):
+    for name in (
+        "download",
+        "factorial",
+        "gil_releasing",
+        "pure_python",
+        "sleep",
+    ):
         mine = [case for case in cases if case.workload.name == name]
         assert {case.strategy.name for case in mine} == {
             "serial",

@@ -179,6 +179,7 @@ def test_body_size_units(suite: pytest.Pytester, text: str, count: int) -> None:
 def test_defaults(suite: pytest.Pytester) -> None:
     config = suite.parseconfigure()
     chosen = options.parse(config)
+    # The disk and database workloads run when named, not by default.
     assert [w.name for w in chosen.workloads] == [
         "download",
         "factorial",

@@ -48,7 +48,7 @@ def test_quick_matrix_runs_and_leaves_no_temporary_files(tmp_path: Path) -> None
     ran = re.findall(r"test_batch\[(\w+)-x\d+-(\w+)[^\]]*\] PASSED", result.stdout)
     assert passed(result) == len(ran)
     runnable = [n for n, s in all_strategies().items() if s.unavailable() is None]
-    assert set(ran) == {(w, s) for w in workload.builtin_names() for s in runnable}
+    assert set(ran) == {(w, s) for w in workload.default_names() for s in runnable}
     assert CLEAN in result.stdout
     assert list((tmp_path / "tmp").iterdir()) == []
 

@@ -13,7 +13,17 @@ from parbench import network, runner, workload
 
 from helpers import make_case
 
-BUILTINS = ["download", "factorial", "gil_releasing", "pure_python", "sleep"]
+BUILTINS = [
+    "download",
+    "factorial",
+    "files_cached",
+    "files_uncached",
+    "gil_releasing",
+    "pure_python",
+    "sleep",
+    "sqlite_lookup",
+    "sqlite_scan",
+]
 POOLS = [
     ("serial", {}),
     ("threads", {"workers": 4}),
@@ -29,8 +39,11 @@ def comparable(name: str, results: list) -> list:
     return results
 
 
-def test_builtin_workloads_are_the_five_of_the_suite() -> None:
+def test_builtin_workloads_are_those_of_the_suite() -> None:
     assert workload.builtin_names() == BUILTINS
+    # The disk and database workloads are named to run; the rest run by default.
+    opt_in = {"files_cached", "files_uncached", "sqlite_lookup", "sqlite_scan"}
+    assert workload.default_names() == [name for name in BUILTINS if name not in opt_in]
 
 
 @pytest.mark.parametrize("name", BUILTINS)
@@ -77,9 +90,13 @@ def test_kinds_are_declared() -> None:
     assert kinds == {
         "download": "io",
         "factorial": "cpu",
+        "files_cached": "io",
+        "files_uncached": "io",
         "gil_releasing": "cpu",
         "pure_python": "cpu",
         "sleep": "io",
+        "sqlite_lookup": "io",
+        "sqlite_scan": "io",
     }
 
 
