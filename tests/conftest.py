@@ -7,6 +7,7 @@ reach the internet fails instead; each test also has a time limit.
 from __future__ import annotations
 
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +38,15 @@ def refuse_remote_connections(monkeypatch: pytest.MonkeyPatch) -> None:
         return original(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+@pytest.fixture
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty folder that ``tempfile`` (and so the workloads) writes into."""
+    folder = tmp_path / "scratch"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
 
 
 @pytest.fixture

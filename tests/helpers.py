@@ -5,10 +5,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
 from parbench import results, strategies, workload
 from parbench.matrix import Case, task_count
+from parbench.strategies.interpreters import _unavailable as interpreters_unavailable
 
 SUITE_ROOT = Path(__file__).resolve().parent.parent
+
+#: (strategy, make_case keywords) for a workload's results under every kind of pool.
+POOLS = [
+    ("serial", {}),
+    ("threads", {"workers": 3}),
+    ("processes", {"workers": 2, "start_method": "fork"}),
+    ("processes", {"workers": 2, "start_method": "spawn", "chunksize": 3}),
+    pytest.param(
+        "interpreters",
+        {"workers": 2},
+        marks=pytest.mark.skipif(
+            interpreters_unavailable() is not None, reason="no working sub-interpreter pool here"
+        ),
+    ),
+]
 
 
 def make_case(

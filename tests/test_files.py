@@ -16,35 +16,12 @@ import pytest
 from test_suite_runs import CLEAN, passed, run_suite
 
 from parbench import network, runner, workload
-from parbench.strategies.interpreters import _unavailable as interpreters_unavailable
 from parbench.workloads import _files
 
-from helpers import make_case
+from helpers import POOLS, make_case
 
 FILES = ["files_cached", "files_uncached"]
-POOLS = [
-    ("serial", {}),
-    ("threads", {"workers": 3}),
-    ("processes", {"workers": 2, "start_method": "fork"}),
-    ("processes", {"workers": 2, "start_method": "spawn", "chunksize": 3}),
-    pytest.param(
-        "interpreters",
-        {"workers": 2},
-        marks=pytest.mark.skipif(
-            interpreters_unavailable() is not None, reason="no working sub-interpreter pool here"
-        ),
-    ),
-]
 SETTINGS = network.NetworkSettings()
-
-
-@pytest.fixture
-def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty folder that ``tempfile`` (and so the workloads) writes into."""
-    folder = tmp_path / "scratch"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def expected_results(count: int, size: int = _files.FILE_BYTES) -> list[_files.ReadBack]:

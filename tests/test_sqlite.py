@@ -9,42 +9,18 @@ import functools
 import os
 import re
 import sqlite3
-import tempfile
 from pathlib import Path
 
 import pytest
 from test_suite_runs import CLEAN, passed, run_suite
 
 from parbench import network, runner, workload
-from parbench.strategies.interpreters import _unavailable as interpreters_unavailable
 from parbench.workloads import _sqlite, sqlite_lookup, sqlite_scan
 
-from helpers import make_case
+from helpers import POOLS, make_case
 
 QUERIES = ["sqlite_lookup", "sqlite_scan"]
-POOLS = [
-    ("serial", {}),
-    ("threads", {"workers": 3}),
-    ("processes", {"workers": 2, "start_method": "fork"}),
-    ("processes", {"workers": 2, "start_method": "spawn", "chunksize": 3}),
-    pytest.param(
-        "interpreters",
-        {"workers": 2},
-        marks=pytest.mark.skipif(
-            interpreters_unavailable() is not None, reason="no working sub-interpreter pool here"
-        ),
-    ),
-]
 SETTINGS = network.NetworkSettings()
-
-
-@pytest.fixture
-def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty folder that ``tempfile`` (and so the workloads) writes into."""
-    folder = tmp_path / "scratch"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 @functools.cache
