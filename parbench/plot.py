@@ -85,7 +85,7 @@ class _Chart:
         values = [*self.ideal.values(), 1.0]
         for points in self.series.values():
             for row in points.values():
-                values += [row.shown, *(row.interval or ())]
+                values += [row.shown, *(row.shown_interval or ())]
         return min(values), max(values)
 
 
@@ -280,10 +280,11 @@ def _strategy(axes: _Axes, points: dict[int, Row], aside: float) -> list[Any]:
     rows = sorted(points.items())
     values: list[Any] = [(axes.x(w, aside), axes.y(row.shown)) for w, row in rows]
     for w, row in rows:
-        if row.interval is not None:
+        if row.shown_interval is not None:
             # A break in the line, then the bar's two ends with no dot drawn at either.
             ends = (
-                {"value": (axes.x(w, aside), axes.y(v)), "node": {"r": 0}} for v in row.interval
+                {"value": (axes.x(w, aside), axes.y(v)), "node": {"r": 0}}
+                for v in row.shown_interval
             )
             values += [(None, None), *ends]
     return values

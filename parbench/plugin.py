@@ -82,7 +82,8 @@ def _refuse_a_path_taken_for_a_test_path(config: pytest.Config) -> None:
     here = config.invocation_params.dir.resolve()
     for flag, value in itertools.pairwise(arguments):
         path = Path(value)
-        if flag == "--workloads" and path.exists() and here not in path.resolve().parents:
+        inside = path.resolve() == here or here in path.resolve().parents
+        if flag == "--workloads" and path.exists() and not inside:
             raise pytest.UsageError(
                 f"--workloads {value}: pytest took this path, outside {here}, for a test "
                 "path when it looked for its configuration (before it knew the option); "

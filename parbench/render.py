@@ -49,7 +49,8 @@ def _cpus(m: Measurement) -> str:
 
 
 def _cells(row: Row) -> tuple[str, ...]:
-    interval = "-" if row.interval is None else "-".join(_speedup(v) for v in row.interval)
+    shown = row.shown_interval
+    interval = "-" if shown is None or row.impossible else "-".join(_speedup(v) for v in shown)
     return (
         row.label,
         format_seconds(row.measurement.median),
@@ -81,8 +82,8 @@ def _record(run: str, verdict: WorkloadVerdict, row: Row) -> dict[str, object]:
         "measured_speedup": row.speedup,
         "speedup_low": row.span[0],
         "speedup_high": row.span[1],
-        "interval_low": None if row.interval is None else row.interval[0],
-        "interval_high": None if row.interval is None else row.interval[1],
+        "interval_low": None if row.shown_interval is None else row.shown_interval[0],
+        "interval_high": None if row.shown_interval is None else row.shown_interval[1],
         "p_value": row.p_value,
         "ideal": row.ideal,
         "ceiling": row.ceiling,

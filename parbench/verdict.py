@@ -51,6 +51,8 @@ STARVED_BELOW = 0.9
 MIN_WANTED = 0.05
 # Other processes keeping less than this share of a CPU busy disturb nothing measurable.
 OTHERS_BUSY = 0.1
+# The least share of its time a starved case could have taken without the starvation.
+MIN_SHARE = 1e-3
 # Threads that keep at least this many CPUs busy run Python in parallel.
 PARALLEL_BUSY = 1.3
 # Threads that could have had this many more CPUs than they kept busy were held back by
@@ -109,6 +111,13 @@ class Row:
     def shown(self) -> float:
         """The speedup as reported: never above the ceiling."""
         return min(self.speedup, self.ceiling)
+
+    @property
+    def shown_interval(self) -> tuple[float, float] | None:
+        """The 95% interval as reported: never above the ceiling."""
+        if self.interval is None:
+            return None
+        return min(self.interval[0], self.ceiling), min(self.interval[1], self.ceiling)
 
     @property
     def efficiency(self) -> float:
@@ -196,7 +205,8 @@ def undisturbed_share(measurement: Measurement) -> float:
     m = measurement
     spread = max(1, min(m.workers, m.tasks))
     ready = min(1.0, (m.runnable_per_wall or 0.0) / spread)
-    return 1 - ready * (1 - got)
+    # A case that got no CPU at all could have been any amount faster: a share near 0.
+    return max(1 - ready * (1 - got), MIN_SHARE)
 
 
 def _baseline(passes: Sequence[Measurement]) -> Baseline:
@@ -205,10 +215,14 @@ def _baseline(passes: Sequence[Measurement]) -> Baseline:
     lows = [m.median * undisturbed_share(m) for m in passes]
     highs = [m.median for m in passes]
     drift = []
-    if len(passes) == 2 and passes[0].rounds and passes[1].rounds:
+    if len(passes) == 2:
         before, after = passes
         ratio = after.median / before.median
-        if stats.real_change(stats.mann_whitney_p(before.rounds, after.rounds), ratio):
+        # Without raw rounds nothing can be tested: any change of MIN_EFFECT counts.
+        p_value = 0.0
+        if before.rounds and after.rounds:
+            p_value = stats.mann_whitney_p(before.rounds, after.rounds)
+        if stats.real_change(p_value, ratio):
             drift.append(
                 f"serial took {format_seconds(before.median)} before the other cases and "
                 f"{format_seconds(after.median)} after ({ratio - 1:+.0%})"
@@ -244,7 +258,7 @@ def _thread_evidence(rows: Iterable[Row]) -> Row | None:
         for r in rows
         if r.measurement.strategy == "threads"
         and r.measurement.pool == "warm"
-        and r.measurement.workers > 1
+        and min(r.measurement.workers, r.measurement.tasks) > 1
         and r.measurement.cpu_per_wall is not None
     ]
     return max(pools, key=lambda r: r.measurement.workers, default=None)
@@ -261,7 +275,7 @@ def _gil(row: Row | None) -> tuple[str, str | None]:
     if busy >= PARALLEL_BUSY:
         qualifier = "releases the GIL" if m.gil_enabled else "threads scale"
         return qualifier, f"{seen}: its threads run in parallel"
-    if m.usable_cpus < PARALLEL_BUSY:
+    if min(m.workers, m.tasks, m.usable_cpus) < PARALLEL_BUSY:
         return "", f"{seen}; with {m.usable_cpus:g} usable CPU, parallel threads cannot show"
     if wanted is not None and min(wanted, m.usable_cpus) - busy > HELD_BACK:
         return "", (
@@ -289,8 +303,9 @@ def measured_kind(baseline: Baseline, rows: Iterable[Row]) -> tuple[str, str | N
 def _limits(m: Measurement, kind: str, share: float | None) -> tuple[float, float]:
     """``(ideal, ceiling)`` of ``m`` for work of ``kind`` (text from ``measured_kind``)."""
     spread = float(max(1, min(m.workers, m.tasks)))
-    cores = max(min(spread, m.usable_cores), 1e-9)
-    cpus = max(min(spread, m.usable_cpus), 1e-9)
+    # Relative to serial, which itself gets at most one CPU (less under a small quota).
+    cores = max(min(spread, m.usable_cores), 1e-9) / min(1.0, max(m.usable_cores, 1e-9))
+    cpus = max(min(spread, m.usable_cpus), 1e-9) / min(1.0, max(m.usable_cpus, 1e-9))
     if kind.startswith("CPU"):
         return cores, cpus
     if kind == "mixed" and share is not None:
@@ -369,9 +384,13 @@ def _sentence(workload: str, kind: str, declared: str, baseline: Baseline, rows:
         if stats.smallest_p(fewest, len(baseline.rounds)) >= stats.ALPHA:
             text += f" (too few rounds to tell: {fewest}; run at least 4 a benchmark)"
         return text
-    text = f"{head}: serial fastest ({format_seconds(baseline.median)})"
-    slowest = min(judged, key=lambda r: r.speedup)
-    if slowest.versus_serial == SLOWER:
+    slower_rows = [row for row in judged if row.versus_serial == SLOWER]
+    if len(slower_rows) == len(judged):
+        text = f"{head}: serial fastest ({format_seconds(baseline.median)})"
+    else:
+        text = f"{head}: nothing is clearly faster than serial ({format_seconds(baseline.median)})"
+    slowest = min(slower_rows, key=lambda r: r.speedup, default=None)
+    if slowest is not None:
         slower = 1 / slowest.speedup
         places = 0 if slower >= 10 else 1
         text += f"; {slowest.label} is {slower:.{places}f}x slower"
@@ -435,6 +454,9 @@ def judge(measurements: Iterable[Measurement]) -> list[WorkloadVerdict]:
         rows = []
         for row in provisional:
             ideal, ceiling = _limits(row.measurement, kind, share)
+            if row.is_baseline:
+                # A serial pass against the pooled baseline: drift, not a speedup to bound.
+                ceiling = math.inf
             rows.append(replace(row, ideal=ideal, ceiling=ceiling))
         rows.sort(key=lambda r: r.measurement.median)
         declared = passes[0].kind

@@ -137,7 +137,7 @@ def test_baseline_drift_makes_ranges_and_no_figure_beyond_physics() -> None:
     assert found.baseline.drift.startswith("serial took 144 ms before the other cases and 90.6 ms")
     assert any(n.startswith("disturbed: serial took 144 ms") for n in found.notes)
     for row in found.rows:
-        assert row.efficiency <= 1 + 1e-9, row
+        assert row.is_baseline or row.efficiency <= 1 + 1e-9, row
         low, high = row.span
         if not row.is_baseline:
             assert low == pytest.approx(0.0906 / row.measurement.median)
@@ -331,3 +331,66 @@ def test_start_methods_are_named_where_several_were_measured() -> None:
         entry("sleep", "processes", 0.21, workers=4, kind="io", start_method="spawn"),
     )
     assert [row.label for row in found.rows[:2]] == ["processes x4 fork", "processes x4 spawn"]
+
+
+def test_a_quota_below_one_cpu_bounds_speedups_relative_to_serial() -> None:
+    # Under a quota of half a CPU, serial gets half a CPU too: 1x from two threads is
+    # no figure beyond physics.
+    [found] = judge(
+        entry("pure_python", "serial", 0.16, usable_cpus=0.5, logical_cpus=4),
+        entry("pure_python", "threads", 0.16, workers=2, usable_cpus=0.5, logical_cpus=4),
+    )
+    row = found.rows[-1] if found.rows[-1].measurement.strategy == "threads" else found.rows[0]
+    assert not row.impossible and row.ceiling == 1
+
+
+def test_no_gil_claim_where_no_two_threads_could_run_at_once() -> None:
+    [found] = judge(
+        entry("mine", "serial", 0.08, tasks=1),
+        entry("mine", "threads", 0.08, workers=4, tasks=1, cpu_per_wall=1.0, runnable_per_wall=1.0),
+    )
+    assert found.kind == "CPU-bound"
+
+
+def test_a_case_that_got_no_cpu_at_all_is_judged_without_dividing_by_zero() -> None:
+    [found] = judge(
+        entry("pure_python", "serial", 0.08),
+        entry(
+            "pure_python",
+            "processes",
+            0.05,
+            workers=2,
+            cpu_per_wall=0.0,
+            runnable_per_wall=2.0,
+            others_per_wall=2.0,
+        ),
+    )
+    row = found.rows[0]
+    # It could have been any amount faster; that it was faster still holds.
+    assert row.starved == 0 and row.span[1] > 100 * row.speedup
+    assert row.versus_serial == verdict.FASTER
+    assert "x to " in render.render([found])
+
+
+def test_drift_is_found_in_runs_saved_without_rounds() -> None:
+    def bare(document_entry: dict) -> dict:
+        document_entry["stats"].pop("data")
+        return document_entry
+
+    [found] = judge(
+        bare(entry("mine", "serial", 1.0)),
+        bare(entry("mine", "processes", 0.3, workers=4, usable_cpus=4)),
+        bare(entry("mine", "serial", 2.0, baseline_pass="after")),
+    )
+    assert found.baseline.drift.startswith("serial took 1 s before the other cases and 2 s")
+    assert found.rows[0].span == pytest.approx((1 / 0.3, 2 / 0.3))
+
+
+def test_serial_is_called_fastest_only_when_every_other_case_is_slower() -> None:
+    [found] = judge(
+        entry("factorial", "serial", 0.0016, tasks=10_000),
+        entry("factorial", "processes", 1.0, workers=2, tasks=10_000),
+        entry("factorial", "threads", 0.00161, workers=2, tasks=10_000, spread=0.2),
+    )
+    assert found.text.startswith("factorial (CPU-bound): nothing is clearly faster than serial")
+    assert "processes x2 is 625x slower" in found.text
