@@ -6,6 +6,8 @@ reach the internet fails instead; each test also has a time limit.
 
 from __future__ import annotations
 
+import errno
+import os
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -47,6 +49,23 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
     return folder
+
+
+@pytest.fixture
+def read_only_scratch(scratch: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The scratch folder made read-only; as root, which writes through permission bits,
+    creating a folder is refused as the kernel would refuse anyone else."""
+    scratch.chmod(0o500)
+    if os.geteuid() == 0:
+
+        def refuse(path: str, mode: int = 0o777) -> None:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+
+        monkeypatch.setattr(os, "mkdir", refuse)
+    try:
+        yield scratch
+    finally:
+        scratch.chmod(0o700)
 
 
 @pytest.fixture

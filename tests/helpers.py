@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +29,26 @@ POOLS = [
         ),
     ),
 ]
+
+
+def run_pytest(
+    python: Path | str, folder: Path, arguments: Sequence[str], scratch: Path, timeout: float
+) -> subprocess.CompletedProcess:
+    """``python -m pytest ARGUMENTS`` in ``folder`` as a user runs it: its temporary files
+    in ``scratch``, with none of the calling test run's xdist or pytest settings."""
+    scratch.mkdir(exist_ok=True)
+    environment = {**os.environ, "TMPDIR": str(scratch)}
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_ADDOPTS", "PYTHONPATH"):
+        environment.pop(name, None)
+    return subprocess.run(
+        [str(python), "-m", "pytest", "-p", "no:cacheprovider", *arguments],
+        cwd=folder,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def make_case(

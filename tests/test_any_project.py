@@ -7,7 +7,6 @@ it from a throwaway project outside the repository, as a new user would.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import pytest
 
 from parbench import network, runner, workload
 
-from helpers import SUITE_ROOT, make_case
+from helpers import SUITE_ROOT, make_case, run_pytest
 
 INSTALL_TIMEOUT_S = 300
 RUN_TIMEOUT_S = 180
@@ -84,27 +83,14 @@ def project(tmp_path: Path) -> Iterator[Path]:
     yield folder
 
 
-def run_pytest(python: Path, project: Path, *arguments: str) -> subprocess.CompletedProcess:
-    scratch = project.parent / "tmp"
-    scratch.mkdir(exist_ok=True)
-    environment = {**os.environ, "TMPDIR": str(scratch)}
-    for name in ("PYTEST_XDIST_WORKER", "PYTEST_ADDOPTS", "PYTHONPATH"):
-        environment.pop(name, None)
-    return subprocess.run(
-        [str(python), "-m", "pytest", "-p", "no:cacheprovider", *arguments],
-        cwd=project,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_S,
-        check=False,
-    )
+def run_in(python: Path, project: Path, *arguments: str) -> subprocess.CompletedProcess:
+    return run_pytest(python, project, arguments, project.parent / "tmp", RUN_TIMEOUT_S)
 
 
 def test_a_users_project_runs_its_workload_through_the_installed_plugin(
     fresh_environment: Path, project: Path
 ) -> None:
-    result = run_pytest(
+    result = run_in(
         fresh_environment,
         project,
         "--benchmark-only",
@@ -134,7 +120,7 @@ def test_a_users_project_runs_its_workload_through_the_installed_plugin(
 def test_an_ordinary_run_shows_no_sign_of_the_plugin(
     fresh_environment: Path, project: Path
 ) -> None:
-    result = run_pytest(fresh_environment, project, "-v")
+    result = run_in(fresh_environment, project, "-v")
     assert result.returncode == 0, result.stdout[-3000:]
     assert "test_plain.py::test_plain PASSED" in result.stdout
     # pytest itself lists the installed plugins; nothing else mentions parbench.
@@ -151,7 +137,7 @@ def test_timeout_given_among_space_separated_options_still_applies(
         "import time\nKIND = 'cpu'\ndef tasks(size):\n    return [1]\n"
         "def run(t):\n    time.sleep(120)\n"
     )
-    result = run_pytest(
+    result = run_in(
         fresh_environment,
         project,
         "--benchmark-disable",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import pytest
 from parbench import workload
 from parbench.strategies import all_strategies
 
-from helpers import SUITE_ROOT
+from helpers import SUITE_ROOT, run_pytest
 
 RUN_TIMEOUT_S = 240
 CLEAN = "clean-up: no threads, child processes, sockets or temporary folders left"
@@ -22,19 +21,8 @@ CLEAN = "clean-up: no threads, child processes, sockets or temporary folders lef
 
 def run_suite(*arguments: str, tmp_path: Path) -> subprocess.CompletedProcess:
     """``pytest benchmarks ARGUMENTS`` from the project root, its temp files in ``tmp_path``."""
-    scratch = tmp_path / "tmp"
-    scratch.mkdir(exist_ok=True)
-    environment = {**os.environ, "TMPDIR": str(scratch)}
-    environment.pop("PYTEST_XDIST_WORKER", None)
-    environment.pop("PYTEST_ADDOPTS", None)
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "benchmarks", "-p", "no:cacheprovider", *arguments],
-        cwd=SUITE_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_S,
-        check=False,
+    return run_pytest(
+        sys.executable, SUITE_ROOT, ["benchmarks", *arguments], tmp_path / "tmp", RUN_TIMEOUT_S
     )
 
 
