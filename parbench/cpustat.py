@@ -60,29 +60,19 @@ class Usage:
         """Run-queue wait seconds per wall second (threads ready to run, not running)."""
         return None if self.wait is None else self.wait / self.wall
 
-    @property
-    def elsewhere(self) -> float | None:
-        """CPUs kept busy by everything else on the machine."""
-        return None if self.others is None else self.others / self.wall
-
 
 class Tree:
     """This process and (unless ``descendants`` is false) its descendants, as found when
-    made or last ``refresh``-ed.
+    made.
 
     Finding descendants reads every process on the machine, so it is done once per pool,
-    not once per sample; a process that starts later is counted from the next refresh.
+    not once per sample; a process that starts later is not counted.
     """
 
     def __init__(self, descendants: bool = True) -> None:
-        self.descendants = descendants
-        self.pids: list[int] = []
-        self.refresh()
-
-    def refresh(self) -> None:
         me = psutil.Process()
         children = []
-        if self.descendants:
+        if descendants:
             try:
                 children = [child.pid for child in me.children(recursive=True)]
             except psutil.Error:

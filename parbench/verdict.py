@@ -287,10 +287,12 @@ def _gil(row: Row | None) -> tuple[str, str | None]:
     return held, f"{seen} of {m.usable_cpus:g} usable: one thread runs at a time{unknown}"
 
 
-def measured_kind(baseline: Baseline, rows: Iterable[Row]) -> tuple[str, str | None]:
-    """What the work is, measured: ``(kind, evidence)``; the declared kind where serial's
-    CPU time was not recorded."""
-    share = cpu_share(baseline)
+def measured_kind(
+    baseline: Baseline, rows: Iterable[Row], share: float | None
+) -> tuple[str, str | None]:
+    """What the work is, measured: ``(kind, evidence)``, from serial's CPU ``share``
+    (``cpu_share``) and the thread pools' CPU use; the declared kind where serial's CPU
+    time was not recorded."""
     if share is None:
         return DECLARED[baseline.passes[0].kind], None
     kind = cpustat.kind_of(share)
@@ -449,8 +451,8 @@ def judge(measurements: Iterable[Measurement]) -> list[WorkloadVerdict]:
         passes.sort(key=lambda m: m.baseline_pass == "after")
         baseline = _baseline(passes)
         provisional = [_row(m, baseline, label(m, group)) for m in group]
-        kind, evidence = measured_kind(baseline, provisional)
         share = cpu_share(baseline)
+        kind, evidence = measured_kind(baseline, provisional, share)
         rows = []
         for row in provisional:
             ideal, ceiling = _limits(row.measurement, kind, share)
