@@ -144,9 +144,13 @@ def test_baseline_drift_makes_ranges_and_no_figure_beyond_physics() -> None:
             assert high == pytest.approx(0.144 / row.measurement.median)
     assert not re.search(r"\(1\d\d% of ideal\)", found.text)
     assert "x to " in found.text  # the winner's speedup is given as a range
-    # Without the second pass the same figures would have been taken at face value.
-    [undisturbed] = judge(*entries[:3])
-    assert undisturbed.baseline.drift is None
+    # Without the second pass, the figure beyond physics still bounds the baseline.
+    [one_pass] = judge(*entries[:3])
+    assert one_pass.baseline.drift.startswith(
+        "processes x2 beat serial by more than the 2x physics allows (withheld below), "
+        "so serial could have taken as little as 107 ms"
+    )
+    assert one_pass.baseline.low == pytest.approx(2 * 0.0537)
 
 
 def test_a_speedup_beyond_its_ceiling_is_withheld_as_disturbed() -> None:
@@ -394,3 +398,18 @@ def test_serial_is_called_fastest_only_when_every_other_case_is_slower() -> None
     )
     assert found.text.startswith("factorial (CPU-bound): nothing is clearly faster than serial")
     assert "processes x2 is 625x slower" in found.text
+
+
+def test_a_case_beyond_physics_bounds_every_other_speedup() -> None:
+    # Serial slowed by a neighbour without waiting for a CPU (a shared core): one worker
+    # doing the same work looks 1.46x faster, and two workers' 1.84x rests on the same
+    # slowed baseline.
+    [found] = judge(
+        entry("pure_python", "serial", 0.148, spread=0.01),
+        entry("pure_python", "processes", 0.102, workers=1, spread=0.01),
+        entry("pure_python", "processes", 0.0804, workers=2, chunksize=4, spread=0.01),
+    )
+    two = next(r for r in found.rows if r.measurement.workers == 2)
+    assert two.span == pytest.approx((0.102 / 0.0804, 0.148 / 0.0804))
+    assert "1.3x to 1.8x over serial" in found.text
+    assert any("serial could have taken as little as 102 ms" in n for n in found.notes)
