@@ -82,6 +82,9 @@ class Measurement:
     # CPUs that everything else on the machine kept busy while the case ran (a total over
     # the sampled rounds).
     others_per_wall: float | None
+    # The median time of cpuspeed's reference loop, timed just before each sampled round:
+    # the CPU speed the case ran at (None where no round was sampled).
+    reference_loop_s: float | None
     # For serial cases: "before" or "after" the workload's other cases.
     baseline_pass: str | None
     logical_cpus: int
@@ -181,6 +184,7 @@ FIELDS: dict[str, Field] = {
     "runnable_per_wall": Field("runnable_per_wall", NON_NEGATIVE, nullable=True),
     "wait_share": Field("wait_share", NON_NEGATIVE, nullable=True),
     "others_per_wall": Field("others_per_wall", NON_NEGATIVE, nullable=True),
+    "reference_loop_s": Field("reference_loop_s", ROUND_TIME, nullable=True),
     "baseline_pass": Field("baseline_pass", one_of("before", "after"), nullable=True),
     "logical_cpus": Field("logical_cpus", whole(1)),
     "physical_cores": Field("physical_cores", whole(1), nullable=True),

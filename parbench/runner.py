@@ -19,7 +19,7 @@ from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from typing import Any
 
-from parbench import cpustat, environment, network
+from parbench import cpuspeed, cpustat, environment, network
 from parbench.context import Context
 from parbench.matrix import Case
 from parbench.results import SCHEMA
@@ -53,12 +53,14 @@ SAMPLE_SPACING_S = 0.01
 
 @dataclass(eq=False)
 class Round:
-    """One batch: its tasks, and once run, its results and the main process's CPU time;
-    ``started`` holds the process tree's counters when the round is sampled."""
+    """One batch: its tasks, and once run, its results and the main process's CPU time.
+    A sampled round also holds the CPU speed just before it (``reference_s``, see
+    ``cpuspeed``) and, for a warm pool, the process tree's counters (``started``)."""
 
     tasks: list[Any]
     results: list[Any] | None = None
     cpu_seconds: float = 0.0
+    reference_s: float | None = None
     started: cpustat.Sample | None = None
 
 
@@ -93,22 +95,30 @@ class _Batches:
     pending: list[Round] = field(default_factory=list)
     cpu_seconds: list[float] = field(default_factory=list)
     usages: list[cpustat.Usage] = field(default_factory=list)
+    references: list[float] = field(default_factory=list)
     checked: int = 0
+    sampling: bool = False
     tree: cpustat.Tree | None = None
     sample_every: int = 1
     prepared: int = 0
 
-    def sample_from_now(self, round_seconds: float) -> None:
-        """Sample the CPU use of the process tree (as it is now) in the rounds to come."""
-        self.tree = cpustat.Tree()
+    def sample_from_now(self, round_seconds: float, *, tree: bool) -> None:
+        """Sample the rounds to come: the CPU speed before each, and with ``tree``, the CPU
+        use of the process tree (as it is now; a cold pool's workers come and go within a
+        round, taking their counters with them)."""
+        self.sampling = True
+        self.tree = cpustat.Tree() if tree else None
         self.sample_every = max(1, math.ceil(SAMPLE_SPACING_S / max(round_seconds, 1e-9)))
 
     def prepare(self) -> tuple[tuple[Round], dict]:
         batch = Round(self.case.workload.tasks(self.case.size, self.context))
         self.pending.append(batch)
         self.prepared += 1
-        if self.tree is not None and self.prepared % self.sample_every == 0:
-            batch.started = self.tree.sample()
+        if self.sampling and self.prepared % self.sample_every == 0:
+            # Before the tree's counters are read, so that the loop is not counted as work.
+            batch.reference_s = cpuspeed.reference_seconds()
+            if self.tree is not None:
+                batch.started = self.tree.sample()
         return (batch,), {}
 
     def run(self, batch: Round) -> list[Any]:
@@ -138,6 +148,8 @@ class _Batches:
                 self.cpu_seconds.append(batch.cpu_seconds)
                 if used is not None:
                     self.usages.append(used)
+                if batch.reference_s is not None:
+                    self.references.append(batch.reference_s)
         except AssertionError as error:
             raise AssertionError(
                 f"{self.case.workload.name} under {self.case.id} gave wrong results: {error}"
@@ -225,6 +237,9 @@ def measure(
     if batches.cpu_seconds:
         benchmark.extra_info["cpu_seconds_main_process"] = statistics.median(batches.cpu_seconds)
     benchmark.extra_info.update(parallelism(batches.usages))
+    benchmark.extra_info["reference_loop_s"] = (
+        statistics.median(batches.references) if batches.references else None
+    )
     benchmark.extra_info["rounds_checked"] = batches.checked
     return results
 
@@ -263,9 +278,7 @@ def _timed(benchmark: Any, batches: _Batches, plan: Plan) -> list[Any]:
             batches.finish(batch)
             # The warm-up round's CPU time includes starting the pool: not the workload's.
             batches.cpu_seconds.clear()
-            if not batches.case.cold:
-                # A cold pool's workers come and go within a round, taking their counters.
-                batches.sample_from_now(seconds)
+            batches.sample_from_now(seconds, tree=not batches.case.cold)
         results = benchmark.pedantic(
             batches.run, setup=batches.prepare, teardown=batches.finish, rounds=rounds
         )

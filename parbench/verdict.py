@@ -8,8 +8,11 @@ baseline to the other.
 
 **Disturbance.** A case whose process tree wanted CPUs it was allowed to use and did not
 get them while other processes kept CPUs busy (``cpustat``) was slowed by something else:
-the time it was ready to run stretched by the share of CPU it missed. Its speedup's
-range widens by that much.
+the time it was ready to run stretched by the share of CPU it missed. A case whose CPU
+ran slower than at its fastest among the workload's cases (``cpuspeed``: a fixed loop
+timed before its rounds) was slowed without waiting, as by a neighbour on a shared core:
+its CPU work stretched by that much. Either way its speedup's range widens by that much,
+and a serial pass so disturbed widens every speedup's range.
 
 **Claims.** A case is called faster or slower than serial only when the Mann-Whitney test
 on the raw rounds says so at ``stats.ALPHA``, the medians differ by at least
@@ -53,6 +56,12 @@ MIN_WANTED = 0.05
 OTHERS_BUSY = 0.1
 # The least share of its time a starved case could have taken without the starvation.
 MIN_SHARE = 1e-3
+# A disturbance that could have stretched a case's time by less than MIN_EFFECT could not
+# explain a claim by itself: below this undisturbed share, it is left out of ranges and words.
+MATERIAL = 1 / (1 + stats.MIN_EFFECT)
+# Where the disturbances together are material, one that stretched the time by less than
+# this much is not named among them.
+NEGLIGIBLE = 0.99
 # Threads that keep at least this many CPUs busy run Python in parallel.
 PARALLEL_BUSY = 1.3
 # Threads that could have had this many more CPUs than they kept busy were held back by
@@ -83,8 +92,7 @@ class Row:
 
     ``speedup`` is as measured (baseline median over the case's median); ``span`` is its
     range under the disturbances measured (both ends equal when there were none);
-    ``ceiling`` is what physics allows; ``starved`` is the share of the CPUs it wanted
-    that the case got, where that was too little.
+    ``ceiling`` is what physics allows; ``disturbance``, what slowed the case.
     """
 
     measurement: Measurement
@@ -95,7 +103,7 @@ class Row:
     ceiling: float
     label: str
     span: tuple[float, float]
-    starved: float | None
+    disturbance: Disturbance
 
     @property
     def is_baseline(self) -> bool:
@@ -144,8 +152,7 @@ class Row:
         notes = []
         if self.speedup > self.ceiling and not self.is_baseline:
             notes.append(f"at the ceiling (measured {self.speedup:.3g}x)")
-        if self.starved is not None:
-            notes.append(f"got {self.starved:.0%} of the CPUs it wanted")
+        notes.extend(self.disturbance.words)
         if self.measurement.baseline_pass == "after":
             notes.append("serial again, after the other cases")
         return "; ".join(notes)
@@ -194,25 +201,81 @@ def starved(measurement: Measurement) -> float | None:
     return share if share < STARVED_BELOW else None
 
 
-def undisturbed_share(measurement: Measurement) -> float:
-    """How short the case's time could have been without the starvation, as a share of
-    it: 1 where it was not starved. The share ``r`` of the time its busiest path was
-    ready to run (CPUs wanted over the workers that had tasks) is stretched by the
-    CPU it missed; the time it spent waiting on anything else is not."""
-    got = starved(measurement)
-    if got is None:
-        return 1.0
+def fastest_reference(group: Iterable[Measurement]) -> float | None:
+    """The CPU speed at its fastest over ``group``: the least of their reference-loop
+    times (``cpuspeed``), or ``None`` where none was timed."""
+    return min((m.reference_loop_s for m in group if m.reference_loop_s is not None), default=None)
+
+
+def slowed(measurement: Measurement, fastest: float | None) -> float | None:
+    """How many times slower ``measurement``'s CPU ran than at the ``fastest`` reference
+    time (``fastest_reference``), where it ran slower; ``None`` otherwise, or where
+    unmeasured."""
+    if measurement.reference_loop_s is None or fastest is None:
+        return None
+    factor = measurement.reference_loop_s / fastest
+    return factor if factor > 1 else None
+
+
+@dataclass(frozen=True)
+class Disturbance:
+    """What slowed a case or a serial pass, where it could explain a claim: ``starved``
+    (``starved``) and ``slowed`` (``slowed``), each ``None`` where it did not matter;
+    ``share``, how short its time could have been without them, as a share of it (1
+    where together they stretched it too little to explain a claim: above ``MATERIAL``).
+    ``spread`` is how many workers had tasks."""
+
+    starved: float | None = None
+    slowed: float | None = None
+    share: float = 1.0
+    spread: int = 1
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        said = []
+        if self.starved is not None:
+            said.append(f"got {self.starved:.0%} of the CPU{'s' * (self.spread > 1)} it wanted")
+        if self.slowed is not None:
+            said.append(
+                f"ran on a CPU {self.slowed:.2f}x slower than at its fastest for this workload"
+            )
+        return tuple(said)
+
+
+def disturbance(measurement: Measurement, fastest: float | None = None) -> Disturbance:
+    """The disturbances of ``measurement``, against the workload's ``fastest`` CPU speed.
+
+    Starvation stretches the share of the time its busiest path was ready to run (CPUs
+    wanted over the workers that had tasks) by the CPU it missed; a slowed CPU stretches
+    the share it spent on the CPU (CPUs busy over those workers; all of it where
+    unmeasured) by its slowdown. The time it spent waiting on anything else is stretched
+    by neither. Where both matter together, one that stretched the time by less than
+    ``NEGLIGIBLE`` is not named."""
     m = measurement
     spread = max(1, min(m.workers, m.tasks))
-    ready = min(1.0, (m.runnable_per_wall or 0.0) / spread)
-    # A case that got no CPU at all could have been any amount faster: a share near 0.
-    return max(1 - ready * (1 - got), MIN_SHARE)
+    got, factor = starved(m), slowed(m, fastest)
+    starving = speed = 1.0
+    if got is not None:
+        starving = 1 - min(1.0, (m.runnable_per_wall or 0.0) / spread) * (1 - got)
+    if factor is not None:
+        working = 1.0 if m.cpu_per_wall is None else min(1.0, m.cpu_per_wall / spread)
+        speed = 1 - working * (1 - 1 / factor)
+    share = starving * speed
+    if share > MATERIAL:
+        return Disturbance(spread=spread)
+    return Disturbance(
+        starved=got if starving < NEGLIGIBLE else None,
+        slowed=factor if speed < NEGLIGIBLE else None,
+        # A case that got no CPU at all could have been any amount faster: a share near 0.
+        share=max(share, MIN_SHARE),
+        spread=spread,
+    )
 
 
-def _baseline(passes: Sequence[Measurement]) -> Baseline:
+def _baseline(passes: Sequence[Measurement], fastest: float | None) -> Baseline:
     pooled = tuple(r for m in passes for r in m.rounds)
     median = statistics.median(pooled) if pooled else statistics.median(m.median for m in passes)
-    lows = [m.median * undisturbed_share(m) for m in passes]
+    lows = [m.median * disturbance(m, fastest).share for m in passes]
     highs = [m.median for m in passes]
     drift = []
     if len(passes) == 2:
@@ -228,12 +291,10 @@ def _baseline(passes: Sequence[Measurement]) -> Baseline:
                 f"{format_seconds(after.median)} after ({ratio - 1:+.0%})"
             )
     for m in passes:
-        share = starved(m)
-        if share is not None:
-            which = BASELINE if len(passes) == 1 else f"{BASELINE} ({m.baseline_pass})"
-            drift.append(
-                f"{which} got {share:.0%} of the CPU it wanted: something else was running"
-            )
+        which = BASELINE if len(passes) == 1 else f"{BASELINE} ({m.baseline_pass})"
+        words = disturbance(m, fastest).words
+        if words:
+            drift.append(f"{which} {' and '.join(words)}: something else was running")
     if not drift:
         return Baseline(tuple(passes), pooled, median, median, median, None)
     return Baseline(tuple(passes), pooled, median, min(lows), max(highs), "; ".join(drift))
@@ -340,14 +401,15 @@ def label(measurement: Measurement, group: Iterable[Measurement], workers: bool 
     return text + (", cold" if m.pool == "cold" else "")
 
 
-def _row(m: Measurement, baseline: Baseline, label: str) -> Row:
+def _row(m: Measurement, baseline: Baseline, label: str, fastest: float | None) -> Row:
     speedup = baseline.median / m.median
     interval = p_value = None
     if not any(m is p for p in baseline.passes) and m.rounds and baseline.rounds:
         interval = stats.ratio_interval(baseline.rounds, m.rounds)
         p_value = stats.mann_whitney_p(baseline.rounds, m.rounds)
-    span = (baseline.low / m.median, baseline.high / (m.median * undisturbed_share(m)))
-    return Row(m, speedup, interval, p_value, 1.0, math.inf, label, span, starved(m))
+    disturbed = disturbance(m, fastest)
+    span = (baseline.low / m.median, baseline.high / (m.median * disturbed.share))
+    return Row(m, speedup, interval, p_value, 1.0, math.inf, label, span, disturbed)
 
 
 def _speedup_text(row: Row) -> str:
@@ -411,11 +473,19 @@ def _notes(baseline: Baseline, rows: list[Row], evidence: str | None) -> tuple[s
             f"disturbed: {baseline.drift}; speedups are ranges, and only claims that hold "
             "across a range are made"
         )
-    starving = [r.label for r in rows if r.starved is not None and not r.is_baseline]
+    disturbed = [r for r in rows if not r.is_baseline]
+    starving = [r.label for r in disturbed if r.disturbance.starved is not None]
     if starving:
         notes.append(
             f"disturbed: {', '.join(starving)} got less CPU than they wanted and could use; "
             "their speedups are ranges"
+        )
+    slow = [r for r in disturbed if r.disturbance.slowed is not None]
+    if slow:
+        named = ", ".join(f"{r.label} ({r.disturbance.slowed:.2f}x)" for r in slow)
+        notes.append(
+            f"disturbed: {named} ran on a CPU slower than at its fastest for this workload "
+            "(a neighbour on a shared core, or a lower clock); their speedups are ranges"
         )
     for row in rows:
         if row.impossible:
@@ -440,7 +510,8 @@ def _rows(
 ) -> tuple[list[Row], str, str | None]:
     """Every case of ``group`` against ``baseline``, with its limits, fastest first; and
     the measured kind with its evidence."""
-    provisional = [_row(m, baseline, label(m, group)) for m in group]
+    fastest = fastest_reference(group)
+    provisional = [_row(m, baseline, label(m, group), fastest) for m in group]
     kind, evidence = measured_kind(baseline, provisional, share)
     rows = []
     for row in provisional:
@@ -487,7 +558,7 @@ def judge(measurements: Iterable[Measurement]) -> list[WorkloadVerdict]:
         if not passes:
             continue
         passes.sort(key=lambda m: m.baseline_pass == "after")
-        baseline = _baseline(passes)
+        baseline = _baseline(passes, fastest_reference(group))
         share = cpu_share(baseline)
         rows, kind, evidence = _rows(group, baseline, share)
         bounded = _bounded_by_physics(baseline, rows)

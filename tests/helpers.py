@@ -105,6 +105,7 @@ def benchmark_entry(
     runnable_per_wall: float | None = None,
     wait_share: float | None = None,
     others_per_wall: float | None = None,
+    reference_loop_s: float | None = None,
     baseline_pass: str | None = None,
     probed_kind: str | None = None,
 ) -> dict:
@@ -167,6 +168,7 @@ def benchmark_entry(
             "runnable_per_wall": runnable_per_wall,
             "wait_share": wait_share,
             "others_per_wall": others_per_wall,
+            "reference_loop_s": reference_loop_s,
             "baseline_pass": baseline_pass,
         },
     }

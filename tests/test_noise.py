@@ -104,6 +104,11 @@ def test_classification_and_claims_hold_beside_a_noisy_neighbour(tmp_path: Path)
     busy = found["busy_io"]
     assert busy.kind.startswith("CPU-bound") and "releases" not in busy.kind, busy
     assert busy.text.startswith(f"busy_io ({busy.kind}; declared I/O-bound)")
+    # Its threads hold the GIL: a thread pool beating serial could only be the neighbour.
+    threads = [r for r in busy.rows if r.measurement.strategy == "threads"]
+    assert threads and all(r.versus_serial != verdict.FASTER for r in threads), busy
+    # Every case's CPU speed was timed, so a slowed CPU is seen wherever it struck.
+    assert all(m.reference_loop_s is not None for m in run.measurements)
     assert found["sleepy_cpu"].kind == "I/O-bound"
 
     # The matrix followed what each module does, not what it declares.

@@ -129,6 +129,7 @@ BAD: dict[str, list[Any]] = {
     "runnable_per_wall": [INF, -1],
     "wait_share": ["0.1", NAN],
     "others_per_wall": [-0.1, "0.1", NAN],
+    "reference_loop_s": [0, -1e-3, "0.001", NAN],
     "baseline_pass": ["during", 1],
     "logical_cpus": [0, 1.5, "2", True],
     "physical_cores": [0, "1", 1.5],

@@ -197,7 +197,7 @@ def test_a_starved_case_gets_a_range_and_no_claim_the_starvation_could_explain()
         ),
     )
     row = found.rows[-1]
-    assert row.starved == pytest.approx(0.5)
+    assert row.disturbance.starved == pytest.approx(0.5)
     assert row.span == pytest.approx((0.08 / 0.09, 0.08 / 0.045))
     # Significantly slower as measured, but the starvation could explain it: no claim.
     assert row.p_value < 0.05 and row.versus_serial == verdict.UNCLEAR
@@ -219,7 +219,7 @@ def test_a_pool_waiting_for_its_own_threads_is_not_disturbed() -> None:
             others_per_wall=0.01,
         ),
     )
-    assert found.rows[0].starved is None and found.notes == ()
+    assert found.rows[0].disturbance.starved is None and found.notes == ()
     assert found.rows[0].versus_serial == verdict.FASTER
 
 
@@ -371,7 +371,7 @@ def test_a_case_that_got_no_cpu_at_all_is_judged_without_dividing_by_zero() -> N
     )
     row = found.rows[0]
     # It could have been any amount faster; that it was faster still holds.
-    assert row.starved == 0 and row.span[1] > 100 * row.speedup
+    assert row.disturbance.starved == 0 and row.span[1] > 100 * row.speedup
     assert row.versus_serial == verdict.FASTER
     assert "x to " in render.render([found])
 
@@ -413,3 +413,95 @@ def test_a_case_beyond_physics_bounds_every_other_speedup() -> None:
     assert two.span == pytest.approx((0.102 / 0.0804, 0.148 / 0.0804))
     assert "1.3x to 1.8x over serial" in found.text
     assert any("serial could have taken as little as 102 ms" in n for n in found.notes)
+
+
+def _slowed_one_worker(reference: float) -> list[verdict.WorkloadVerdict]:
+    # Seen beside a busy neighbour: one thread doing serial's work took 146 ms against
+    # 108 ms, with every CPU it wanted granted (no wait), while the reference loop timed
+    # before its rounds took ``reference`` against serial's 0.5 ms.
+    return judge(
+        entry("pure_python", "serial", 0.108, cpu_per_wall=1.0, reference_loop_s=5e-4),
+        entry(
+            "pure_python",
+            "threads",
+            0.146,
+            cpu_per_wall=1.0,
+            runnable_per_wall=1.0,
+            others_per_wall=1.0,
+            reference_loop_s=reference,
+        ),
+    )
+
+
+def test_a_case_on_a_slowed_cpu_gets_a_range_and_no_claim_the_slowdown_could_explain() -> None:
+    [found] = _slowed_one_worker(reference=6.6e-4)
+    row = found.rows[-1]
+    assert row.disturbance.starved is None and row.disturbance.slowed == pytest.approx(1.32)
+    assert row.span == pytest.approx((0.108 / 0.146, 0.108 * 1.32 / 0.146))
+    assert row.p_value < 0.05 and row.versus_serial == verdict.UNCLEAR
+    assert found.text.startswith("pure_python (CPU-bound): no strategy is clearly faster")
+    assert any("threads x1 (1.32x) ran on a CPU slower" in n for n in found.notes)
+    assert "ran on a CPU 1.32x slower than at its fastest" in row.note
+
+
+def test_the_same_slowdown_at_the_same_cpu_speed_is_a_finding() -> None:
+    # The control for the test above: the CPU ran as fast for both, so the 1.35x is real.
+    [found] = _slowed_one_worker(reference=5.1e-4)
+    row = found.rows[-1]
+    assert row.disturbance.share == 1 and found.notes == ()
+    assert row.versus_serial == verdict.SLOWER
+    assert "threads x1 is 1.4x slower" in found.text
+
+
+def test_a_baseline_on_a_slowed_cpu_makes_no_win_it_could_explain() -> None:
+    # Serial ran while its CPU was 1.4x slower than when the pools ran: two workers that
+    # gained nothing look 1.4x faster, and four look 1.75x faster where 1.25x is real.
+    [found] = judge(
+        entry("pure_python", "serial", 0.14, cpu_per_wall=1.0, reference_loop_s=7e-4),
+        entry("pure_python", "threads", 0.1, workers=2, cpu_per_wall=1.0, reference_loop_s=5e-4),
+        entry("pure_python", "processes", 0.08, workers=4, cpu_per_wall=2.0, reference_loop_s=5e-4),
+    )
+    assert found.baseline.low == pytest.approx(0.1)
+    threads, processes = (next(r for r in found.rows if r.label.startswith(s)) for s in ("t", "p"))
+    assert threads.versus_serial == verdict.UNCLEAR
+    assert processes.span == pytest.approx((0.1 / 0.08, 0.14 / 0.08))
+    assert "processes x4 fastest, 1.2x to 1.8x over serial" in found.text
+    assert any("serial ran on a CPU 1.40x slower than at its fastest" in n for n in found.notes)
+
+
+def test_a_slowed_cpu_disturbs_work_only_as_much_as_it_computes() -> None:
+    # Sleeping threads keep 0.6 of 16 CPUs busy: a CPU 1.5x slower could have cost them
+    # 1.3%, too little to explain anything. Threads that compute half of the time could
+    # have been 1.2x faster.
+    [found] = judge(
+        entry("sleep", "serial", 0.8, kind="io", reference_loop_s=5e-4),
+        entry(
+            "sleep",
+            "threads",
+            0.053,
+            workers=16,
+            kind="io",
+            cpu_per_wall=0.6,
+            reference_loop_s=7.5e-4,
+        ),
+        entry(
+            "sleep", "threads", 0.4, workers=2, kind="io", cpu_per_wall=1.0, reference_loop_s=7.5e-4
+        ),
+    )
+    sixteen, two = found.rows[0], found.rows[1]
+    assert sixteen.disturbance == verdict.Disturbance(spread=16)
+    assert sixteen.span[0] == sixteen.span[1] and sixteen.versus_serial == verdict.FASTER
+    assert two.disturbance.share == pytest.approx(1 - 0.5 * (1 - 1 / 1.5))
+    assert [n for n in found.notes if "slower than at its fastest" in n] == [
+        "disturbed: threads x2 (1.50x) ran on a CPU slower than at its fastest for this "
+        "workload (a neighbour on a shared core, or a lower clock); their speedups are ranges"
+    ]
+
+
+def test_a_cpu_speed_change_too_small_to_explain_a_claim_is_not_a_disturbance() -> None:
+    [found] = judge(
+        entry("pure_python", "serial", 0.1, reference_loop_s=5e-4),
+        entry("pure_python", "processes", 0.052, workers=2, reference_loop_s=5.2e-4),
+    )
+    assert found.rows[0].disturbance.share == 1 and found.notes == ()
+    assert found.rows[0].versus_serial == verdict.FASTER
