@@ -56,6 +56,16 @@ class Usage:
         return None if self.wait is None else (self.cpu + self.wait) / self.wall
 
     @property
+    def computing(self) -> float | None:
+        """CPU seconds per wall second not spent waiting for a CPU, at most 1: for one
+        thread (serial), the share of its time it computed when it was not kept from
+        computing: 1 for CPU work however busy the machine, near 0 for work that waits.
+        (Several threads wait side by side, so for a pool it says little.)"""
+        if self.wait is None:
+            return None
+        return self.cpu / max(self.wall - self.wait, self.cpu, 1e-9)
+
+    @property
     def waiting(self) -> float | None:
         """Run-queue wait seconds per wall second (threads ready to run, not running)."""
         return None if self.wait is None else self.wait / self.wall

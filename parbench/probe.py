@@ -104,7 +104,7 @@ def probe(
         strategy.abandon(executor)
         return _failed(workload, f"{type(error).__name__}: {error}")
     executor.shutdown(wait=True)
-    share = min(1.0, cpu / max(wall - waited, cpu, 1e-9))
+    share = min(1.0, cpustat.Usage(wall=max(wall, 1e-9), cpu=cpu, wait=waited).computing or 0.0)
     kind = cpustat.kind_of(share)
     return Probe(workload.name, workload.kind, kind, share, uses_network=context.routed > 0)
 

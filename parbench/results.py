@@ -79,6 +79,10 @@ class Measurement:
     cpu_per_wall: float | None
     runnable_per_wall: float | None
     wait_share: float | None
+    # CPU seconds per wall second not spent waiting for a CPU, at most 1 (the median of
+    # each round's ratio; see cpustat.Usage.computing): serial's CPU share however busy
+    # the machine. None where run-queue waits are not reported.
+    cpu_per_unqueued_wall: float | None
     # CPUs that everything else on the machine kept busy while the case ran (a total over
     # the sampled rounds).
     others_per_wall: float | None
@@ -183,6 +187,7 @@ FIELDS: dict[str, Field] = {
     "cpu_per_wall": Field("cpu_per_wall", NON_NEGATIVE, nullable=True),
     "runnable_per_wall": Field("runnable_per_wall", NON_NEGATIVE, nullable=True),
     "wait_share": Field("wait_share", NON_NEGATIVE, nullable=True),
+    "cpu_per_unqueued_wall": Field("cpu_per_unqueued_wall", NON_NEGATIVE, nullable=True),
     "others_per_wall": Field("others_per_wall", NON_NEGATIVE, nullable=True),
     "reference_loop_s": Field("reference_loop_s", ROUND_TIME, nullable=True),
     "baseline_pass": Field("baseline_pass", one_of("before", "after"), nullable=True),

@@ -246,9 +246,11 @@ def measure(
 
 def parallelism(usages: list[cpustat.Usage]) -> dict[str, float | None]:
     """Over the sampled rounds (``None`` where unmeasured): the medians of the CPUs the
-    run's process tree kept busy, of the CPUs it wanted, and of its CPUs' worth of
-    waiting for one; and the CPUs everything else on the machine kept busy, as a total
-    over all of them, since the machine's counters tick too coarsely for one round."""
+    run's process tree kept busy, of the CPUs it wanted, of its CPUs' worth of waiting
+    for one, and of the CPUs it kept busy when not waiting for one (each round's own
+    ratio: medians of its parts would mix rounds); and the CPUs everything else on the
+    machine kept busy, as a total over all of them, since the machine's counters tick
+    too coarsely for one round."""
 
     def median(values: list[float | None]) -> float | None:
         known = [v for v in values if v is not None]
@@ -262,6 +264,7 @@ def parallelism(usages: list[cpustat.Usage]) -> dict[str, float | None]:
         "cpu_per_wall": median([u.busy for u in usages]),
         "runnable_per_wall": median([u.wanted for u in usages]),
         "wait_share": median([u.waiting for u in usages]),
+        "cpu_per_unqueued_wall": median([u.computing for u in usages]),
         "others_per_wall": elsewhere,
     }
 

@@ -302,9 +302,14 @@ def _baseline(passes: Sequence[Measurement], fastest: float | None) -> Baseline:
 
 def cpu_share(baseline: Baseline) -> float | None:
     """Serial's CPU seconds per wall second it was not kept waiting for a CPU, over its
-    passes; ``None`` where unmeasured."""
+    passes: each round's own ratio where recorded, else from its median time, CPU time
+    and waiting (medians of different rounds: a busy machine blurs them); ``None`` where
+    unmeasured."""
     shares = []
     for m in baseline.passes:
+        if m.cpu_per_unqueued_wall is not None:
+            shares.append(min(1.0, m.cpu_per_unqueued_wall))
+            continue
         if m.cpu_seconds is None:
             return None
         running = m.median * (1 - min(m.wait_share or 0.0, 0.99))

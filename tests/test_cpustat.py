@@ -13,8 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from test_noise import noisy_neighbour
 
-from parbench import cpustat
+from parbench import cpustat, machine
 
 BUFFER = b"x" * (4 << 20)
 schedstat = pytest.mark.skipif(
@@ -68,6 +69,29 @@ def test_a_thread_seen_only_at_the_end_counts_whole_and_one_gone_is_dropped() ->
     used = cpustat.usage(before, after)
     assert (used.cpu, used.wait, used.wall) == pytest.approx((1.5, 0.6, 2.0))
     assert (used.busy, used.wanted, used.waiting) == pytest.approx((0.75, 1.05, 0.3))
+    # Two threads computed more than the one unqueued wall: a share, so at most 1.
+    assert used.computing == pytest.approx(1.0)
+
+
+def test_computing_leaves_out_the_wait_for_a_cpu() -> None:
+    # A round that computed 0.4 s and queued 0.6 s for a CPU computed all the time it could.
+    assert cpustat.Usage(wall=1.0, cpu=0.4, wait=0.6).computing == pytest.approx(1.0)
+    assert cpustat.Usage(wall=1.0, cpu=0.01, wait=0.01).computing == pytest.approx(0.01 / 0.99)
+    assert cpustat.Usage(wall=1.0, cpu=0.4, wait=None).computing is None
+
+
+@schedstat
+def test_cpu_work_beside_a_neighbour_on_every_cpu_still_computes_whenever_it_runs() -> None:
+    cpus = max(1, round(machine.detect().usable_cpus))
+    tree = cpustat.Tree(descendants=False)
+    with noisy_neighbour(cpus, on=10.0, off=0.0, limit=30.0):
+        time.sleep(0.2)  # the neighbour is running
+        before = tree.sample()
+        for _ in range(20):
+            python_loop(0)
+        used = cpustat.usage(before, tree.sample())
+    assert used.computing is not None
+    assert cpustat.kind_of(min(1.0, used.computing)) == "cpu", used
 
 
 @pytest.mark.parametrize(

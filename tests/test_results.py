@@ -128,6 +128,7 @@ BAD: dict[str, list[Any]] = {
     "cpu_per_wall": [NAN, -0.5, "1"],
     "runnable_per_wall": [INF, -1],
     "wait_share": ["0.1", NAN],
+    "cpu_per_unqueued_wall": [-0.5, "1", INF],
     "others_per_wall": [-0.1, "0.1", NAN],
     "reference_loop_s": [0, -1e-3, "0.001", NAN],
     "baseline_pass": ["during", 1],

@@ -505,3 +505,18 @@ def test_a_cpu_speed_change_too_small_to_explain_a_claim_is_not_a_disturbance() 
     )
     assert found.rows[0].disturbance.share == 1 and found.notes == ()
     assert found.rows[0].versus_serial == verdict.FASTER
+
+
+def test_serial_cpu_share_comes_from_each_rounds_own_ratio_on_a_busy_machine() -> None:
+    # Seen beside two busy neighbours: serial factorial's median round took 6.4 ms, its
+    # median CPU time was 2.26 ms and its median wait for a CPU 53% of a round, so the
+    # medians, taken from different rounds, made CPU work look mixed. Each round's own
+    # CPU time over its unqueued time was 1.
+    blurred = entry(
+        "factorial", "serial", 0.0064, cpu_share=0.00226 / 0.0064, wait_share=0.53, cpu_per_wall=0.4
+    )
+    [found] = judge(blurred)
+    assert found.kind == "mixed"
+    blurred["extra_info"]["cpu_per_unqueued_wall"] = 0.998
+    [found] = judge(blurred)
+    assert found.kind == "CPU-bound"
