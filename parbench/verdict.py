@@ -301,10 +301,12 @@ def _baseline(passes: Sequence[Measurement], fastest: float | None) -> Baseline:
 
 
 def cpu_share(baseline: Baseline) -> float | None:
-    """Serial's CPU seconds per wall second it was not kept waiting for a CPU, over its
-    passes: each round's own ratio where recorded, else from its median time, CPU time
-    and waiting (medians of different rounds: a busy machine blurs them); ``None`` where
-    unmeasured."""
+    """Serial's CPU seconds per wall second it was not kept waiting for a CPU: per pass,
+    the median of each round's own ratio where recorded, else from its median time, CPU
+    time and waiting (medians of different rounds: a busy machine blurs them); ``None``
+    where unmeasured. The highest pass counts: a disturbance can hide CPU work (time lost
+    to a hypervisor or an interrupt is neither computing nor waiting for a CPU) but never
+    make it up."""
     shares = []
     for m in baseline.passes:
         if m.cpu_per_unqueued_wall is not None:
@@ -314,7 +316,7 @@ def cpu_share(baseline: Baseline) -> float | None:
             return None
         running = m.median * (1 - min(m.wait_share or 0.0, 0.99))
         shares.append(min(1.0, m.cpu_seconds / running))
-    return statistics.mean(shares)
+    return max(shares)
 
 
 def _thread_evidence(rows: Iterable[Row]) -> Row | None:

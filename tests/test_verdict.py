@@ -520,3 +520,16 @@ def test_serial_cpu_share_comes_from_each_rounds_own_ratio_on_a_busy_machine() -
     blurred["extra_info"]["cpu_per_unqueued_wall"] = 0.998
     [found] = judge(blurred)
     assert found.kind == "CPU-bound"
+
+
+def test_the_least_disturbed_serial_pass_says_how_cpu_bound_the_work_is() -> None:
+    # Beside two busy neighbours, serial's first pass computed 60% of its unqueued time
+    # (the rest lost to neither computing nor waiting), its second 93%: the work is CPU
+    # work, since no disturbance makes work compute more than it does.
+    [found] = judge(
+        entry("busy_io", "serial", 0.35, kind="io", cpu_per_unqueued_wall=0.6),
+        entry(
+            "busy_io", "serial", 0.29, kind="io", cpu_per_unqueued_wall=0.93, baseline_pass="after"
+        ),
+    )
+    assert found.kind == "CPU-bound"
