@@ -91,6 +91,8 @@ def _record(run: str, verdict: WorkloadVerdict, row: Row) -> dict[str, object]:
         "versus_serial": row.versus_serial,
         "cpu_per_wall": m.cpu_per_wall,
         "runnable_per_wall": m.runnable_per_wall,
+        "cpu_share_got": row.disturbance.starved,
+        "cpu_slowdown": row.disturbance.slowed,
         "note": row.note,
         "python": m.python.strip(),
         "gil_enabled": m.gil_enabled,

@@ -98,6 +98,8 @@ def test_measured_run_records_everything_and_threads_beat_serial_on_sleep(
         "probed_kind",
         "cpu_per_wall",
         "runnable_per_wall",
+        "cpu_per_unqueued_wall",
+        "reference_loop_s",
         "logical_cpus",
         "physical_cores",
         "usable_cores",
