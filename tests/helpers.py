@@ -107,6 +107,7 @@ def benchmark_entry(
     others_per_wall: float | None = None,
     baseline_pass: str | None = None,
     probed_kind: str | None = None,
+    granularity: str | None = None,
 ) -> dict:
     """One entry of a pytest-benchmark JSON file, as parbench's plugin records it.
 
@@ -168,6 +169,7 @@ def benchmark_entry(
             "wait_share": wait_share,
             "others_per_wall": others_per_wall,
             "baseline_pass": baseline_pass,
+            "granularity": granularity,
         },
     }
 
