@@ -8,18 +8,29 @@ bytes, from 0; the batch is ``TASKS`` tasks. Part of ``--granularity``.
 
 from __future__ import annotations
 
+import functools
+
 # Measured by --granularity, or when named with --workloads.
 IN_DEFAULT_RUN = False
 KIND = "cpu"
 
-#: Tasks in every batch, whatever the payload.
+#: Tasks in every batch, whatever the payload; its payloads are ``FILLS`` distinct ones.
 TASKS = 32
+FILLS = 4
 SIZES = {"quick": 1000, "default": 100_000, "article": 1_000_000}
 
 
+@functools.cache
+def _payload(size: int, fill: int) -> bytes:
+    return bytes([fill]) * size
+
+
 def tasks(size: int) -> list[bytes]:
-    """``TASKS`` payloads of ``size`` bytes, each filled with a byte of its own."""
-    return [bytes([index % 251]) * size for index in range(TASKS)]
+    """``TASKS`` payloads of ``size`` bytes, filled with ``FILLS`` different bytes in turn.
+
+    Made once per size: a serial round of them takes microseconds, so a run times
+    hundreds of thousands of rounds, and a fresh megabyte a task would take hours."""
+    return [_payload(size, index % FILLS) for index in range(TASKS)]
 
 
 def run(payload: bytes) -> bytes:
