@@ -195,7 +195,7 @@ def _crossover(row: BreakEven) -> str:
 
 def _payback(row: BreakEven, task_s: float) -> str:
     count = row.payback_tasks(task_s)
-    return "-" if count is None else f"{count:,} tasks"
+    return "-" if count is None else f"{count:,} task{'s' * (count != 1)}"
 
 
 def _record(row: BreakEven, task_s: float) -> dict[str, object]:
