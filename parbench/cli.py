@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from parbench import across, compare, plot, render, results, verdict
+from parbench import across, breakeven, compare, plot, render, results, verdict
 
 RUN_HELP = "a JSON file, a saved run id under the storage folder (e.g. 0003), or 'latest'"
 # Problems with the input: reported in one line, exit status 2.
@@ -27,6 +28,8 @@ INPUT_ERRORS = (
     plot.PlotError,
     plot.PlotUnavailable,
 )
+_DURATION = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(ns|us|µs|ms|s)\s*")
+_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
 
 
 def _percent(text: str) -> float:
@@ -39,6 +42,16 @@ def _percent(text: str) -> float:
             f"{text!r} is not allowed; give a finite number of 0 or more"
         )
     return value
+
+
+def _task_size(text: str) -> float:
+    match = _DURATION.fullmatch(text)
+    seconds = float(match.group(1)) * _SECONDS[match.group(2)] if match else 0.0
+    if not 0 < seconds <= results.LONGEST_S:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not allowed; give a duration above 0 with a unit: 100us, 1ms, 0.5s"
+        )
+    return seconds
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,6 +91,22 @@ def _parser() -> argparse.ArgumentParser:
         help=RUN_HELP + " (default: the newest complete run of each interpreter in storage)",
     )
     versions.add_argument("--format", choices=("text", "markdown", "csv"), default="text")
+
+    even = commands.add_parser(
+        "break-even",
+        help="each strategy's start-up, per-task and per-kB costs and the task size from "
+        "which it pays off, from a run of pytest --granularity",
+    )
+    even.add_argument("run", metavar="RUN", help=RUN_HELP)
+    even.add_argument("--format", choices=breakeven.FORMATS, default="text")
+    even.add_argument(
+        "--task-size",
+        type=_task_size,
+        default=breakeven.PAYBACK_TASK_S,
+        metavar="DURATION",
+        help="the task size whose payback (tasks to win back a pool's start-up) is shown: "
+        "100us, 1ms, 0.5s (default: 1ms)",
+    )
 
     plot = commands.add_parser("plot", help="SVG charts of speedup against workers")
     plot.add_argument("runs", nargs="+", metavar="RUN", help=RUN_HELP)
@@ -139,7 +168,19 @@ def _plot(arguments: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"report": _report, "compare": _compare, "versions": _versions, "plot": _plot}
+def _break_even(arguments: argparse.Namespace) -> int:
+    [run] = _load([arguments.run], arguments.storage)
+    print(breakeven.render_table(run, arguments.task_size, arguments.format))
+    return 0
+
+
+COMMANDS = {
+    "report": _report,
+    "compare": _compare,
+    "versions": _versions,
+    "plot": _plot,
+    "break-even": _break_even,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -40,7 +40,9 @@ class Case:
     create it before timing starts. ``chunk_policy`` is how ``chunksize`` was chosen:
     ``"auto"`` or the number given. ``probed_kind`` is what the probe measured the
     workload to be (``None`` where it was not probed). ``baseline_pass`` marks serial
-    cases: ``"before"`` the workload's other cases or ``"after"`` them.
+    cases: ``"before"`` the workload's other cases or ``"after"`` them. ``granularity``
+    names the part of a ``--granularity`` run that the case measures
+    (``parbench.granularity.ROLES``), ``None`` in an ordinary run.
     """
 
     workload: Workload
@@ -55,6 +57,7 @@ class Case:
     cold: bool
     probed_kind: str | None = None
     baseline_pass: str | None = None
+    granularity: str | None = None
 
     @property
     def group(self) -> str:

@@ -42,7 +42,9 @@ _BYTE_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2}
 @dataclass(frozen=True)
 class Options:
     """The parsed options. ``workers`` is ``None`` where the matrix's defaults apply (they
-    follow what each workload is measured to do: ``matrix.default_workers``)."""
+    follow what each workload is measured to do: ``matrix.default_workers``).
+    ``granularity``: the run measures the break-even sweep (``parbench.granularity``),
+    with workloads of its own, instead of ``workloads`` (then empty)."""
 
     workloads: tuple[workload.Workload, ...]
     strategies: tuple[strategies.Strategy, ...]
@@ -52,6 +54,7 @@ class Options:
     size: str
     network: network.NetworkSettings
     quick: bool
+    granularity: bool = False
 
 
 #: Each option's default, by its flag, as declared.
@@ -149,6 +152,14 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="BYTES",
         help="largest HTTP response body a download accepts; at most "
         f"{MAX_BODY_BYTES // 1024**2}MiB (default: 64MiB)",
+    )
+    group.addoption(
+        "--granularity",
+        action="store_true",
+        default=False,
+        help="measure where each strategy pays off instead of the workloads: start-up, "
+        "per-task and per-KB costs, and task sizes from 1 us to 100 ms at fixed total "
+        "work (read with: parbench break-even RUN)",
     )
     group.addoption(
         "--quick",
@@ -292,8 +303,13 @@ def parse(config: pytest.Config) -> Options:
     methods = multiprocessing.get_all_start_methods()
     start = get("start_method")
     quick = bool(get("quick"))
+    granularity = bool(get("granularity"))
+    for option in ("--workloads", "--size"):
+        value = get(option.lstrip("-"))
+        if granularity and value is not None:
+            raise _usage(option, value, f"no {option} with --granularity, which measures its own")
     return Options(
-        workloads=_workloads(get("workloads")),
+        workloads=() if granularity else _workloads(get("workloads")),
         strategies=_chosen("--strategies", get("strategies"), strategies.all_strategies()),
         workers=None if get("workers") is None else _workers(get("workers")),
         chunksizes=_chunksizes(get("chunksize")),
@@ -313,4 +329,5 @@ def parse(config: pytest.Config) -> Options:
             max_body_bytes=_byte_count("--max-body-size", get("max_body_size")),
         ),
         quick=quick,
+        granularity=granularity,
     )

@@ -1,4 +1,5 @@
-"""SVG charts of saved runs: speedup over serial against worker count, one chart a workload.
+"""SVG charts of saved runs: speedup over serial against worker count, one chart a workload;
+and for a ``--granularity`` run, speedup against task size, one chart a sweep workload.
 
 Charts need pygal, an optional dependency (``pip install 'parbench[plot]'``); importing
 this module does not, only ``write_charts`` does.
@@ -13,14 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from parbench import breakeven
 from parbench.results import Run
-from parbench.verdict import Row, WorkloadVerdict, judge, label
+from parbench.verdict import Row, WorkloadVerdict, format_seconds, judge, label
 
 INSTALL_HINT = "charts need pygal: pip install 'parbench[plot]'"
 # Past this ratio of largest to smallest value plotted, a linear axis flattens the
 # smallest speedups (factorial at chunksize 1 runs at 0.0015x) onto zero.
 LOG_SPREAD = 100.0
-IDEAL, SERIAL = "ideal", "serial = 1x"
+IDEAL, SERIAL, CROSSOVER = "ideal", "serial = 1x", "crossover: first clear win"
 CHART_HEIGHT, LEGEND_ROW = 500, 24
 # Along x each doubling of workers is one unit, with half a unit to spare at either end;
 # each strategy's points stand a little aside of their worker count (neighbours ASIDE of
@@ -32,6 +34,7 @@ HEADROOM = 0.05
 # The ideal is black and dashed, serial's 1x grey and dotted, the guides pale; the
 # strategies' lines are solid, in Tableau's ten colours less its grey, which is serial's.
 IDEAL_COLOUR, SERIAL_COLOUR, GUIDE_COLOUR = "#000000", "#7f7f7f", "#e0e0e0"
+CROSSOVER_DOT = 9
 IDEAL_STROKE = {"dasharray": "8, 4"}
 SERIAL_STROKE = {"dasharray": "3, 3"}
 STRATEGY_COLOURS = (
@@ -57,20 +60,31 @@ class PlotError(ValueError):
 
 @dataclass
 class _Chart:
-    """What one workload's chart shows, before pygal draws it."""
+    """What one chart shows, before pygal draws it: speedups over x, which is the worker
+    count (each doubling one step along the axis) or, for a sweep, the task size in
+    seconds (each tenfold one step); ``crossovers`` are marked points."""
 
     workload: str
     kinds: list[str] = field(default_factory=list)
-    series: dict[str, dict[int, Row]] = field(default_factory=dict)
-    ideal: dict[int, float] = field(default_factory=dict)
+    series: dict[str, dict[float, Row]] = field(default_factory=dict)
+    ideal: dict[float, float] = field(default_factory=dict)
+    # (series, x) of the points to mark.
+    crossovers: list[tuple[str, float]] = field(default_factory=list)
+    x_title: str = "workers"
+    base: int = 2
+    file_stem: str = ""
 
     @property
     def title(self) -> str:
         return f"{self.workload} ({' / '.join(self.kinds)}): speedup over serial"
 
     @property
-    def workers(self) -> list[int]:
+    def workers(self) -> list[float]:
+        """The x values plotted, sorted."""
         return sorted({w for points in self.series.values() for w in points})
+
+    def x_label(self, value: float) -> str:
+        return str(value) if self.base == 2 else format_seconds(value)
 
     @property
     def logarithmic(self) -> bool:
@@ -104,8 +118,13 @@ def write_charts(runs: list[Run], output: Path) -> list[Path]:
     spaced along x (1, 2, 4, 8, 16 as a log-2 axis), each strategy's points a little aside
     of them. The y axis is logarithmic, labelled at each power of ten, when the values
     plotted span more than 100x.
-    Workloads without a serial baseline get no chart. Each file is written under a
-    temporary name in ``output`` and moved into place, so a reader never sees half a chart.
+    Workloads without a serial baseline get no chart. A ``--granularity`` run's cases get
+    no workers chart; instead each sweep workload gets ``<workload>-break-even.svg``:
+    speedup against serial's time per task (one step along x a tenfold), a series per
+    variant at the run's largest worker count, each with its 95% intervals, the ideal
+    and 1x as above, and each variant's crossover (``breakeven``) ringed in black. Each
+    file is written under a temporary name in ``output`` and moved into place, so a
+    reader never sees half a chart.
 
     Raises ``PlotUnavailable`` if pygal is not installed, and ``PlotError`` if a
     workload's name cannot be a file name or ``output`` cannot be made or written to.
@@ -118,7 +137,7 @@ def write_charts(runs: list[Run], output: Path) -> list[Path]:
     _make_folder(output)
     written = []
     for chart in charts:
-        path = output / f"{chart.workload}.svg"
+        path = output / f"{chart.file_stem or chart.workload}.svg"
         try:
             _write_atomically(path, _render(pygal, chart))
         except OSError as error:
@@ -141,7 +160,9 @@ def _make_folder(output: Path) -> None:
 def _charts(runs: list[Run]) -> list[_Chart]:
     names = _run_names(runs)
     verdicts = [
-        (name, v) for name, run in zip(names, runs, strict=True) for v in judge(run.measurements)
+        (name, v)
+        for name, run in zip(names, runs, strict=True)
+        for v in judge(m for m in run.measurements if m.granularity is None)
     ]
     # judge sorts rows by time; series follow the run's own order (strategy, then workers).
     order = {id(m): i for run in runs for i, m in enumerate(run.measurements)}
@@ -168,7 +189,39 @@ def _charts(runs: list[Run]) -> list[_Chart]:
                 chart.ideal.setdefault(row.measurement.workers, row.ideal)
         if chart.series:
             charts.append(chart)
-    return charts
+    return charts + _sweep_charts(runs, names)
+
+
+def _sweep_charts(runs: list[Run], names: list[str]) -> list[_Chart]:
+    charts: dict[str, _Chart] = {}
+    for name, run in zip(names, runs, strict=True):
+        if not breakeven.has_sweep(run.measurements):
+            continue
+        rows = breakeven.table(run)
+        most = max((row.workers for row in rows), default=0)
+        group = [p.row.measurement for row in rows for p in row.points]
+        for row in (r for r in rows if r.workers == most):
+            chart = charts.setdefault(
+                row.work,
+                _Chart(
+                    row.work,
+                    x_title="serial's time a task",
+                    base=10,
+                    file_stem=f"{row.work}-break-even",
+                ),
+            )
+            kind = breakeven.GIL.get(row.work, "CPU-bound")
+            if kind not in chart.kinds:
+                chart.kinds.append(kind)
+            prefix = f"{name}: " if len(runs) > 1 else ""
+            title = prefix + label(row.points[0].row.measurement, group)
+            plotted = [p for p in row.points if not p.row.impossible]
+            chart.series[title] = {p.task_s: p.row for p in plotted}
+            for p in plotted:
+                chart.ideal.setdefault(p.task_s, p.row.ideal)
+                if p.task_s == row.crossover_task_s:
+                    chart.crossovers.append((title, p.task_s))
+    return [chart for chart in charts.values() if chart.series]
 
 
 def _plotted(verdict: WorkloadVerdict) -> list[Row]:
@@ -200,15 +253,17 @@ def _setting(verdict: WorkloadVerdict, siblings: list[WorkloadVerdict]) -> str:
 class _Axes:
     """Where a chart's values are drawn. pygal is given two linear axes starting at 0 (its
     own logarithmic axis would make x logarithmic too, and it draws a label at 0 as an axis
-    line): x is ``MARGIN`` plus the doublings from the ``fewest`` workers, so 1, 2, 4, 8
-    and 16 are evenly spaced; y is the speedup, or on a logarithmic axis its power of ten
-    above the ``bottom`` decade."""
+    line): x is ``MARGIN`` plus the steps (by ``base``) from the ``fewest`` x, so workers
+    1, 2, 4, 8 and 16 are evenly spaced (base 2), as are task sizes of 1 µs, 10 µs, ...
+    (base 10); y is the speedup, or on a logarithmic axis its power of ten above the
+    ``bottom`` decade."""
 
-    fewest: int
+    fewest: float
     bottom: int | None
+    base: int = 2
 
-    def x(self, workers: int, aside: float = 0.0) -> float:
-        return MARGIN + math.log2(workers / self.fewest) + aside
+    def x(self, workers: float, aside: float = 0.0) -> float:
+        return MARGIN + math.log(workers / self.fewest, self.base) + aside
 
     def y(self, speedup: float) -> float:
         return speedup if self.bottom is None else math.log10(speedup) - self.bottom
@@ -221,19 +276,20 @@ def _render(pygal: Any, chart: _Chart) -> bytes:
     workers = chart.workers
     low, high = chart.extent
     if chart.logarithmic:
-        axes = _Axes(workers[0], math.floor(math.log10(low)))
+        axes = _Axes(workers[0], math.floor(math.log10(low)), chart.base)
         decades = range(0, math.ceil(math.log10(high)) - math.floor(math.log10(low)) + 1)
         labels: dict[str, Any] = {"y_labels": [_decade(axes, k) for k in decades]}
         top = float(decades[-1])
     else:
-        axes, labels, top = _Axes(workers[0], None), {}, high
-    width = 2 * MARGIN + math.log2(workers[-1] / workers[0])
-    colours = (*(_colour(pygal, i) for i in range(len(chart.series))), IDEAL_COLOUR, SERIAL_COLOUR)
+        axes, labels, top = _Axes(workers[0], None, chart.base), {}, high
+    width = 2 * MARGIN + math.log(workers[-1] / workers[0], chart.base)
+    colours = (IDEAL_COLOUR,) * bool(chart.crossovers)
+    colours += (*(_colour(pygal, i) for i in range(len(chart.series))), IDEAL_COLOUR, SERIAL_COLOUR)
     svg = pygal.XY(
         title=chart.title,
-        x_title="workers",
+        x_title=chart.x_title,
         y_title="speedup over serial",
-        x_labels=[{"value": axes.x(w), "label": str(w)} for w in workers],
+        x_labels=[{"value": axes.x(w), "label": chart.x_label(w)} for w in workers],
         xrange=(0, width),
         # pygal leaves out an axis label at the very top of the plot: keep the top clear.
         range=(0, top * (1 + HEADROOM)),
@@ -252,15 +308,23 @@ def _render(pygal: Any, chart: _Chart) -> bytes:
         legend_at_bottom=True,
         legend_at_bottom_columns=1,
         truncate_legend=-1,
-        height=CHART_HEIGHT + LEGEND_ROW * (len(chart.series) + 2),
+        height=CHART_HEIGHT + LEGEND_ROW * (len(chart.series) + 2 + bool(chart.crossovers)),
         # pygal links its tooltip script from the web by default; a chart should open offline.
         js=[],
         **labels,
     )
     count = len(chart.series)
     step = min(ASIDE, ASIDE_SPAN / max(count - 1, 1))
-    for i, (title, points) in enumerate(chart.series.items()):
-        svg.add(title, _strategy(axes, points, step * (i - (count - 1) / 2)))
+    asides = {title: step * (i - (count - 1) / 2) for i, title in enumerate(chart.series)}
+    if chart.crossovers:
+        # Drawn first, larger than the points they mark: a black ring round each.
+        marks = [
+            (axes.x(x, asides[title]), axes.y(chart.series[title][x].shown))
+            for title, x in chart.crossovers
+        ]
+        svg.add(CROSSOVER, marks, stroke=False, dots_size=CROSSOVER_DOT)
+    for title, points in chart.series.items():
+        svg.add(title, _strategy(axes, points, asides[title]))
     # Drawn last and dashed, so that a strategy on them still shows between the dashes. The
     # ideal at a single worker count is a level dash across the middle of the plot.
     ideal = [(axes.x(w), axes.y(chart.ideal[w])) for w in workers]

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from parbench import (
+    breakeven,
     environment,
+    granularity,
     interrupts,
     leftovers,
     machine,
@@ -68,7 +70,8 @@ def pytest_configure(config: pytest.Config) -> None:
     _refuse_a_path_taken_for_a_test_path(config)
     chosen(config)
     activate(config)
-    if config.getoption("workloads") is not None and not _paths_given(config):
+    packaged = config.getoption("workloads") is not None or config.getoption("granularity")
+    if packaged and not _paths_given(config):
         # In any project: run the packaged matrix, not the project's own tests.
         config.args[:] = [suite.__file__]
 
@@ -173,8 +176,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     config = metafunc.config
     activate(config)
     picked = chosen(config)
+    build = granularity.build if picked.granularity else matrix.build
     with network.serving(picked.network):
-        cases = {case.id: case for case in matrix.build(picked, probed_kinds(config))}
+        cases = {case.id: case for case in build(picked, probed_kinds(config))}
     metafunc.config.stash[CASES] = cases
     params = []
     reasons: dict[tuple[str, str], str | None] = {}
@@ -297,7 +301,11 @@ def verdicts(config: pytest.Config) -> str | None:
         run = results.from_json({"benchmarks": benchmarks}, "this run")
     except results.RunError as error:
         return f"no verdicts: {error}"
-    return render.render(verdict.judge(run.measurements))
+    storage = getattr(getattr(session, "storage", None), "path", results.DEFAULT_STORAGE)
+    text = render.render(breakeven.with_saved_sweep(verdict.judge(run.measurements), run, storage))
+    if breakeven.has_sweep(run.measurements):
+        text += "\n\n" + breakeven.render_table(run, breakeven.PAYBACK_TASK_S)
+    return text
 
 
 def peak_memory_mib() -> tuple[float, float] | None:

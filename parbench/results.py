@@ -37,6 +37,8 @@ SCHEMA = 1
 # The strategy every speedup divides by.
 BASELINE = "serial"
 RUN_KEY = "parbench_run"
+# The parts of a ``--granularity`` run (``parbench.granularity``) a case can belong to.
+GRANULARITY_ROLES = ("start_up", "per_task", "payload", "sweep")
 # At most this many benchmarks are named in one message, to keep it one line.
 NAMED = 10
 
@@ -95,6 +97,8 @@ class Measurement:
     physical_cores: int | None
     usable_cores: float
     cpu_quota: float | None
+    # The part of a --granularity run the case measured (GRANULARITY_ROLES), or None.
+    granularity: str | None
 
     @property
     def baseline_key(self) -> tuple:
@@ -195,6 +199,7 @@ FIELDS: dict[str, Field] = {
     "physical_cores": Field("physical_cores", whole(1), nullable=True),
     "usable_cores": Field("usable_cores", POSITIVE),
     "cpu_quota": Field("cpu_quota", POSITIVE, nullable=True),
+    "granularity": Field("granularity", one_of(*GRANULARITY_ROLES), nullable=True),
 }
 # Together they make ``Measurement.python``, e.g. "CPython 3.11.7".
 PYTHON_FIELDS = ("python_implementation", "python_version")

@@ -312,6 +312,7 @@ def extra_info(
         "pool": "cold" if case.cold else "warm",
         "probed_kind": case.probed_kind,
         "baseline_pass": case.baseline_pass,
+        "granularity": case.granularity,
         "network": settings.mode,
         "latency_s": settings.latency,
         "body_bytes": settings.body_bytes,

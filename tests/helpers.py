@@ -109,6 +109,7 @@ def benchmark_entry(
     reference_loop_s: float | None = None,
     baseline_pass: str | None = None,
     probed_kind: str | None = None,
+    granularity: str | None = None,
 ) -> dict:
     """One entry of a pytest-benchmark JSON file, as parbench's plugin records it.
 
@@ -172,6 +173,7 @@ def benchmark_entry(
             "others_per_wall": others_per_wall,
             "reference_loop_s": reference_loop_s,
             "baseline_pass": baseline_pass,
+            "granularity": granularity,
         },
     }
 

@@ -105,6 +105,21 @@ BAD_VALUES = {
 
 
 @pytest.mark.parametrize(
+    ("argument", "expected"),
+    [
+        ("--workloads=sleep", "--workloads: 'sleep' is not allowed; allowed: no --workloads with"),
+        ("--size=3", "--size: '3' is not allowed; allowed: no --size with --granularity"),
+    ],
+)
+def test_granularity_measures_its_own_workloads(
+    suite: pytest.Pytester, argument: str, expected: str
+) -> None:
+    result = suite.runpytest("--granularity", argument)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert expected in result.stderr.str()
+
+
+@pytest.mark.parametrize(
     ("option", "value"), [(option, value) for option, vs in BAD_VALUES.items() for value in vs]
 )
 def test_every_numeric_option_refuses_what_is_not_an_allowed_number(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_breakeven import synthetic_sweep
 
 from parbench import results
 from parbench.plot import PlotError, PlotUnavailable, write_charts
@@ -524,3 +525,34 @@ def test_the_module_imports_without_pygal() -> None:
         [sys.executable, "-c", code], cwd=SUITE_ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+@needs_pygal
+def test_a_sweep_gets_speedup_against_task_size_with_crossovers_ringed(tmp_path: Path) -> None:
+    sweep = results.from_json(synthetic_sweep(), "sweep.json")
+    assert write_charts([sweep], tmp_path) == [tmp_path / "work_python-break-even.svg"]
+    svg = parse(tmp_path / "work_python-break-even.svg")
+    assert legend(svg) == [
+        "crossover: first clear win",
+        "processes x2 chunksize 1",
+        "processes x2 chunksize auto",
+        "threads x2",
+        "ideal",
+        "serial = 1x",
+    ]
+    labels = axis(svg, "x")
+    assert [label for label, _ in labels] == ["10 µs", "100 µs", "1 ms", "10 ms"]
+    steps = [b - a for (_, a), (_, b) in itertools.pairwise(labels)]
+    assert max(steps) - min(steps) < 1
+    assert "serial's time a task" in texts(svg)
+    nearest = {
+        title: {round(float(dot.get("cx", ""))): dot for dot in dots(svg, title)}
+        for title in ("processes x2 chunksize 1", "processes x2 chunksize auto")
+    }
+    rings = dots(svg, "crossover: first clear win")
+    assert len(rings) == 2
+    for ring, title, at in zip(rings, nearest, ("1 ms", "100 µs"), strict=True):
+        (x,) = [x for label, x in labels if label == at]
+        assert abs(float(ring.get("cx", "")) - x) < 20  # beside its label, not at the next
+        assert round(float(ring.get("cx", ""))) in nearest[title]
+        assert float(ring.get("r", "")) > float(next(iter(nearest[title].values())).get("r", ""))

@@ -136,6 +136,7 @@ BAD: dict[str, list[Any]] = {
     "physical_cores": [0, "1", 1.5],
     "usable_cores": [0, NAN, INF, "1"],
     "cpu_quota": [0, -1, INF, NAN],
+    "granularity": ["warm_up", 1, ""],
 }
 NULLABLE = {spec.key for spec in results.FIELDS.values() if spec.nullable}
 

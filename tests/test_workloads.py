@@ -19,10 +19,14 @@ BUILTINS = [
     "files_cached",
     "files_uncached",
     "gil_releasing",
+    "payload",
     "pure_python",
     "sleep",
     "sqlite_lookup",
     "sqlite_scan",
+    "trivial",
+    "work_hashlib",
+    "work_python",
 ]
 POOLS = [
     ("serial", {}),
@@ -41,8 +45,10 @@ def comparable(name: str, results: list) -> list:
 
 def test_builtin_workloads_are_those_of_the_suite() -> None:
     assert workload.builtin_names() == BUILTINS
-    # The disk and database workloads are named to run; the rest run by default.
+    # The disk and database workloads, and those of --granularity, are named to run; the
+    # rest run by default.
     opt_in = {"files_cached", "files_uncached", "sqlite_lookup", "sqlite_scan"}
+    opt_in |= {"payload", "trivial", "work_hashlib", "work_python"}
     assert workload.default_names() == [name for name in BUILTINS if name not in opt_in]
 
 
@@ -93,10 +99,14 @@ def test_kinds_are_declared() -> None:
         "files_cached": "io",
         "files_uncached": "io",
         "gil_releasing": "cpu",
+        "payload": "cpu",
         "pure_python": "cpu",
         "sleep": "io",
         "sqlite_lookup": "io",
         "sqlite_scan": "io",
+        "trivial": "cpu",
+        "work_hashlib": "cpu",
+        "work_python": "cpu",
     }
 
 
@@ -277,3 +287,19 @@ def test_sizes_above_the_maximum_are_refused(tmp_path: Path) -> None:
     source = f"SIZES = {{'default': {workload.MAX_SIZE + 1}}}\n" + MAKES + "    return [1]\n"
     with pytest.raises(workload.WorkloadError, match=r"SIZES must map .* to whole numbers from 1"):
         workload.load(str(workload_file(tmp_path, "sized", source)))
+
+
+@pytest.mark.parametrize("name", ["work_python", "work_hashlib"])
+def test_a_sweep_batch_holds_the_same_work_at_every_task_size(name: str) -> None:
+    loaded = workload.load(name)
+    assert [len(loaded.tasks(size)) for size in (1, 10, 100, 1_000, 100_000)] == [
+        10_000,
+        10_000,
+        2_000,
+        200,
+        2,
+    ]
+    small, large = loaded.tasks(100)[0], loaded.tasks(1_000)[0]
+    work = (lambda task: task) if name == "work_python" else (lambda task: task[1])
+    # Ten times the task size is about ten times the work (calibrated once a process).
+    assert 9 <= work(large) / work(small) <= 11

@@ -1,0 +1,334 @@
+"""Where each strategy pays off, from a saved ``--granularity`` run (``parbench.granularity``).
+
+Every figure is taken against the serial baseline of its own point, as the verdicts take
+it (``verdict.judge``), and every time is wall time, as a user waits for it:
+
+- **start-up**: a cold pool's time for one trivial task, less serial's.
+- **per-task overhead**: a warm pool's extra time a trivial task over serial's.
+- **per kB**: the slope of the extra time a task against the kB (1000 bytes) it moves,
+  argument and result together (a payload of ``size`` bytes moves ``2 * size``), by
+  least squares over the payload sizes.
+- **crossover**: the smallest task of the sweep at which the strategy is faster than
+  serial under the verdicts' rule (``verdict.Row.versus_serial``); ``None`` where it never
+  was in the range measured. A task's size is serial's time per task at that point.
+- **payback**: how many tasks of a given size a pool must run before its start-up is
+  paid back by what it gains a task, at the speedup the sweep measured for that size
+  (interpolated between the sizes measured, on log scales).
+
+A row is one sweep workload (work that holds the GIL, or work that releases it) under
+one strategy, start method, chunk policy and worker count.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import platform
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from parbench import render, results
+from parbench.results import Measurement
+from parbench.verdict import FASTER, Row, WorkloadVerdict, format_seconds, judge
+
+START_UP, PER_TASK, PAYLOAD, SWEEP = results.GRANULARITY_ROLES
+KB = 1000
+#: The task size whose payback a table shows unless asked for another.
+PAYBACK_TASK_S = 1e-3
+FORMATS = ("text", "json")
+#: What each sweep workload's work does with the GIL, for the table and the verdicts.
+GIL = {"work_python": "holds the GIL", "work_hashlib": "releases the GIL"}
+HOW_TO_SWEEP = "pytest --benchmark-only --granularity --benchmark-autosave"
+COLUMNS = (
+    "work",
+    "strategy",
+    "start",
+    "chunksize",
+    "workers",
+    "start-up",
+    "per task",
+    "per kB",
+    "pays off above",
+    "payback",
+)
+
+
+class NoSweep(results.RunError):
+    """A run holds no granularity sweep; the message says how to make one."""
+
+
+@dataclass(frozen=True)
+class Point:
+    """One task size of the sweep under one variant: serial's time per task there, and
+    the variant's row against serial."""
+
+    task_s: float
+    row: Row
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """One row of the break-even table (see the module's docstring); costs are ``None``
+    where the run did not measure them."""
+
+    work: str
+    strategy: str
+    start_method: str | None
+    chunk_policy: str
+    workers: int
+    start_up_s: float | None
+    per_task_overhead_s: float | None
+    per_kb_s: float | None
+    points: tuple[Point, ...]
+
+    @property
+    def crossover_task_s(self) -> float | None:
+        faster = [p.task_s for p in self.points if p.row.versus_serial == FASTER]
+        return min(faster, default=None)
+
+    @property
+    def largest_task_s(self) -> float:
+        return max(p.task_s for p in self.points)
+
+    @property
+    def chunksize(self) -> int | str:
+        """The chunk policy: a number, or ``"auto"``."""
+        return int(self.chunk_policy) if self.chunk_policy.isdigit() else self.chunk_policy
+
+    def speedup_at(self, task_s: float) -> float | None:
+        """The speedup over serial at tasks of ``task_s``, interpolated between the sizes
+        measured on log scales; ``None`` outside them."""
+        known = sorted((p.task_s, p.row.shown) for p in self.points if not p.row.impossible)
+        for (low_s, low), (high_s, high) in itertools.pairwise(known):
+            if low_s <= task_s <= high_s:
+                share = math.log(task_s / low_s) / math.log(high_s / low_s)
+                return math.exp(math.log(low) + share * math.log(high / low))
+        return next((speedup for size, speedup in known if size == task_s), None)
+
+    def payback_tasks(self, task_s: float) -> int | None:
+        """Tasks of ``task_s`` a pool must run to win back its start-up; ``None`` where it
+        never does (no gain at that size), or the figures are missing."""
+        speedup = self.speedup_at(task_s)
+        if speedup is None or speedup <= 1 or self.start_up_s is None:
+            return None
+        return max(1, math.ceil(self.start_up_s / (task_s * (1 - 1 / speedup))))
+
+
+def has_sweep(measurements: Iterable[Measurement]) -> bool:
+    return any(m.granularity == SWEEP for m in measurements)
+
+
+def _extra_per_task(verdict: WorkloadVerdict, row: Row) -> float:
+    return (row.measurement.median - verdict.baseline.median) / row.measurement.tasks
+
+
+def _variant(m: Measurement) -> tuple[str, str | None, str, int]:
+    return (m.strategy, m.start_method, m.chunk_policy, m.workers)
+
+
+def table(run: results.Run) -> list[BreakEven]:
+    """The break-even rows of ``run``, sorted; raises ``NoSweep`` if it holds no sweep."""
+    if not has_sweep(run.measurements):
+        raise NoSweep(f"{run.source}: holds no --granularity sweep; make one with: {HOW_TO_SWEEP}")
+    start_up: dict[tuple, float] = {}
+    per_task: dict[tuple, float] = {}
+    moved: dict[tuple, list[tuple[float, float]]] = {}
+    swept: dict[tuple, list[Point]] = {}
+    for verdict in judge(m for m in run.measurements if m.granularity):
+        serial = verdict.serial
+        for row in verdict.rows:
+            m = row.measurement
+            if row.is_baseline:
+                continue
+            if serial.granularity == START_UP and m.pool == "cold":
+                start_up[(m.strategy, m.start_method, m.workers)] = (
+                    m.median - verdict.baseline.median
+                )
+            elif serial.granularity == PER_TASK:
+                per_task[_variant(m)] = _extra_per_task(verdict, row)
+            elif serial.granularity == PAYLOAD:
+                point = (2 * serial.size / KB, _extra_per_task(verdict, row))
+                moved.setdefault(_variant(m), []).append(point)
+            elif serial.granularity == SWEEP:
+                task_s = verdict.baseline.median / serial.tasks
+                swept.setdefault((serial.workload, *_variant(m)), []).append(Point(task_s, row))
+    rows = [
+        BreakEven(
+            work=work,
+            strategy=strategy,
+            start_method=start,
+            chunk_policy=policy,
+            workers=workers,
+            start_up_s=start_up.get((strategy, start, workers)),
+            per_task_overhead_s=per_task.get((strategy, start, policy, workers)),
+            per_kb_s=_slope(moved.get((strategy, start, policy, workers), [])),
+            points=tuple(sorted(points, key=lambda p: p.task_s)),
+        )
+        for (work, strategy, start, policy, workers), points in swept.items()
+    ]
+    return sorted(
+        rows, key=lambda r: (r.work, r.strategy, r.start_method or "", r.workers, r.chunk_policy)
+    )
+
+
+def _slope(points: list[tuple[float, float]]) -> float | None:
+    """Least-squares seconds per kB; ``None`` with fewer than two sizes."""
+    if len({kb for kb, _ in points}) < 2:
+        return None
+    kbs, seconds = zip(*points, strict=True)
+    return statistics.linear_regression(kbs, seconds).slope
+
+
+def _time(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return ("-" if value < 0 else "") + format_seconds(abs(value))
+
+
+def _crossover(row: BreakEven) -> str:
+    found = row.crossover_task_s
+    return f"~{format_seconds(found)}" if found else f"never (to {_time(row.largest_task_s)})"
+
+
+def _payback(row: BreakEven, task_s: float) -> str:
+    count = row.payback_tasks(task_s)
+    return "-" if count is None else f"{count:,} task{'s' * (count != 1)}"
+
+
+def _record(row: BreakEven, task_s: float) -> dict[str, object]:
+    return {
+        "work": row.work,
+        "gil": GIL.get(row.work),
+        "strategy": row.strategy,
+        "start_method": row.start_method,
+        "chunksize": row.chunksize,
+        "workers": row.workers,
+        "start_up_s": row.start_up_s,
+        "per_task_overhead_s": row.per_task_overhead_s,
+        "per_kb_s": row.per_kb_s,
+        "crossover_task_s": row.crossover_task_s,
+        "largest_task_s": row.largest_task_s,
+        "payback_task_s": task_s,
+        "payback_tasks": row.payback_tasks(task_s),
+    }
+
+
+def render_table(run: results.Run, task_s: float, fmt: str = "text") -> str:
+    """``run``'s break-even table in ``fmt`` (``FORMATS``), with the payback at tasks of
+    ``task_s``: text, or JSON (a list of one object a row)."""
+    rows = table(run)
+    if fmt == "json":
+        return json.dumps([_record(row, task_s) for row in rows], indent=2)
+    cells = [
+        (
+            f"{row.work} ({GIL[row.work]})" if row.work in GIL else row.work,
+            row.strategy,
+            row.start_method or "-",
+            str(row.chunksize),
+            str(row.workers),
+            _time(row.start_up_s),
+            _time(row.per_task_overhead_s),
+            _time(row.per_kb_s),
+            _crossover(row),
+            _payback(row, task_s),
+        )
+        for row in rows
+    ]
+    header = (*COLUMNS[:-1], f"payback at {format_seconds(task_s)}")
+    sweep = next(m for m in run.measurements if m.granularity == SWEEP)
+    return f"{render.setting(sweep)}\n{render.grid(header, cells)}"
+
+
+def hint(verdict: WorkloadVerdict, rows: Sequence[BreakEven]) -> str | None:
+    """``0.46 µs a task; here processes pay off above ~80 µs a task (chunksize 1) or ~3 µs
+    (chunksize auto); threads never did (to 100 ms)``: where each strategy pays off for
+    work of ``verdict``'s kind, against its task size; ``None`` for work that is not
+    CPU-bound, or with no rows for its kind. A strategy's crossover is its smallest over
+    its worker counts and start methods."""
+    if not verdict.kind.startswith("CPU"):
+        return None
+    work = "work_hashlib" if "releases the GIL" in verdict.kind else "work_python"
+    mine = [row for row in rows if row.work == work]
+    if not mine:
+        return None
+    task_s = verdict.baseline.median / verdict.serial.tasks
+    phrases = []
+    for strategy in dict.fromkeys(row.strategy for row in mine):
+        policies: dict[str, float | None] = {}
+        for row in (r for r in mine if r.strategy == strategy):
+            found = row.crossover_task_s
+            best = policies.get(row.chunk_policy)
+            policies[row.chunk_policy] = found if best is None else min(best, found or best)
+        paying = [(policy, found) for policy, found in policies.items() if found is not None]
+        if not paying:
+            largest = max(row.largest_task_s for row in mine)
+            phrases.append(f"{strategy} never did (to {format_seconds(largest)})")
+            continue
+        named = len(policies) > 1
+        text = f"{strategy} pay off above ~{format_seconds(paying[0][1])} a task"
+        text += f" (chunksize {paying[0][0]})" if named else ""
+        for policy, found in paying[1:]:
+            text += f" or ~{format_seconds(found)} (chunksize {policy})"
+        phrases.append(text)
+    return f"{format_seconds(task_s)} a task; here {'; '.join(phrases)}"
+
+
+def annotate(
+    verdicts: Sequence[WorkloadVerdict], rows: Sequence[BreakEven], source: str
+) -> list[WorkloadVerdict]:
+    """``verdicts``, each CPU-bound one with a ``break-even`` note (``hint``) from the
+    sweep ``rows`` saved in ``source``."""
+    annotated = []
+    for verdict in verdicts:
+        text = hint(verdict, rows)
+        if text is not None:
+            verdict = replace(verdict, notes=(*verdict.notes, f"break-even ({source}): {text}"))
+        annotated.append(verdict)
+    return annotated
+
+
+def _same_setting(run: results.Run, like: Measurement, node: str) -> bool:
+    """Whether ``run`` was measured on the machine named ``node``, by the interpreter and
+    with the CPUs that ``like`` was."""
+    m = next(m for m in run.measurements if m.granularity == SWEEP)
+    return run.machine.get("node") == node and (
+        m.python,
+        m.gil_enabled,
+        m.logical_cpus,
+        m.physical_cores,
+        m.usable_cpus,
+    ) == (like.python, like.gil_enabled, like.logical_cpus, like.physical_cores, like.usable_cpus)
+
+
+def saved_sweep(
+    storage: Path, like: Measurement, node: str | None = None
+) -> tuple[str, list[BreakEven]] | None:
+    """The newest complete sweep saved under ``storage`` on this machine (``node``, by
+    default this one's name) by the interpreter ``like`` was measured with: its file and
+    rows; ``None`` where there is none. Runs that cannot be read are passed over."""
+    node = platform.node() if node is None else node
+    for path in results.saved_runs(storage):
+        try:
+            run = results.read(path)
+        except results.RunError:
+            continue
+        if run.completeness.complete is False or not has_sweep(run.measurements):
+            continue
+        if _same_setting(run, like, node):
+            return str(path), table(run)
+    return None
+
+
+def with_saved_sweep(
+    verdicts: Sequence[WorkloadVerdict], run: results.Run, storage: Path
+) -> list[WorkloadVerdict]:
+    """``verdicts`` of ``run`` annotated (``annotate``) from the newest sweep saved under
+    ``storage`` on this machine and interpreter, where there is one and ``run`` is not
+    itself a sweep."""
+    found = None
+    if not has_sweep(run.measurements):
+        found = saved_sweep(storage, run.measurements[0])
+    return list(verdicts) if found is None else annotate(verdicts, found[1], found[0])

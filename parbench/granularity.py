@@ -1,0 +1,92 @@
+"""The cases of a ``--granularity`` run: what each strategy costs, and where it pays off.
+
+Every part is ordinary benchmarks of built-in workloads, built by ``matrix.build`` one
+point at a time (so every strategy it knows, at the worker counts, start methods and
+chunksizes it would give CPU work, is measured the same way), each point with its own
+serial baseline before and after. The parts (``ROLES``):
+
+- ``start_up``: one trivial task in a cold pool, at each worker count and start method:
+  making the pool, getting a first result and shutting the pool down.
+- ``per_task``: a batch of trivial tasks in a warm pool, at chunksize 1 and tuned.
+- ``payload``: tasks whose argument and result are each ``size`` bytes.
+- ``sweep``: the same total of CPU work split into tasks of ``size`` microseconds, in a
+  flavour that holds the GIL (``work_python``) and one that releases it
+  (``work_hashlib``).
+
+``parbench.breakeven`` turns the saved run into costs and crossovers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+
+from parbench import machine, matrix, workload
+from parbench.matrix import Case
+from parbench.options import Options
+from parbench.results import BASELINE, GRANULARITY_ROLES
+from parbench.strategies import all_strategies
+
+ROLES = GRANULARITY_ROLES
+START_UP, PER_TASK, PAYLOAD, SWEEP = ROLES
+TRIVIAL, MOVER = "trivial", "payload"
+#: The sweep's workloads: CPU work that holds the GIL, and work that releases it.
+SWEEP_WORKLOADS = ("work_python", "work_hashlib")
+#: Task sizes of the sweep, in microseconds; ``--quick`` measures the middle of the range.
+SWEEP_US = (1, 10, 100, 1_000, 10_000, 100_000)
+QUICK_SWEEP_US = (100, 1_000, 10_000)
+#: Argument (and result) sizes of the payload tasks, in bytes.
+PAYLOAD_BYTES = (0, 1_000, 100_000, 1_000_000)
+QUICK_PAYLOAD_BYTES = (0, 100_000)
+#: Trivial tasks in the batch that times the per-task overhead.
+PER_TASK_TASKS = 2_000
+QUICK_PER_TASK_TASKS = 200
+
+
+def points(quick: bool) -> Iterator[tuple[str, str, int]]:
+    """``(role, workload, size)`` of every point measured, in the order they run."""
+    yield START_UP, TRIVIAL, 1
+    yield PER_TASK, TRIVIAL, QUICK_PER_TASK_TASKS if quick else PER_TASK_TASKS
+    for size in QUICK_PAYLOAD_BYTES if quick else PAYLOAD_BYTES:
+        yield PAYLOAD, MOVER, size
+    for name in SWEEP_WORKLOADS:
+        for size in QUICK_SWEEP_US if quick else SWEEP_US:
+            yield SWEEP, name, size
+
+
+def build(
+    options: Options,
+    kinds: Mapping[str, str] | None = None,
+    topology: machine.Topology | None = None,
+) -> list[Case]:
+    """Every case of the granularity run, point by point (``points``): serial first and
+    last at each point, between them every other selected strategy, warm (cold for
+    ``start_up``). Serial is measured even where ``--strategies`` leaves it out, since
+    every figure is relative to it."""
+    topology = topology or machine.detect()
+    strategies = options.strategies
+    if BASELINE not in {s.name for s in strategies}:
+        strategies = (all_strategies()[BASELINE], *strategies)
+    counts = options.workers or matrix.default_workers("cpu", options.quick, topology)
+    cases: list[Case] = []
+    for role, name, size in points(options.quick):
+        at_point = dataclasses.replace(
+            options, workloads=(workload.load(name),), size=str(size), strategies=strategies
+        )
+        # Cold pools are built at the largest worker count and first start method only:
+        # start-up is measured at each, one ``matrix.build`` apiece.
+        variants = [at_point]
+        if role == START_UP:
+            variants = [
+                dataclasses.replace(at_point, workers=(count,), start_methods=(method,))
+                for count in counts
+                for method in options.start_methods
+            ]
+        found: dict[str, Case] = {}
+        for variant in variants:
+            for case in matrix.build(variant, kinds, topology):
+                if case.strategy.name == BASELINE or case.cold == (role == START_UP):
+                    found.setdefault(case.id, dataclasses.replace(case, granularity=role))
+        # Stable: serial's first pass stays first, its second pass goes last.
+        cases += sorted(found.values(), key=lambda case: case.baseline_pass == matrix.AFTER)
+    return cases
