@@ -46,6 +46,9 @@ def _failure(case: Case, tasks: list[Any], done: int, error: Exception) -> str:
     return f"{where}: {task} failed: {type(error).__name__}: {error}"
 
 
+# Beyond this many rounds a median and its interval no longer get more precise than the
+# noise of a shared machine.
+MAX_ROUNDS = 10_000
 # Rounds whose CPU use is sampled are spaced at least this far apart, so that reading
 # the process tree's counters costs a small share of a run of very short rounds.
 SAMPLE_SPACING_S = 0.01
@@ -66,13 +69,17 @@ class Round:
 
 @dataclass
 class Plan:
-    """How many rounds to time, from pytest-benchmark's own settings."""
+    """How many rounds to time, from pytest-benchmark's own settings: enough to fill
+    ``max_time``, at least ``min_rounds``, and (unless ``min_rounds`` asks for more) at
+    most ``MAX_ROUNDS``: each round also makes and checks a batch, untimed, so a round of
+    microseconds would otherwise cost many times ``max_time``."""
 
     min_rounds: int
     max_time: float
 
     def rounds(self, round_seconds: float) -> int:
-        return max(self.min_rounds, math.ceil(self.max_time / max(round_seconds, 1e-9)))
+        filled = math.ceil(self.max_time / max(round_seconds, 1e-9))
+        return max(self.min_rounds, min(filled, MAX_ROUNDS))
 
 
 def pool_spec(case: Case, settings: network.NetworkSettings) -> PoolSpec:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parbench import machine, matrix, options
+from parbench import machine, matrix, options, runner
 
 TWO_CORES = machine.Topology(logical=2, physical=2, affinity=2, affinity_cores=2, quota=None)
 SMT_8X2 = machine.Topology(logical=16, physical=8, affinity=16, affinity_cores=8, quota=None)
@@ -157,3 +157,17 @@ def test_worker_counts_follow_the_probe_not_the_declared_kind(chosen) -> None:
     unprobed = matrix.build(picked, {}, TWO_CORES)
     assert {c.probed_kind for c in unprobed} == {None}
     assert max(c.workers for c in unprobed if c.workload.name == "sleep") == 16
+
+
+@pytest.mark.parametrize(
+    ("round_seconds", "rounds"),
+    [(0.5, 5), (0.01, 100), (1e-6, runner.MAX_ROUNDS), (0.0, runner.MAX_ROUNDS)],
+)
+def test_rounds_fill_the_max_time_between_the_least_and_the_most(
+    round_seconds: float, rounds: int
+) -> None:
+    assert runner.Plan(min_rounds=5, max_time=1.0).rounds(round_seconds) == rounds
+
+
+def test_min_rounds_beyond_the_most_is_honoured() -> None:
+    assert runner.Plan(min_rounds=20_000, max_time=1.0).rounds(1e-6) == 20_000
