@@ -76,18 +76,22 @@ class Tree:
     made.
 
     Finding descendants reads every process on the machine, so it is done once per pool,
-    not once per sample; a process that starts later is not counted.
+    not once per sample; a process that starts later is not counted. With ``reaped``,
+    the tree is this process and the children it has waited for since (a pool that
+    starts and ends its workers within a round): their CPU time is counted as a whole,
+    and their run-queue waits, lost with them, leave every wait unreported.
     """
 
-    def __init__(self, descendants: bool = True) -> None:
+    def __init__(self, descendants: bool = True, *, reaped: bool = False) -> None:
         me = psutil.Process()
         children = []
-        if descendants:
+        if descendants and not reaped:
             try:
                 children = [child.pid for child in me.children(recursive=True)]
             except psutil.Error:
                 children = []
         self.pids = [me.pid, *children]
+        self.reaped = reaped
 
     def sample(self) -> Sample:
         """Every known thread's counters now."""
@@ -95,6 +99,10 @@ class Tree:
             found = _schedstat(self.pids)
         else:
             found = _cpu_times(self.pids)
+        if self.reaped:
+            gone = os.times()
+            cpu = {**found.cpu, (self.pids[0], -1): gone.children_user + gone.children_system}
+            found = replace(found, cpu=cpu, wait=None)
         return replace(found, machine=machine_busy())
 
 

@@ -109,12 +109,12 @@ class _Batches:
     sample_every: int = 1
     prepared: int = 0
 
-    def sample_from_now(self, round_seconds: float, *, tree: bool) -> None:
-        """Sample the rounds to come: the CPU speed before each, and with ``tree``, the CPU
-        use of the process tree (as it is now; a cold pool's workers come and go within a
-        round, taking their counters with them)."""
+    def sample_from_now(self, round_seconds: float) -> None:
+        """Sample the rounds to come: the CPU speed before each, and the CPU use of the
+        process tree as it is now (a cold pool's workers come and go within a round, so
+        for it, of this process and the children it reaped)."""
         self.sampling = True
-        self.tree = cpustat.Tree() if tree else None
+        self.tree = cpustat.Tree(reaped=self.case.cold)
         self.sample_every = max(1, math.ceil(SAMPLE_SPACING_S / max(round_seconds, 1e-9)))
 
     def prepare(self) -> tuple[tuple[Round], dict]:
@@ -124,8 +124,7 @@ class _Batches:
         if self.sampling and self.prepared % self.sample_every == 0:
             # Before the tree's counters are read, so that the loop is not counted as work.
             batch.reference_s = cpuspeed.reference_seconds()
-            if self.tree is not None:
-                batch.started = self.tree.sample()
+            batch.started = self.tree.sample()
         return (batch,), {}
 
     def run(self, batch: Round) -> list[Any]:
@@ -288,7 +287,7 @@ def _timed(benchmark: Any, batches: _Batches, plan: Plan) -> list[Any]:
             batches.finish(batch)
             # The warm-up round's CPU time includes starting the pool: not the workload's.
             batches.cpu_seconds.clear()
-            batches.sample_from_now(seconds, tree=not batches.case.cold)
+            batches.sample_from_now(seconds)
         results = benchmark.pedantic(
             batches.run, setup=batches.prepare, teardown=batches.finish, rounds=rounds
         )

@@ -185,16 +185,25 @@ def format_seconds(value: float) -> str:
     return f"{value * 1e9:.3g} ns"
 
 
+def _wanted(m: Measurement) -> float:
+    """The CPUs ``m`` wanted: as measured, or where run-queue waits went unreported (a
+    cold pool's workers take theirs with them; some platforms report none), every CPU
+    its workers with tasks could have used: no disturbance is then left out."""
+    if m.runnable_per_wall is not None:
+        return m.runnable_per_wall
+    return float(max(1, min(m.workers, m.tasks)))
+
+
 def starved(measurement: Measurement) -> float | None:
-    """The share of the CPUs it wanted, and was allowed, that ``measurement`` got, where
-    that share is below ``STARVED_BELOW`` while something else on the machine kept at
-    least ``OTHERS_BUSY`` of a CPU busy; ``None`` otherwise, or where unmeasured. (A pool
-    whose own threads outnumber the CPUs waits for them too: that is the strategy's
-    cost, not a disturbance.)"""
+    """The share of the CPUs it wanted (``_wanted``), and was allowed, that
+    ``measurement`` got, where that share is below ``STARVED_BELOW`` while something else
+    on the machine kept at least ``OTHERS_BUSY`` of a CPU busy; ``None`` otherwise, or
+    where unmeasured. (A pool whose own threads outnumber the CPUs waits for them too:
+    that is the strategy's cost, not a disturbance.)"""
     m = measurement
-    if m.cpu_per_wall is None or m.runnable_per_wall is None or m.others_per_wall is None:
+    if m.cpu_per_wall is None or m.others_per_wall is None:
         return None
-    could = min(m.runnable_per_wall, m.usable_cpus)
+    could = min(_wanted(m), m.usable_cpus)
     if could < MIN_WANTED or m.others_per_wall < OTHERS_BUSY:
         return None
     share = m.cpu_per_wall / could
@@ -256,7 +265,7 @@ def disturbance(measurement: Measurement, fastest: float | None = None) -> Distu
     got, factor = starved(m), slowed(m, fastest)
     starving = speed = 1.0
     if got is not None:
-        starving = 1 - min(1.0, (m.runnable_per_wall or 0.0) / spread) * (1 - got)
+        starving = 1 - min(1.0, _wanted(m) / spread) * (1 - got)
     if factor is not None:
         working = 1.0 if m.cpu_per_wall is None else min(1.0, m.cpu_per_wall / spread)
         speed = 1 - working * (1 - 1 / factor)

@@ -8,6 +8,8 @@ want a CPU all the time, whether or not they get one; sleeping wants none.
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -99,3 +101,20 @@ def test_cpu_work_beside_a_neighbour_on_every_cpu_still_computes_whenever_it_run
 )
 def test_kind_of_a_cpu_share(share: float, kind: str) -> None:
     assert cpustat.kind_of(share) == kind
+
+
+def test_a_reaped_tree_counts_the_cpu_of_children_that_came_and_went() -> None:
+    tree = cpustat.Tree(reaped=True)
+    before = tree.sample()
+    burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    subprocess.run([sys.executable, "-c", burn], check=True, timeout=60)
+    used = cpustat.usage(before, tree.sample())
+    assert used.cpu >= 0.3 and used.wait is None
+
+
+def test_a_live_tree_does_not_see_children_that_came_and_went() -> None:
+    tree = cpustat.Tree()
+    before = tree.sample()
+    burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    subprocess.run([sys.executable, "-c", burn], check=True, timeout=60)
+    assert cpustat.usage(before, tree.sample()).cpu < 0.2

@@ -533,3 +533,25 @@ def test_the_least_disturbed_serial_pass_says_how_cpu_bound_the_work_is() -> Non
         ),
     )
     assert found.kind == "CPU-bound"
+
+
+def test_a_cold_pool_on_a_busy_machine_is_taken_to_want_every_cpu_it_could_use() -> None:
+    # Seen beside busy neighbours: a cold pool of two processes kept half a CPU busy while
+    # others kept 1.8 busy, and looked 2.3x slower than serial. Its workers took their
+    # run-queue waits with them, so it is taken to have wanted both CPUs.
+    [found] = judge(
+        entry("busy_io", "serial", 0.09, cpu_per_wall=1.0, runnable_per_wall=1.0),
+        entry(
+            "busy_io",
+            "processes",
+            0.207,
+            workers=2,
+            pool="cold",
+            cpu_per_wall=0.5,
+            others_per_wall=1.8,
+        ),
+    )
+    cold = found.rows[-1]
+    assert cold.disturbance.starved == pytest.approx(0.25)
+    assert cold.p_value < 0.05 and cold.versus_serial == verdict.UNCLEAR
+    assert "got 25% of the CPUs it wanted" in cold.note
