@@ -8,9 +8,10 @@ it (``verdict.judge``), and every time is wall time, as a user waits for it:
 - **per kB**: the slope of the extra time a task against the kB (1000 bytes) it moves,
   argument and result together (a payload of ``size`` bytes moves ``2 * size``), by
   least squares over the payload sizes.
-- **crossover**: the smallest task of the sweep at which the strategy is faster than
-  serial under the verdicts' rule (``verdict.Row.versus_serial``); ``None`` where it never
-  was in the range measured. A task's size is serial's time per task at that point.
+- **crossover**: the smallest task of the sweep from which on the strategy is faster
+  than serial, at that size and every larger one, under the verdicts' rule
+  (``verdict.Row.versus_serial``); ``None`` where it was not at the largest. A task's
+  size is serial's time per task at that point.
 - **payback**: how many tasks of a given size a pool must run before its start-up is
   paid back by what it gains a task, at the speedup the sweep measured for that size
   (interpolated between the sizes measured, on log scales).
@@ -86,8 +87,15 @@ class BreakEven:
 
     @property
     def crossover_task_s(self) -> float | None:
-        faster = [p.task_s for p in self.points if p.row.versus_serial == FASTER]
-        return min(faster, default=None)
+        """The smallest task size from which on the strategy was faster than serial at
+        every size measured; ``None`` where it was not even at the largest. (A size where
+        it won below one where it did not is noise, or a disturbance, not a crossover.)"""
+        found = None
+        for point in sorted(self.points, key=lambda p: p.task_s, reverse=True):
+            if point.row.versus_serial != FASTER:
+                break
+            found = point.task_s
+        return found
 
     @property
     def largest_task_s(self) -> float:

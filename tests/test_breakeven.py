@@ -315,3 +315,15 @@ def test_a_summary_uses_a_saved_sweep_but_a_sweep_is_not_annotated(
     sweep = results.from_json(synthetic_sweep(), "sweep.json")
     judged = verdict.judge(sweep.measurements)
     assert breakeven.with_saved_sweep(judged, sweep, storage) == judged
+
+
+def test_a_win_below_a_size_that_did_not_win_is_no_crossover() -> None:
+    entries = []
+    for task_us, ratio in ((100, 0.6), (1_000, 1.0), (10_000, 0.6)):
+        tasks = round(0.2e6 / task_us)
+        serial = tasks * task_us * 1e-6
+        pool = {("processes", "1", "warm"): serial * ratio}
+        entries += point("sweep", "work_python", task_us, tasks, serial, pool)
+    [row] = breakeven.table(results.from_json(run_document(*entries), "sweep.json"))
+    assert [p.row.versus_serial for p in row.points] == ["faster", verdict.UNCLEAR, "faster"]
+    assert row.crossover_task_s == pytest.approx(1e-2)
