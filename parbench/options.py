@@ -247,9 +247,12 @@ def _chosen(option: str, value: str | None, known: dict) -> tuple:
     return tuple(chosen)
 
 
-def _strategies(value: str | None, scheduler: str | None) -> tuple[strategies.Strategy, ...]:
+def _strategies(
+    value: str | None, scheduler: str | None, mode: str
+) -> tuple[strategies.Strategy, ...]:
     """The strategies named, or those of the default run (with dask when a scheduler is
-    given); dask runs on the cluster of ``scheduler`` when one is given."""
+    given); dask runs on the cluster of ``scheduler`` when one is given, on a run whose
+    network is ``mode``."""
     known = strategies.all_strategies()
     if value is not None:
         chosen = _chosen("--strategies", value, known)
@@ -262,7 +265,7 @@ def _strategies(value: str | None, scheduler: str | None) -> tuple[strategies.St
         raise _usage(
             "--strategies", str(value), "a list with dask in it, as --dask-scheduler is given"
         )
-    problem = dask_strategy.check_scheduler(scheduler)
+    problem = dask_strategy.check_scheduler(scheduler, mode)
     if problem is not None:
         raise pytest.UsageError(f"--dask-scheduler: {problem}")
     on_cluster = dask_strategy.on_cluster(scheduler)
@@ -324,7 +327,7 @@ def parse(config: pytest.Config) -> Options:
     quick = bool(get("quick"))
     return Options(
         workloads=_workloads(get("workloads")),
-        strategies=_strategies(get("strategies"), get("dask_scheduler")),
+        strategies=_strategies(get("strategies"), get("dask_scheduler"), mode),
         workers=None if get("workers") is None else _workers(get("workers")),
         chunksizes=_chunksizes(get("chunksize")),
         start_methods=(

@@ -81,7 +81,8 @@ def test_without_the_extra_the_strategy_is_skipped_saying_what_to_install(monkey
     reason = skip_reason(strategy, workload.load("sleep"))
     assert reason.startswith("dask.distributed is not installed (pip install 'parbench[dask]')")
     assert (
-        dask_strategy.check_scheduler("tcp://127.0.0.1:8786") == f"tcp://127.0.0.1:8786: {reason}"
+        dask_strategy.check_scheduler("tcp://127.0.0.1:8786", "mock")
+        == f"tcp://127.0.0.1:8786: {reason}"
     )
 
 
@@ -190,6 +191,14 @@ def test_a_malformed_scheduler_address_is_a_usage_error(suite: pytest.Pytester, 
     assert usage_error(suite, f"--dask-scheduler={address}") == (
         f"ERROR: --dask-scheduler: {address!r} is not allowed; allowed: tcp://HOST:PORT, "
         "e.g. tcp://10.0.0.5:8786"
+    )
+
+
+def test_a_scheduler_off_the_machine_needs_the_live_network(suite: pytest.Pytester) -> None:
+    assert usage_error(suite, "--dask-scheduler=tcp://10.0.0.5:8786") == (
+        "ERROR: --dask-scheduler: tcp://10.0.0.5:8786 is off this machine, and the mocked "
+        "network refuses every connection that leaves it, the cluster's own too; add "
+        "--network=live"
     )
 
 

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import BrokenExecutor, Executor, Future
 from typing import Any
 
+from parbench.network import guard
 from parbench.strategies import PoolSpec, Strategy
 
 NAME = "dask"
@@ -158,11 +159,17 @@ def connect(address: str) -> Any:
         ) from None
 
 
-def check_scheduler(address: str) -> str | None:
-    """What is wrong with ``address`` as ``--dask-scheduler``, or ``None`` if a dask
-    scheduler answers there."""
-    if not ADDRESS.fullmatch(address) or not 1 <= int(ADDRESS.fullmatch(address)[2]) <= 65535:
+def check_scheduler(address: str, network: str) -> str | None:
+    """What is wrong with ``address`` as ``--dask-scheduler`` on a run whose network is
+    ``network`` (``mock`` or ``live``), or ``None`` if a dask scheduler answers there."""
+    match = ADDRESS.fullmatch(address)
+    if not match or not 1 <= int(match[2]) <= 65535:
         return f"{address!r} is not allowed; allowed: tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786"
+    if network == "mock" and not guard.is_local((match[1].strip("[]"), int(match[2]))):
+        return (
+            f"{address} is off this machine, and the mocked network refuses every "
+            "connection that leaves it, the cluster's own too; add --network=live"
+        )
     reason = _unavailable()
     if reason is not None:
         return f"{address}: {reason}"
