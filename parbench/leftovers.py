@@ -34,6 +34,10 @@ from parbench import scratch
 
 TEMP_PREFIX = "parbench-"
 RUN_VARIABLE = "PARBENCH_RUN"
+# Threads that a library starts on first use and keeps, by design, for as long as the
+# interpreter runs: dask.distributed's offload thread (its own tests start it early so
+# that their leak checks pass).
+_LIFELONG_THREADS = ("Dask-Offload",)
 # Names of removed files listed in the clean-up line; beyond this, a count. (Every pid
 # of a process still running is listed: it is what the user needs to end it.)
 _SHOWN = 10
@@ -138,7 +142,11 @@ def begin() -> Snapshot:
 def snapshot() -> Snapshot:
     """What this process has now."""
     return Snapshot(
-        threads=frozenset(f"{t.name}#{t.ident}" for t in threading.enumerate()),
+        threads=frozenset(
+            f"{t.name}#{t.ident}"
+            for t in threading.enumerate()
+            if not t.name.startswith(_LIFELONG_THREADS)
+        ),
         processes=frozenset(_processes()),
         sockets=frozenset(_sockets()),
         temporary=frozenset(_temporary()),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 
 from parbench import network, strategies, workload
+from parbench.strategies import dask as dask_strategy
 
 CHUNK_POLICIES = ("1", "auto")
 # Four rounds a side is the fewest at which the Mann-Whitney test can reach p < 0.05.
@@ -86,7 +87,14 @@ def add_options(parser: pytest.Parser) -> None:
         "--strategies",
         default=None,
         metavar="LIST",
-        help="comma-separated strategies (default: all of them)",
+        help="comma-separated strategies (default: all of them but dask)",
+    )
+    group.addoption(
+        "--dask-scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run the dask strategy on the existing cluster whose scheduler is at "
+        "tcp://HOST:PORT, instead of a LocalCluster (adds dask to the default strategies)",
     )
     group.addoption(
         "--workers",
@@ -250,6 +258,31 @@ def _chosen(option: str, value: str | None, known: dict) -> tuple:
     return tuple(chosen)
 
 
+def _strategies(
+    value: str | None, scheduler: str | None, mode: str
+) -> tuple[strategies.Strategy, ...]:
+    """The strategies named, or those of the default run (with dask when a scheduler is
+    given); dask runs on the cluster of ``scheduler`` when one is given, on a run whose
+    network is ``mode``."""
+    known = strategies.all_strategies()
+    if value is not None:
+        chosen = _chosen("--strategies", value, known)
+    else:
+        wanted = {dask_strategy.NAME} if scheduler is not None else set()
+        chosen = tuple(s for s in known.values() if s.in_default_run or s.name in wanted)
+    if scheduler is None:
+        return chosen
+    if all(s.name != dask_strategy.NAME for s in chosen):
+        raise _usage(
+            "--strategies", str(value), "a list with dask in it, as --dask-scheduler is given"
+        )
+    problem = dask_strategy.check_scheduler(scheduler, mode)
+    if problem is not None:
+        raise pytest.UsageError(f"--dask-scheduler: {problem}")
+    on_cluster = dask_strategy.on_cluster(scheduler)
+    return tuple(on_cluster if s.name == dask_strategy.NAME else s for s in chosen)
+
+
 def _workloads(value: str | None) -> tuple[workload.Workload, ...]:
     specs = workload.default_names() if value is None else _items("--workloads", value)
     loaded = []
@@ -310,7 +343,7 @@ def parse(config: pytest.Config) -> Options:
             raise _usage(option, value, f"no {option} with --granularity, which measures its own")
     return Options(
         workloads=() if granularity else _workloads(get("workloads")),
-        strategies=_chosen("--strategies", get("strategies"), strategies.all_strategies()),
+        strategies=_strategies(get("strategies"), get("dask_scheduler"), mode),
         workers=None if get("workers") is None else _workers(get("workers")),
         chunksizes=_chunksizes(get("chunksize")),
         start_methods=(

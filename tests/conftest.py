@@ -10,13 +10,16 @@ import errno
 import os
 import socket
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from parbench import network
+from parbench import network, workload
 from parbench.network import guard
+
+from helpers import FAULTY
 
 TEST_TIMEOUT_S = 300
 TESTS = Path(__file__).resolve().parent
@@ -82,3 +85,11 @@ def live_network() -> Iterator[network.NetworkSettings]:
     settings = network.NetworkSettings(mode="live", latency=0.01, body_bytes=20_000)
     with network.serving(settings):
         yield settings
+
+
+@pytest.fixture
+def faulty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> workload.Workload:
+    path = tmp_path / f"faulty_{uuid.uuid4().hex[:8]}.py"
+    path.write_text(FAULTY)
+    monkeypatch.delenv("FAULT", raising=False)
+    return workload.load(str(path))

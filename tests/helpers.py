@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import subprocess
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,6 +16,23 @@ from parbench.matrix import Case, task_count
 from parbench.strategies.interpreters import _unavailable as interpreters_unavailable
 
 SUITE_ROOT = Path(__file__).resolve().parent.parent
+
+#: A workload whose task 3 fails as the environment's FAULT says: by raising (unset),
+#: by ending its process (exit) or by never returning (hang).
+FAULTY = """
+import os, time
+KIND = "cpu"
+def tasks(size):
+    return list(range(6))
+def run(n):
+    if n == 3:
+        if os.environ.get("FAULT") == "exit":
+            os._exit(7)
+        if os.environ.get("FAULT") == "hang":
+            time.sleep(60)
+        raise ValueError(f"task {n} is broken")
+    return n
+"""
 
 #: (strategy, make_case keywords) for a workload's results under every kind of pool.
 POOLS = [
@@ -226,3 +245,16 @@ def long_run_document(rounds: int, workloads: int = 5) -> dict:
             benchmark_entry(name, "threads", 0.002, workers=16, rounds=rounds, pool="cold")
         )
     return run_document(*entries)
+
+
+def assert_no_children(within: float = 10.0, besides: Sequence[object] = ()) -> None:
+    """No child process is left, but those ``besides``, allowing the system ``within``
+    seconds to reap any."""
+
+    def left() -> list[object]:
+        return [child for child in multiprocessing.active_children() if child not in besides]
+
+    deadline = time.monotonic() + within
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert left() == []

@@ -27,8 +27,8 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
         ("--latency=99999999999", "--latency: '99999999999' is not allowed; allowed: a duration"),
         (
             "--strategies=thread",
-            "--strategies: 'thread' is not allowed; allowed: serial, interpreters, processes, "
-            "threads",
+            "--strategies: 'thread' is not allowed; allowed: serial, dask, interpreters, "
+            "processes, threads",
         ),
         ("--network=wifi", "--network: 'wifi' is not allowed; allowed: mock, live"),
         ("--start-method=clone", "--start-method: 'clone' is not allowed; allowed: "),

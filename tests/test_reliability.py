@@ -26,41 +26,9 @@ from parbench import network, runner, workload
 from parbench.strategies import all_strategies
 from parbench.workloads import download
 
-from helpers import SUITE_ROOT, make_case
+from helpers import FAULTY, SUITE_ROOT, assert_no_children, make_case
 
 T = TypeVar("T")
-
-FAULTY = """
-import os, time
-KIND = "cpu"
-def tasks(size):
-    return list(range(6))
-def run(n):
-    if n == 3:
-        if os.environ.get("FAULT") == "exit":
-            os._exit(7)
-        if os.environ.get("FAULT") == "hang":
-            time.sleep(60)
-        raise ValueError(f"task {n} is broken")
-    return n
-"""
-
-
-@pytest.fixture
-def faulty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> workload.Workload:
-    path = tmp_path / f"faulty_{uuid.uuid4().hex[:8]}.py"
-    path.write_text(FAULTY)
-    monkeypatch.delenv("FAULT", raising=False)
-    return workload.load(str(path))
-
-
-def assert_no_children(within: float = 10.0) -> None:
-    """No child process is left, allowing the system ``within`` seconds to reap any."""
-    deadline = time.monotonic() + within
-    while multiprocessing.active_children() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert multiprocessing.active_children() == []
-
 
 POOLS = [
     ("serial", {}),

@@ -46,7 +46,8 @@ class Strategy:
     returns why the strategy cannot run on this interpreter, or ``None`` when it can;
     ``incompatible``, why it cannot run a given workload (asked only when available).
     ``abandon`` stops an executor after a failure or an interrupt, as fast as the
-    backend allows and without waiting for running tasks.
+    backend allows and without waiting for running tasks. ``in_default_run``: measured
+    by a run that names no strategies.
     """
 
     name: str
@@ -58,6 +59,7 @@ class Strategy:
     unavailable: Callable[[], str | None] = field(default=lambda: None)
     incompatible: Callable[[Workload], str | None] = field(default=lambda workload: None)
     abandon: Callable[[Executor], None] = shutdown_now
+    in_default_run: bool = True
 
 
 def all_strategies() -> dict[str, Strategy]:
