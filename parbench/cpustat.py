@@ -61,14 +61,18 @@ class Usage:
         thread (serial), the share of its time it computed when it was not kept from
         computing: 1 for CPU work however busy the machine, near 0 for work that waits.
         (Several threads wait side by side, so for a pool it says little.)"""
-        if self.wait is None:
-            return None
-        return self.cpu / max(self.wall - self.wait, self.cpu, 1e-9)
+        return None if self.wait is None else computing(self.cpu, self.wall, self.wait)
 
     @property
     def waiting(self) -> float | None:
         """Run-queue wait seconds per wall second (threads ready to run, not running)."""
         return None if self.wait is None else self.wait / self.wall
+
+
+def computing(cpu: float, wall: float, wait: float) -> float:
+    """``cpu`` seconds over the ``wall`` seconds not spent on the ``wait`` for a CPU, at
+    most 1 (see ``Usage.computing``)."""
+    return cpu / max(wall - wait, cpu, 1e-9)
 
 
 class Tree:
@@ -77,15 +81,16 @@ class Tree:
 
     Finding descendants reads every process on the machine, so it is done once per pool,
     not once per sample; a process that starts later is not counted. With ``reaped``,
-    the tree is this process and the children it has waited for since (a pool that
-    starts and ends its workers within a round): their CPU time is counted as a whole,
-    and their run-queue waits, lost with them, leave every wait unreported.
+    the tree also counts, as a whole, the CPU time of the processes that it has waited
+    for since, whether this process reaped them or a descendant did (a pool that starts
+    and ends its workers within a round; under forkserver, the server is their parent);
+    their run-queue waits are lost with them, so every wait goes unreported.
     """
 
     def __init__(self, descendants: bool = True, *, reaped: bool = False) -> None:
         me = psutil.Process()
         children = []
-        if descendants and not reaped:
+        if descendants:
             try:
                 children = [child.pid for child in me.children(recursive=True)]
             except psutil.Error:
@@ -100,10 +105,22 @@ class Tree:
         else:
             found = _cpu_times(self.pids)
         if self.reaped:
-            gone = os.times()
-            cpu = {**found.cpu, (self.pids[0], -1): gone.children_user + gone.children_system}
-            found = replace(found, cpu=cpu, wait=None)
+            found = replace(found, cpu={**found.cpu, **_reaped(self.pids)}, wait=None)
         return replace(found, machine=machine_busy())
+
+
+def _reaped(pids: list[int]) -> dict[tuple[int, int], float]:
+    """The CPU seconds of the exited processes that ``pids`` (this process first) have
+    waited for, by parent, under the key ``(pid, -1)``."""
+    gone = os.times()
+    found = {(pids[0], -1): gone.children_user + gone.children_system}
+    for pid in pids[1:]:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            continue
+        found[pid, -1] = times.children_user + times.children_system
+    return found
 
 
 def machine_busy() -> float | None:

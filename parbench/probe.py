@@ -104,7 +104,7 @@ def probe(
         strategy.abandon(executor)
         return _failed(workload, f"{type(error).__name__}: {error}")
     executor.shutdown(wait=True)
-    share = min(1.0, cpustat.Usage(wall=max(wall, 1e-9), cpu=cpu, wait=waited).computing or 0.0)
+    share = cpustat.computing(cpu, wall, waited)
     kind = cpustat.kind_of(share)
     return Probe(workload.name, workload.kind, kind, share, uses_network=context.routed > 0)
 

@@ -48,20 +48,20 @@ UNCLEAR = stats.NO_CLEAR_DIFFERENCE
 # Below this serial time per task, a pool's per-task overhead is what gets measured.
 TINY_TASK_S = 1e-4
 DECLARED = {"io": "I/O-bound", "cpu": "CPU-bound", "mixed": "mixed"}
-# A case that got less than this share of the CPUs it wanted (and could use) was starved.
-STARVED_BELOW = 0.9
 # Wanting fewer CPUs than this (work that waits) is too little to judge starvation by.
 MIN_WANTED = 0.05
 # Other processes keeping less than this share of a CPU busy disturb nothing measurable.
 OTHERS_BUSY = 0.1
 # The least share of its time a starved case could have taken without the starvation.
 MIN_SHARE = 1e-3
-# A disturbance that could have stretched a case's time by less than MIN_EFFECT could not
-# explain a claim by itself: below this undisturbed share, it is left out of ranges and words.
+# Disturbances that could have stretched a case's time by less than MIN_EFFECT could not
+# explain a claim by themselves: they widen its range but are not named.
 MATERIAL = 1 / (1 + stats.MIN_EFFECT)
-# Where the disturbances together are material, one that stretched the time by less than
-# this much is not named among them.
-NEGLIGIBLE = 0.99
+# Where the disturbances together are material, one that cost less than this share of
+# the time is not named among them.
+NEGLIGIBLE = 0.01
+# Reference-loop times within this factor of each other are the same CPU speed.
+SAME_SPEED = 1 + stats.MIN_EFFECT
 # Threads that keep at least this many CPUs busy run Python in parallel.
 PARALLEL_BUSY = 1.3
 # Threads that could have had this many more CPUs than they kept busy were held back by
@@ -185,29 +185,32 @@ def format_seconds(value: float) -> str:
     return f"{value * 1e9:.3g} ns"
 
 
-def _wanted(m: Measurement) -> float:
-    """The CPUs ``m`` wanted: as measured, or where run-queue waits went unreported (a
-    cold pool's workers take theirs with them; some platforms report none), every CPU
-    its workers with tasks could have used: no disturbance is then left out."""
+def _wanted(m: Measurement) -> tuple[float, bool]:
+    """The CPUs ``m`` wanted, and whether that is an estimate. Where run-queue waits went
+    unreported (a cold pool's workers take theirs with them; some platforms report
+    none), the most it could have wanted: one CPU a worker with tasks, but no more than
+    it kept busy plus what everything else kept busy, since others can have taken only
+    the CPU they used."""
     if m.runnable_per_wall is not None:
-        return m.runnable_per_wall
-    return float(max(1, min(m.workers, m.tasks)))
+        return m.runnable_per_wall, False
+    spread = float(max(1, min(m.workers, m.tasks)))
+    return min(spread, (m.cpu_per_wall or 0.0) + (m.others_per_wall or 0.0)), True
 
 
 def starved(measurement: Measurement) -> float | None:
     """The share of the CPUs it wanted (``_wanted``), and was allowed, that
-    ``measurement`` got, where that share is below ``STARVED_BELOW`` while something else
-    on the machine kept at least ``OTHERS_BUSY`` of a CPU busy; ``None`` otherwise, or
+    ``measurement`` got, where that is less than all of them while something else on
+    the machine kept at least ``OTHERS_BUSY`` of a CPU busy; ``None`` otherwise, or
     where unmeasured. (A pool whose own threads outnumber the CPUs waits for them too:
     that is the strategy's cost, not a disturbance.)"""
     m = measurement
     if m.cpu_per_wall is None or m.others_per_wall is None:
         return None
-    could = min(_wanted(m), m.usable_cpus)
+    could = min(_wanted(m)[0], m.usable_cpus)
     if could < MIN_WANTED or m.others_per_wall < OTHERS_BUSY:
         return None
     share = m.cpu_per_wall / could
-    return share if share < STARVED_BELOW else None
+    return share if share < 1 else None
 
 
 def fastest_reference(group: Iterable[Measurement]) -> float | None:
@@ -220,7 +223,7 @@ def slowed(measurement: Measurement, fastest: float | None) -> float | None:
     """How many times slower ``measurement``'s CPU ran than at the ``fastest`` reference
     time (``fastest_reference``), where it ran slower; ``None`` otherwise, or where
     unmeasured."""
-    if measurement.reference_loop_s is None or fastest is None:
+    if measurement.reference_loop_s is None or not fastest or fastest <= 0:
         return None
     factor = measurement.reference_loop_s / fastest
     return factor if factor > 1 else None
@@ -228,23 +231,45 @@ def slowed(measurement: Measurement, fastest: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class Disturbance:
-    """What slowed a case or a serial pass, where it could explain a claim: ``starved``
-    (``starved``) and ``slowed`` (``slowed``), each ``None`` where it did not matter;
-    ``share``, how short its time could have been without them, as a share of it (1
-    where together they stretched it too little to explain a claim: above ``MATERIAL``).
+    """What slowed a case or a serial pass, as measured: ``starved`` (``starved``; an
+    estimate where ``estimated``, see ``_wanted``) and ``slowed`` (``slowed``), and the
+    share of its time each could have cost it (``starving``, ``slowing``). ``share`` is
+    how short its time could have been without both, as a share of it: every speedup's
+    range takes it in, however small. It is named in words only where ``material``.
     ``spread`` is how many workers had tasks."""
 
     starved: float | None = None
     slowed: float | None = None
-    share: float = 1.0
+    starving: float = 0.0
+    slowing: float = 0.0
+    estimated: bool = False
     spread: int = 1
+
+    @property
+    def share(self) -> float:
+        # A case that got no CPU at all could have been any amount faster: a share near 0.
+        return max(1 - self.starving - self.slowing, MIN_SHARE)
+
+    @property
+    def material(self) -> bool:
+        """Whether the disturbances could explain a claim by themselves."""
+        return self.share <= MATERIAL
+
+    @property
+    def starving_named(self) -> bool:
+        return self.material and self.starving >= NEGLIGIBLE
+
+    @property
+    def slowing_named(self) -> bool:
+        return self.material and self.slowing >= NEGLIGIBLE
 
     @property
     def words(self) -> tuple[str, ...]:
         said = []
-        if self.starved is not None:
-            said.append(f"got {self.starved:.0%} of the CPU{'s' * (self.spread > 1)} it wanted")
-        if self.slowed is not None:
+        if self.starving_named:
+            how = "could have used" if self.estimated else "wanted"
+            said.append(f"got {self.starved:.0%} of the CPU{'s' * (self.spread > 1)} it {how}")
+        if self.slowing_named:
             said.append(
                 f"ran on a CPU {self.slowed:.2f}x slower than at its fastest for this workload"
             )
@@ -254,38 +279,28 @@ class Disturbance:
 def disturbance(measurement: Measurement, fastest: float | None = None) -> Disturbance:
     """The disturbances of ``measurement``, against the workload's ``fastest`` CPU speed.
 
-    Starvation stretches the share of the time its busiest path was ready to run (CPUs
-    wanted over the workers that had tasks) by the CPU it missed; a slowed CPU stretches
-    the share it spent on the CPU (CPUs busy over those workers; all of it where
-    unmeasured) by its slowdown. The time it spent waiting on anything else is stretched
-    by neither. Where both matter together, one that stretched the time by less than
-    ``NEGLIGIBLE`` is not named."""
+    The time its busiest path was ready to run (CPUs wanted over the workers that had
+    tasks) would have been shorter by the CPU it missed; the time it spent computing
+    (CPUs busy over those workers; all of it where unmeasured) would have been shorter by
+    its slowdown. The two are different parts of its time, so what they cost adds up; the
+    time it spent waiting on anything else is neither."""
     m = measurement
     spread = max(1, min(m.workers, m.tasks))
     got, factor = starved(m), slowed(m, fastest)
-    starving = speed = 1.0
+    wanted, estimated = _wanted(m)
+    starving = slowing = 0.0
     if got is not None:
-        starving = 1 - min(1.0, _wanted(m) / spread) * (1 - got)
+        starving = min(1.0, wanted / spread) * (1 - got)
     if factor is not None:
         working = 1.0 if m.cpu_per_wall is None else min(1.0, m.cpu_per_wall / spread)
-        speed = 1 - working * (1 - 1 / factor)
-    share = starving * speed
-    if share > MATERIAL:
-        return Disturbance(spread=spread)
-    return Disturbance(
-        starved=got if starving < NEGLIGIBLE else None,
-        slowed=factor if speed < NEGLIGIBLE else None,
-        # A case that got no CPU at all could have been any amount faster: a share near 0.
-        share=max(share, MIN_SHARE),
-        spread=spread,
-    )
+        slowing = working * (1 - 1 / factor)
+    return Disturbance(got, factor, starving, slowing, estimated, spread)
 
 
 def _baseline(passes: Sequence[Measurement], fastest: float | None) -> Baseline:
     pooled = tuple(r for m in passes for r in m.rounds)
     median = statistics.median(pooled) if pooled else statistics.median(m.median for m in passes)
     lows = [m.median * disturbance(m, fastest).share for m in passes]
-    highs = [m.median for m in passes]
     drift = []
     if len(passes) == 2:
         before, after = passes
@@ -304,28 +319,40 @@ def _baseline(passes: Sequence[Measurement], fastest: float | None) -> Baseline:
         words = disturbance(m, fastest).words
         if words:
             drift.append(f"{which} {' and '.join(words)}: something else was running")
+    # Disturbances too small to name still lower the range: a claim must hold beyond them.
+    low = min(median, *lows)
     if not drift:
-        return Baseline(tuple(passes), pooled, median, median, median, None)
-    return Baseline(tuple(passes), pooled, median, min(lows), max(highs), "; ".join(drift))
+        return Baseline(tuple(passes), pooled, median, low, median, None)
+    high = max(median, *(m.median for m in passes))
+    return Baseline(tuple(passes), pooled, median, low, high, "; ".join(drift))
+
+
+def _pass_share(m: Measurement) -> float | None:
+    """One serial pass's CPU share (see ``cpu_share``), ``None`` where unmeasured."""
+    if m.cpu_per_unqueued_wall is not None:
+        return min(1.0, m.cpu_per_unqueued_wall)
+    if m.cpu_seconds is None:
+        return None
+    running = m.median * (1 - min(m.wait_share or 0.0, 0.99))
+    return min(1.0, m.cpu_seconds / running)
 
 
 def cpu_share(baseline: Baseline) -> float | None:
     """Serial's CPU seconds per wall second it was not kept waiting for a CPU: per pass,
     the median of each round's own ratio where recorded, else from its median time, CPU
     time and waiting (medians of different rounds: a busy machine blurs them); ``None``
-    where unmeasured. The highest pass counts: a disturbance can hide CPU work (time lost
-    to a hypervisor or an interrupt is neither computing nor waiting for a CPU) but never
-    make it up."""
-    shares = []
-    for m in baseline.passes:
-        if m.cpu_per_unqueued_wall is not None:
-            shares.append(min(1.0, m.cpu_per_unqueued_wall))
-            continue
-        if m.cpu_seconds is None:
-            return None
-        running = m.median * (1 - min(m.wait_share or 0.0, 0.99))
-        shares.append(min(1.0, m.cpu_seconds / running))
-    return max(shares)
+    where no pass measured it. A slowed CPU moves it either way (time stolen from a
+    virtual CPU is neither computing nor waiting; slower instructions stretch only the
+    computing), so the passes whose CPU ran fastest speak; of those, the one that
+    computed most, since the time a pass lost elsewhere is not known."""
+    known = [(m, share) for m in baseline.passes if (share := _pass_share(m)) is not None]
+    if not known:
+        return None
+    references = [m.reference_loop_s for m, _ in known]
+    if None not in references:
+        fastest = min(r for r in references if r is not None)
+        known = [(m, s) for m, s in known if (m.reference_loop_s or 0) <= fastest * SAME_SPEED]
+    return max(share for _, share in known)
 
 
 def _thread_evidence(rows: Iterable[Row]) -> Row | None:
@@ -490,13 +517,13 @@ def _notes(baseline: Baseline, rows: list[Row], evidence: str | None) -> tuple[s
             "across a range are made"
         )
     disturbed = [r for r in rows if not r.is_baseline]
-    starving = [r.label for r in disturbed if r.disturbance.starved is not None]
+    starving = [r.label for r in disturbed if r.disturbance.starving_named]
     if starving:
         notes.append(
             f"disturbed: {', '.join(starving)} got less CPU than they wanted and could use; "
             "their speedups are ranges"
         )
-    slow = [r for r in disturbed if r.disturbance.slowed is not None]
+    slow = [r for r in disturbed if r.disturbance.slowing_named]
     if slow:
         named = ", ".join(f"{r.label} ({r.disturbance.slowed:.2f}x)" for r in slow)
         notes.append(

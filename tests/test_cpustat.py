@@ -8,10 +8,11 @@ want a CPU all the time, whether or not they get one; sleeping wants none.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,23 @@ def test_a_live_tree_does_not_see_children_that_came_and_went() -> None:
     burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
     subprocess.run([sys.executable, "-c", burn], check=True, timeout=60)
     assert cpustat.usage(before, tree.sample()).cpu < 0.2
+
+
+@pytest.mark.skipif(
+    "forkserver" not in multiprocessing.get_all_start_methods(), reason="needs forkserver"
+)
+def test_a_reaped_tree_counts_a_cold_forkserver_pools_workers() -> None:
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(1, mp_context=context) as warm_up:
+        warm_up.submit(int).result()  # the server runs from here on, a child of this process
+    started = time.process_time()
+    for task in range(16):
+        python_loop(task)
+    spent = time.process_time() - started
+    tree = cpustat.Tree(reaped=True)
+    before = tree.sample()
+    with ProcessPoolExecutor(2, mp_context=context) as pool:
+        list(pool.map(python_loop, range(16)))
+    used = cpustat.usage(before, tree.sample())
+    # The workers, children of the server and gone by now, did the same loops.
+    assert used.cpu > 0.7 * spent, (used, spent)
