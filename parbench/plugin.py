@@ -35,6 +35,7 @@ from parbench.network import NetworkSettings
 
 OPTIONS = pytest.StashKey[options.Options]()
 OVERHEAD = pytest.StashKey[network.Overhead]()
+ASYNC_OVERHEAD = pytest.StashKey[network.Overhead]()
 CASES = pytest.StashKey[dict[str, matrix.Case]]()
 PROBES = pytest.StashKey[list[probe.Probe]]()
 BEFORE = pytest.StashKey[leftovers.Snapshot]()
@@ -217,6 +218,8 @@ def parbench_network(
     with network.serving(settings):
         if benchmarks_enabled(request.config) and any(p.uses_network for p in probes):
             request.config.stash[OVERHEAD] = network.measure_overhead(settings)
+            if network.async_client_installed():
+                request.config.stash[ASYNC_OVERHEAD] = network.measure_async_overhead(settings)
         yield settings
 
 
@@ -258,11 +261,18 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         write(probe.summary(config.stash[PROBES]))
     if overhead is not None:
         settings = chosen(config).network
-        write(
+        line = (
             f"network ({settings.mode}): each request costs {overhead.wall * 1000:.2f} ms "
             f"beyond its {settings.latency * 1000:g} ms latency "
             f"({overhead.cpu * 1000:.2f} ms of CPU in this process)"
         )
+        async_overhead = config.stash.get(ASYNC_OVERHEAD, None)
+        if async_overhead is not None:
+            line += (
+                f" with requests, {async_overhead.wall * 1000:.2f} ms "
+                f"({async_overhead.cpu * 1000:.2f} ms of CPU) with httpx.AsyncClient"
+            )
+        write(line)
     summary = verdicts(config)
     if summary:
         write("")

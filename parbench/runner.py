@@ -133,9 +133,8 @@ class _Batches:
         try:
             with self.executor() as executor:
                 # extend() keeps what arrived before a failure, which locates the failing task.
-                results.extend(
-                    executor.map(self.case.workload.run, batch.tasks, chunksize=self.case.chunksize)
-                )
+                function = self.case.strategy.function_of(self.case.workload)
+                results.extend(executor.map(function, batch.tasks, chunksize=self.case.chunksize))
         except Exception as error:
             raise BatchFailed(_failure(self.case, batch.tasks, len(results), error)) from error
         batch.cpu_seconds = time.process_time() - cpu

@@ -11,6 +11,10 @@ A workload is a module with:
   needs of it goes into the tasks, which reach every worker as they are.
 - ``run(task)``: does one task. Module-level, so that every strategy, process pools
   included, can call it; tasks and results must be picklable.
+- optional ``arun(task)``: an ``async def`` that does what ``run`` does, for the asyncio
+  strategy, which awaits it on an event loop in the main process. A module whose ``arun``
+  cannot work here (a package it needs is missing) says why in ``ARUN_UNAVAILABLE``, a
+  string, with what to install; asyncio is then skipped with that reason.
 - optional ``check(tasks, results)``: raises if the results are wrong.
 - optional ``setup()`` / ``teardown()``: called around all rounds of one benchmark, in
   the main process (output folders, servers). ``setup()`` may instead return a context
@@ -35,7 +39,7 @@ import inspect
 import pkgutil
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -71,6 +75,20 @@ class Workload:
     @property
     def run(self) -> Callable[[Any], Any]:
         return self.module.run
+
+    @property
+    def arun(self) -> Callable[[Any], Awaitable[Any]] | None:
+        """The async variant of ``run``, or ``None`` where the module has none."""
+        return getattr(self.module, "arun", None)
+
+    def why_no_arun(self) -> str | None:
+        """Why ``arun`` cannot run this workload's tasks here, or ``None`` when it can."""
+        unavailable = getattr(self.module, "ARUN_UNAVAILABLE", None)
+        if unavailable:
+            return f"workload {self.name}: {unavailable}"
+        if self.arun is None:
+            return f"workload {self.name} has no arun(task)"
+        return None
 
     @property
     def takes_context(self) -> bool:
@@ -238,6 +256,8 @@ def _validated(name: str, module: ModuleType) -> Workload:
             problems.append(f"it needs a function {function}()")
     if callable(getattr(module, "tasks", None)) and _positional(module.tasks) in (0, 3, 4, 5):
         problems.append("tasks() must take (size) or (size, context)")
+    if getattr(module, "arun", None) is not None and not inspect.iscoroutinefunction(module.arun):
+        problems.append("arun() must be an async def function")
     sizes = getattr(module, "SIZES", {})
     if not isinstance(sizes, dict) or not all(
         preset in SIZE_PRESETS and isinstance(n, int) and 1 <= n <= MAX_SIZE

@@ -95,9 +95,10 @@ def test_default_matrix_covers_every_workload_strategy_and_worker_count(chosen) 
             "threads",
             "processes",
             "interpreters",
+            "asyncio",
         }
         expected = matrix.default_workers(mine[0].workload.kind, False, machine.detect())
-        for strategy in ("threads", "processes"):
+        for strategy in ("threads", "processes", "asyncio"):
             assert {c.workers for c in mine if c.strategy.name == strategy} == set(expected)
             assert any(c.cold for c in mine if c.strategy.name == strategy)
 

@@ -27,7 +27,7 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
         ("--latency=99999999999", "--latency: '99999999999' is not allowed; allowed: a duration"),
         (
             "--strategies=thread",
-            "--strategies: 'thread' is not allowed; allowed: serial, dask, interpreters, "
+            "--strategies: 'thread' is not allowed; allowed: serial, asyncio, dask, interpreters, "
             "processes, threads",
         ),
         ("--network=wifi", "--network: 'wifi' is not allowed; allowed: mock, live"),
@@ -202,7 +202,13 @@ def test_defaults(suite: pytest.Pytester) -> None:
         "pure_python",
         "sleep",
     ]
-    assert [s.name for s in chosen.strategies] == ["serial", "interpreters", "processes", "threads"]
+    assert [s.name for s in chosen.strategies] == [
+        "serial",
+        "asyncio",
+        "interpreters",
+        "processes",
+        "threads",
+    ]
     assert chosen.network.mode == "mock" and chosen.network.latency == pytest.approx(0.05)
     assert chosen.network.body_bytes == 200_000
     assert chosen.workers is None

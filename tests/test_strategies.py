@@ -29,7 +29,7 @@ def fail(n: int) -> int:
 def test_strategies_are_discovered_serial_first() -> None:
     found = all_strategies()
     assert next(iter(found)) == "serial"
-    assert set(found) == {"serial", "threads", "processes", "interpreters", "dask"}
+    assert set(found) == {"serial", "threads", "processes", "interpreters", "asyncio", "dask"}
     assert all(found[name].unavailable() is None for name in ("serial", "threads", "processes"))
 
 

@@ -5,21 +5,36 @@ Faithful to the article: ``requests.get(url, stream=True)``, the body read with
 every request has a timeout, each file is written to a temporary name and moved into
 place (the duplicate URLs are fetched at the same time under threads and processes, and
 must never leave a torn file), and no name taken from a URL can leave the output folder.
+
+The async variant, ``arun``, makes the same request with httpx's ``AsyncClient`` (from
+``pip install 'parbench[async]'``) and writes the body the same way.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import os
 import re
+import ssl
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from types import TracebackType
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import requests
 
 KIND = "io"
+
+#: Why ``arun`` cannot run here, where it cannot (see the workload contract).
+ARUN_UNAVAILABLE = (
+    None
+    if importlib.util.find_spec("httpx")
+    else "its arun needs httpx, which is not installed (pip install 'parbench[async]')"
+)
 
 #: The article's list, in its order: six URLs, then the same six again.
 ARTICLE_URLS = [
@@ -81,39 +96,109 @@ def file_name(url: str) -> str:
     return cleaned + ".jpg"
 
 
+class _BodyFile:
+    """A response body on its way into the task's folder: written under a temporary name
+    and moved into place once whole, or removed if anything goes wrong. A body over the
+    task's limit is refused, by its Content-Length before a byte is written, and by the
+    bytes written where no length was sent."""
+
+    def __init__(self, task: Download, target: Path, headers: Mapping[str, str]) -> None:
+        length = headers.get("Content-Length")
+        if length is not None and int(length) > task.max_bytes:
+            raise BodyTooLarge(f"{task.url}: {length} bytes is over the {task.max_bytes} allowed")
+        self._task = task
+        self._target = target
+        self._length = int(length) if length is not None else None
+        self._digest = headers.get(task.digest_header)
+        self._written = 0
+
+    def __enter__(self) -> _BodyFile:
+        fd, self._partial = tempfile.mkstemp(dir=self._task.folder, prefix=".part-")
+        self._out = os.fdopen(fd, "wb")
+        return self
+
+    def write(self, block: bytes) -> None:
+        self._written += self._out.write(block)
+        if self._written > self._task.max_bytes:
+            raise BodyTooLarge(f"{self._task.url}: body over the {self._task.max_bytes} allowed")
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self._out.close()
+            if kind is None:
+                os.replace(self._partial, self._target)
+        except BaseException:
+            os.unlink(self._partial)
+            raise
+        if kind is not None:
+            os.unlink(self._partial)
+
+    def downloaded(self) -> Downloaded:
+        return Downloaded(
+            url=self._task.url,
+            path=str(self._target),
+            written=self._written,
+            content_length=self._length,
+            server_digest=self._digest,
+        )
+
+
+def _target(task: Download) -> Path:
+    """Where the task's body goes; raises, before any request, for a URL that is not http
+    or https, or that names no file."""
+    if urlsplit(task.url).scheme not in ("http", "https"):
+        raise ValueError(f"refusing {task.url!r}: only http and https URLs are fetched")
+    return Path(task.folder) / file_name(task.url)
+
+
 def run(task: Download) -> Downloaded:
     """Fetch one URL and write its body, whole or not at all, into the task's folder.
 
     Only ``http`` and ``https`` URLs are fetched; an error status, a body over
     ``max_bytes`` or a transfer cut short raises, and leaves no file behind.
     """
-    if urlsplit(task.url).scheme not in ("http", "https"):
-        raise ValueError(f"refusing {task.url!r}: only http and https URLs are fetched")
-    target = Path(task.folder) / file_name(task.url)
+    target = _target(task)
     with requests.get(task.url, stream=True, timeout=task.timeout) as response:
         response.raise_for_status()
-        length = response.headers.get("Content-Length")
-        if length is not None and int(length) > task.max_bytes:
-            raise BodyTooLarge(f"{task.url}: {length} bytes is over the {task.max_bytes} allowed")
-        fd, partial = tempfile.mkstemp(dir=task.folder, prefix=".part-")
-        try:
-            written = 0
-            with os.fdopen(fd, "wb") as out:
-                for block in response.iter_content(CHUNK_BYTES):
-                    written += out.write(block)
-                    if written > task.max_bytes:
-                        raise BodyTooLarge(f"{task.url}: body over the {task.max_bytes} allowed")
-            os.replace(partial, target)
-        except BaseException:
-            os.unlink(partial)
-            raise
-        return Downloaded(
-            url=task.url,
-            path=str(target),
-            written=written,
-            content_length=int(length) if length is not None else None,
-            server_digest=response.headers.get(task.digest_header),
-        )
+        with _BodyFile(task, target, response.headers) as body:
+            for block in response.iter_content(CHUNK_BYTES):
+                body.write(block)
+    return body.downloaded()
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default certificate verification, made once: making it loads the CA bundle
+    (tens of milliseconds), which a client made per request would otherwise pay each time."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+async def arun(task: Download) -> Downloaded:
+    """``run`` on httpx's ``AsyncClient``: the same request, limits, streaming in
+    ``CHUNK_BYTES`` blocks and file handling. Like ``requests.get``, each task has a client
+    of its own, which follows redirects."""
+    # Imported here: the extra is optional, and process workers running run() never pay for it.
+    import httpx
+
+    target = _target(task)
+    async with (
+        httpx.AsyncClient(
+            timeout=task.timeout, verify=_tls_context(), follow_redirects=True
+        ) as client,
+        client.stream("GET", task.url) as response,
+    ):
+        response.raise_for_status()
+        with _BodyFile(task, target, response.headers) as body:
+            async for block in response.aiter_bytes(CHUNK_BYTES):
+                body.write(block)
+    return body.downloaded()
 
 
 def tasks(size: int, context: Any) -> list[Download]:

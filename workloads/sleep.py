@@ -2,11 +2,12 @@
 
 Each task waits the network's latency (``--latency``, 50 ms by default, from the
 context), so that sleep is what the download workload would be if its requests cost
-nothing but the wait.
+nothing but the wait. Its async variant waits with ``asyncio.sleep``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -26,6 +27,13 @@ def run(task: tuple[int, float]) -> int:
     """Wait the task's seconds, then return its number."""
     index, seconds = task
     time.sleep(seconds)
+    return index
+
+
+async def arun(task: tuple[int, float]) -> int:
+    """``run`` on an event loop: wait with ``asyncio.sleep``, then return the task's number."""
+    index, seconds = task
+    await asyncio.sleep(seconds)
     return index
 
 

@@ -1,19 +1,23 @@
 """The network the I/O workloads talk to: mocked (default) or a live loopback server.
 
 In the main process, ``serving(settings)`` holds the network for a run: in mock mode it
-starts the ``responses`` mock and refuses remote sockets; in live mode it starts the
-loopback server. ``workload_context()`` tells a workload about it (``parbench.context``):
-where its URLs go, the latency, limits and a folder of its own. Process workers do not
-share the main process, so ``prepare_worker(settings)`` is their pool initializer.
+starts the ``responses`` mock (and, with the ``async`` extra installed, the ``respx`` mock
+of httpx's ``AsyncClient``, which only the main process's event loops use) and refuses
+remote sockets; in live mode it starts the loopback server. ``workload_context()`` tells
+a workload about it (``parbench.context``): where its URLs go, the latency, limits and a
+folder of its own. Process workers do not share the main process, so
+``prepare_worker(settings)`` is their pool initializer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import importlib.util
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from parbench.context import Context
@@ -75,10 +79,17 @@ def workload_context() -> Iterator[Context]:
         )
 
 
-def _start_mock(settings: NetworkSettings) -> None:
+def async_client_installed() -> bool:
+    """Whether httpx's ``AsyncClient`` and its mock are installed (the ``async`` extra)."""
+    return all(importlib.util.find_spec(name) for name in ("httpx", "respx"))
+
+
+def _start_mock(settings: NetworkSettings, async_client: bool = False) -> None:
     global _mock, _mock_settings
     _stop_mock()
-    _mock = MockNetwork(settings.latency, settings.body_bytes, DIGEST_HEADER)
+    _mock = MockNetwork(
+        settings.latency, settings.body_bytes, DIGEST_HEADER, async_client=async_client
+    )
     _mock.start()
     _mock_settings = settings
     guard.install()
@@ -119,7 +130,7 @@ def serving(settings: NetworkSettings) -> Iterator[None]:
 def _serving(settings: NetworkSettings) -> Iterator[None]:
     global _live_base
     if settings.mode == "mock":
-        _start_mock(settings)
+        _start_mock(settings, async_client=async_client_installed())
         try:
             yield
         finally:
@@ -142,16 +153,62 @@ def measure_overhead(settings: NetworkSettings, samples: int = 10, warmup: int =
     """
     import requests
 
+    def get(url: str) -> None:
+        with requests.get(url, stream=True, timeout=settings.timeout) as response:
+            response.raise_for_status()
+            for _block in response.iter_content(1024):
+                pass
+
+    return _median_cost(get, settings, samples, warmup)
+
+
+def measure_async_overhead(
+    settings: NetworkSettings, samples: int = 10, warmup: int = 5
+) -> Overhead:
+    """``measure_overhead`` of httpx's ``AsyncClient`` (the ``async`` extra), made the way
+    the download workload's ``arun`` makes its requests: a client per request (its TLS
+    context made once) streaming with ``aiter_bytes(1024)``, one request at a time on an
+    event loop of its own."""
+    import ssl
+
+    import certifi
+    import httpx
+
+    tls = ssl.create_default_context(cafile=certifi.where())
+
+    async def get(url: str) -> None:
+        async with (
+            httpx.AsyncClient(
+                timeout=settings.timeout, verify=tls, follow_redirects=True
+            ) as client,
+            client.stream("GET", url) as response,
+        ):
+            response.raise_for_status()
+            async for _block in response.aiter_bytes(1024):
+                pass
+
+    loop = asyncio.new_event_loop()
+    try:
+        return _median_cost(
+            lambda url: loop.run_until_complete(get(url)), settings, samples, warmup
+        )
+    finally:
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+
+
+def _median_cost(
+    get: Callable[[str], None], settings: NetworkSettings, samples: int, warmup: int
+) -> Overhead:
+    """The median wall time beyond the latency, and CPU time, of ``get`` on a probe URL
+    of the network now serving, over ``samples`` calls after ``warmup`` uncounted ones."""
     url = "https://images.unsplash.com/parbench-overhead-probe"
     if _live_base is not None:
         url = f"{_live_base}/parbench-overhead-probe"
     walls, cpus = [], []
     for _ in range(warmup + samples):
         wall, cpu = time.perf_counter(), time.process_time()
-        with requests.get(url, stream=True, timeout=settings.timeout) as response:
-            response.raise_for_status()
-            for _block in response.iter_content(1024):
-                pass
+        get(url)
         walls.append(time.perf_counter() - wall - settings.latency)
         cpus.append(time.process_time() - cpu)
     return Overhead(wall=statistics.median(walls[warmup:]), cpu=statistics.median(cpus[warmup:]))

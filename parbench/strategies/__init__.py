@@ -1,8 +1,10 @@
 """Execution strategies: each one a factory of a ``concurrent.futures.Executor``.
 
-Every strategy runs a batch the same way, ``list(executor.map(run, tasks,
-chunksize=...))``, so callers never branch on the backend. A strategy is one module in
-this package that defines ``STRATEGY``; it is found by scanning, with nothing to register.
+Every strategy runs a batch the same way, ``list(executor.map(function, tasks,
+chunksize=...))``, so callers never branch on the backend; ``function`` is the workload's
+``run``, or another of its functions that the strategy names (asyncio's: ``arun``). A
+strategy is one module in this package that defines ``STRATEGY``; it is found by
+scanning, with nothing to register.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import pkgutil
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from typing import Any
 
 from parbench.results import BASELINE
 from parbench.workload import Workload
@@ -47,7 +50,9 @@ class Strategy:
     ``incompatible``, why it cannot run a given workload (asked only when available).
     ``abandon`` stops an executor after a failure or an interrupt, as fast as the
     backend allows and without waiting for running tasks. ``in_default_run``: measured
-    by a run that names no strategies.
+    by a run that names no strategies. ``function_of`` picks the workload's function
+    that the executor's ``map`` is given to run one task: ``run``, unless the strategy
+    runs another (asked only when the workload is compatible).
     """
 
     name: str
@@ -60,6 +65,9 @@ class Strategy:
     incompatible: Callable[[Workload], str | None] = field(default=lambda workload: None)
     abandon: Callable[[Executor], None] = shutdown_now
     in_default_run: bool = True
+    function_of: Callable[[Workload], Callable[[Any], Any]] = field(
+        default=lambda workload: workload.run
+    )
 
 
 def all_strategies() -> dict[str, Strategy]:
