@@ -38,18 +38,18 @@ def test_factorial_has_both_chunksizes_and_a_cold_pool(chosen) -> None:
     )
     ids = [case.id for case in cases]
     assert ids == [
-        "factorial-x2000-serial",
-        "factorial-x2000-processes-1w-fork-chunk1",
-        "factorial-x2000-processes-1w-fork-chunk2500",
-        "factorial-x2000-processes-2w-fork-chunk1",
-        "factorial-x2000-processes-2w-fork-chunk1250",
-        "factorial-x2000-processes-2w-fork-chunk1250-cold",
-        "factorial-x2000-serial-after",
+        "factorial-x500-serial",
+        "factorial-x500-processes-1w-fork-chunk1",
+        "factorial-x500-processes-1w-fork-chunk625",
+        "factorial-x500-processes-2w-fork-chunk1",
+        "factorial-x500-processes-2w-fork-chunk313",
+        "factorial-x500-processes-2w-fork-chunk313-cold",
+        "factorial-x500-serial-after",
     ]
     assert [c.baseline_pass for c in cases if c.strategy.name == "serial"] == ["before", "after"]
-    assert {case.group for case in cases} == {"factorial x2000"}
+    assert {case.group for case in cases} == {"factorial x500"}
     assert [case.chunk_policy for case in cases[1:3]] == ["1", "auto"]
-    assert all(case.tasks == 10_000 for case in cases)
+    assert all(case.tasks == 2_500 for case in cases)
 
 
 def test_equal_chunksizes_are_measured_once(chosen) -> None:
