@@ -9,10 +9,10 @@ baseline to the other.
 **Disturbance.** A case whose process tree wanted CPUs it was allowed to use and did not
 get them while other processes kept CPUs busy (``cpustat``) was slowed by something else:
 the time it was ready to run stretched by the share of CPU it missed. A case whose CPU
-ran slower than at its fastest among the workload's cases (``cpuspeed``: a fixed loop
-timed before its rounds) was slowed without waiting, as by a neighbour on a shared core:
-its CPU work stretched by that much. Either way its speedup's range widens by that much,
-and a serial pass so disturbed widens every speedup's range.
+ran slower than serial's (``cpuspeed``: a fixed loop timed before its rounds) was slowed
+without waiting, as by a neighbour on a shared core: its CPU work stretched by that much;
+where serial's CPU ran slower than the case's, serial's did. Either way the speedup's
+range widens by that much, and a disturbed serial pass widens every speedup's range.
 
 **Claims.** A case is called faster or slower than serial only when the Mann-Whitney test
 on the raw rounds says so at ``stats.ALPHA``, the medians differ by at least
@@ -92,7 +92,9 @@ class Row:
 
     ``speedup`` is as measured (baseline median over the case's median); ``span`` is its
     range under the disturbances measured (both ends equal when there were none);
-    ``ceiling`` is what physics allows; ``disturbance``, what slowed the case.
+    ``ceiling`` is what physics allows; ``disturbance``, what slowed the case; and
+    ``serial_slowed``, how many times slower serial's CPU ran than the case's, where
+    that could explain a claim.
     """
 
     measurement: Measurement
@@ -104,6 +106,7 @@ class Row:
     label: str
     span: tuple[float, float]
     disturbance: Disturbance
+    serial_slowed: float | None = None
 
     @property
     def is_baseline(self) -> bool:
@@ -153,6 +156,8 @@ class Row:
         if self.speedup > self.ceiling and not self.is_baseline:
             notes.append(f"at the ceiling (measured {self.speedup:.3g}x)")
         notes.extend(self.disturbance.words)
+        if self.serial_slowed is not None and not self.is_baseline:
+            notes.append(f"serial ran on a CPU {self.serial_slowed:.2f}x slower than this did")
         if self.measurement.baseline_pass == "after":
             notes.append("serial again, after the other cases")
         return "; ".join(notes)
@@ -219,13 +224,12 @@ def fastest_reference(group: Iterable[Measurement]) -> float | None:
     return min((m.reference_loop_s for m in group if m.reference_loop_s is not None), default=None)
 
 
-def slowed(measurement: Measurement, fastest: float | None) -> float | None:
-    """How many times slower ``measurement``'s CPU ran than at the ``fastest`` reference
-    time (``fastest_reference``), where it ran slower; ``None`` otherwise, or where
-    unmeasured."""
-    if measurement.reference_loop_s is None or not fastest or fastest <= 0:
+def slowed(measurement: Measurement, reference: float | None) -> float | None:
+    """How many times slower ``measurement``'s CPU ran than one whose reference-loop time
+    was ``reference``, where it ran slower; ``None`` otherwise, or where unmeasured."""
+    if measurement.reference_loop_s is None or not reference or reference <= 0:
         return None
-    factor = measurement.reference_loop_s / fastest
+    factor = measurement.reference_loop_s / reference
     return factor if factor > 1 else None
 
 
@@ -236,7 +240,8 @@ class Disturbance:
     share of its time each could have cost it (``starving``, ``slowing``). ``share`` is
     how short its time could have been without both, as a share of it: every speedup's
     range takes it in, however small. It is named in words only where ``material``.
-    ``spread`` is how many workers had tasks."""
+    ``spread`` is how many workers had tasks; ``than``, what its CPU speed was compared
+    with."""
 
     starved: float | None = None
     slowed: float | None = None
@@ -244,6 +249,7 @@ class Disturbance:
     slowing: float = 0.0
     estimated: bool = False
     spread: int = 1
+    than: str = BASELINE
 
     @property
     def share(self) -> float:
@@ -270,14 +276,15 @@ class Disturbance:
             how = "could have used" if self.estimated else "wanted"
             said.append(f"got {self.starved:.0%} of the CPU{'s' * (self.spread > 1)} it {how}")
         if self.slowing_named:
-            said.append(
-                f"ran on a CPU {self.slowed:.2f}x slower than at its fastest for this workload"
-            )
+            said.append(f"ran on a CPU {self.slowed:.2f}x slower than {self.than} did")
         return tuple(said)
 
 
-def disturbance(measurement: Measurement, fastest: float | None = None) -> Disturbance:
-    """The disturbances of ``measurement``, against the workload's ``fastest`` CPU speed.
+def disturbance(
+    measurement: Measurement, reference: float | None = None, than: str = BASELINE
+) -> Disturbance:
+    """The disturbances of ``measurement``: its starvation, and its CPU speed against the
+    reference-loop time ``reference`` (of ``than``: serial, for a case).
 
     The time its busiest path was ready to run (CPUs wanted over the workers that had
     tasks) would have been shorter by the CPU it missed; the time it spent computing
@@ -286,7 +293,7 @@ def disturbance(measurement: Measurement, fastest: float | None = None) -> Distu
     time it spent waiting on anything else is neither."""
     m = measurement
     spread = max(1, min(m.workers, m.tasks))
-    got, factor = starved(m), slowed(m, fastest)
+    got, factor = starved(m), slowed(m, reference)
     wanted, estimated = _wanted(m)
     starving = slowing = 0.0
     if got is not None:
@@ -294,13 +301,26 @@ def disturbance(measurement: Measurement, fastest: float | None = None) -> Distu
     if factor is not None:
         working = 1.0 if m.cpu_per_wall is None else min(1.0, m.cpu_per_wall / spread)
         slowing = working * (1 - 1 / factor)
-    return Disturbance(got, factor, starving, slowing, estimated, spread)
+    return Disturbance(got, factor, starving, slowing, estimated, spread, than)
 
 
-def _baseline(passes: Sequence[Measurement], fastest: float | None) -> Baseline:
+def _name(m: Measurement, passes: Sequence[Measurement]) -> str:
+    return BASELINE if len(passes) == 1 else f"{BASELINE} ({m.baseline_pass})"
+
+
+def _pass_disturbance(m: Measurement, passes: Sequence[Measurement]) -> Disturbance:
+    """A serial pass's disturbances: its starvation, and its CPU speed against the other
+    pass's (where that ran faster)."""
+    others = [p for p in passes if p is not m]
+    return disturbance(
+        m, fastest_reference(others), _name(others[0], passes) if others else BASELINE
+    )
+
+
+def _baseline(passes: Sequence[Measurement]) -> Baseline:
     pooled = tuple(r for m in passes for r in m.rounds)
     median = statistics.median(pooled) if pooled else statistics.median(m.median for m in passes)
-    lows = [m.median * disturbance(m, fastest).share for m in passes]
+    lows = [m.median * _pass_disturbance(m, passes).share for m in passes]
     drift = []
     if len(passes) == 2:
         before, after = passes
@@ -315,10 +335,9 @@ def _baseline(passes: Sequence[Measurement], fastest: float | None) -> Baseline:
                 f"{format_seconds(after.median)} after ({ratio - 1:+.0%})"
             )
     for m in passes:
-        which = BASELINE if len(passes) == 1 else f"{BASELINE} ({m.baseline_pass})"
-        words = disturbance(m, fastest).words
+        words = _pass_disturbance(m, passes).words
         if words:
-            drift.append(f"{which} {' and '.join(words)}: something else was running")
+            drift.append(f"{_name(m, passes)} {' and '.join(words)}: something else was running")
     # Disturbances too small to name still lower the range: a claim must hold beyond them.
     low = min(median, *lows)
     if not drift:
@@ -444,15 +463,21 @@ def label(measurement: Measurement, group: Iterable[Measurement], workers: bool 
     return text + (", cold" if m.pool == "cold" else "")
 
 
-def _row(m: Measurement, baseline: Baseline, label: str, fastest: float | None) -> Row:
+def _row(m: Measurement, baseline: Baseline, label: str) -> Row:
     speedup = baseline.median / m.median
     interval = p_value = None
     if not any(m is p for p in baseline.passes) and m.rounds and baseline.rounds:
         interval = stats.ratio_interval(baseline.rounds, m.rounds)
         p_value = stats.mann_whitney_p(baseline.rounds, m.rounds)
-    disturbed = disturbance(m, fastest)
-    span = (baseline.low / m.median, baseline.high / (m.median * disturbed.share))
-    return Row(m, speedup, interval, p_value, 1.0, math.inf, label, span, disturbed)
+    disturbed = disturbance(m, fastest_reference(baseline.passes))
+    # Serial, where its CPU ran slower than this case's, could have been faster still.
+    serial = [disturbance(p, m.reference_loop_s, label) for p in baseline.passes]
+    low = min(
+        baseline.low, *(p.median * d.share for p, d in zip(baseline.passes, serial, strict=True))
+    )
+    span = (low / m.median, baseline.high / (m.median * disturbed.share))
+    slower = max((d.slowed or 1.0 for d in serial if d.slowing_named), default=None)
+    return Row(m, speedup, interval, p_value, 1.0, math.inf, label, span, disturbed, slower)
 
 
 def _speedup_text(row: Row) -> str:
@@ -527,8 +552,14 @@ def _notes(baseline: Baseline, rows: list[Row], evidence: str | None) -> tuple[s
     if slow:
         named = ", ".join(f"{r.label} ({r.disturbance.slowed:.2f}x)" for r in slow)
         notes.append(
-            f"disturbed: {named} ran on a CPU slower than at its fastest for this workload "
-            "(a neighbour on a shared core, or a lower clock); their speedups are ranges"
+            f"disturbed: {named} ran on a CPU slower than serial did (a neighbour on a "
+            "shared core, or a lower clock); their speedups are ranges"
+        )
+    fast = [r for r in disturbed if r.serial_slowed is not None]
+    if fast:
+        named = ", ".join(f"{r.label} ({r.serial_slowed:.2f}x)" for r in fast)
+        notes.append(
+            f"disturbed: serial ran on a CPU slower than {named}; their speedups are ranges"
         )
     for row in rows:
         if row.impossible:
@@ -553,8 +584,7 @@ def _rows(
 ) -> tuple[list[Row], str, str | None]:
     """Every case of ``group`` against ``baseline``, with its limits, fastest first; and
     the measured kind with its evidence."""
-    fastest = fastest_reference(group)
-    provisional = [_row(m, baseline, label(m, group), fastest) for m in group]
+    provisional = [_row(m, baseline, label(m, group)) for m in group]
     kind, evidence = measured_kind(baseline, provisional, share)
     rows = []
     for row in provisional:
@@ -601,7 +631,7 @@ def judge(measurements: Iterable[Measurement]) -> list[WorkloadVerdict]:
         if not passes:
             continue
         passes.sort(key=lambda m: m.baseline_pass == "after")
-        baseline = _baseline(passes, fastest_reference(group))
+        baseline = _baseline(passes)
         share = cpu_share(baseline)
         rows, kind, evidence = _rows(group, baseline, share)
         bounded = _bounded_by_physics(baseline, rows)
