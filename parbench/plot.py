@@ -22,7 +22,7 @@ INSTALL_HINT = "charts need pygal: pip install 'parbench[plot]'"
 # Past this ratio of largest to smallest value plotted, a linear axis flattens the
 # smallest speedups (factorial at chunksize 1 runs at 0.0015x) onto zero.
 LOG_SPREAD = 100.0
-IDEAL, SERIAL, CROSSOVER = "ideal", "serial = 1x", "crossover: first clear win"
+IDEAL, SERIAL, CROSSOVER = "ideal", "serial = 1x", "crossover: a clear win from here on"
 CHART_HEIGHT, LEGEND_ROW = 500, 24
 # Along x each doubling of workers is one unit, with half a unit to spare at either end;
 # each strategy's points stand a little aside of their worker count (neighbours ASIDE of

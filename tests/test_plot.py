@@ -533,7 +533,7 @@ def test_a_sweep_gets_speedup_against_task_size_with_crossovers_ringed(tmp_path:
     assert write_charts([sweep], tmp_path) == [tmp_path / "work_python-break-even.svg"]
     svg = parse(tmp_path / "work_python-break-even.svg")
     assert legend(svg) == [
-        "crossover: first clear win",
+        "crossover: a clear win from here on",
         "processes x2 chunksize 1",
         "processes x2 chunksize auto",
         "threads x2",
@@ -549,7 +549,7 @@ def test_a_sweep_gets_speedup_against_task_size_with_crossovers_ringed(tmp_path:
         title: {round(float(dot.get("cx", ""))): dot for dot in dots(svg, title)}
         for title in ("processes x2 chunksize 1", "processes x2 chunksize auto")
     }
-    rings = dots(svg, "crossover: first clear win")
+    rings = dots(svg, "crossover: a clear win from here on")
     assert len(rings) == 2
     for ring, title, at in zip(rings, nearest, ("1 ms", "100 µs"), strict=True):
         (x,) = [x for label, x in labels if label == at]
