@@ -481,10 +481,8 @@ def _row(m: Measurement, baseline: Baseline, label: str) -> Row:
 
 
 def _speedup_text(row: Row) -> str:
-    low, high = row.span
-    if high / low > 1.01:
-        return f"{min(low, row.ceiling):.1f}x to {min(high, row.ceiling):.1f}x"
-    return f"{row.shown:.1f}x"
+    low, high = (f"{min(end, row.ceiling):.1f}x" for end in row.span)
+    return f"{low} to {high}" if low != high else f"{row.shown:.1f}x"
 
 
 def _sentence(workload: str, kind: str, declared: str, baseline: Baseline, rows: list[Row]):
