@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _socket
 import multiprocessing
 import socket
 from concurrent.futures import ProcessPoolExecutor
@@ -86,6 +87,32 @@ def test_guard_refuses_remote_addresses_before_any_packet(monkeypatch: pytest.Mo
         guard.uninstall()
     assert attempts == [("127.0.0.1", 9)]
     assert not guard.installed()
+
+
+def test_a_guard_put_back_after_it_was_removed_passes_connections_through() -> None:
+    # As a test's monkeypatch does: it saves the guarded methods while the guard is on
+    # and puts them back after the guard is off.
+    before = socket.socket.connect, socket.socket.connect_ex
+    guard.install()
+    saved = socket.socket.connect, socket.socket.connect_ex
+    guard.uninstall()
+    socket.socket.connect, socket.socket.connect_ex = saved
+    try:
+        assert not guard.installed()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.settimeout(0.5)
+            assert sock.connect_ex(("127.0.0.1", 9)) != 0  # nothing listens: refused
+        guard.install()  # and it can be put on again, without nesting on itself
+        with (
+            socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock,
+            pytest.raises(guard.OutboundConnectionRefused),
+        ):
+            sock.connect_ex(("203.0.113.7", 80))
+        guard.uninstall()
+        assert socket.socket.connect is _socket.socket.connect
+    finally:
+        guard.uninstall()
+        socket.socket.connect, socket.socket.connect_ex = before
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ that a request the mock does not catch fails loudly instead of reaching the inte
 
 from __future__ import annotations
 
+import _socket
 import ipaddress
 import socket
 from typing import Any
@@ -13,6 +14,10 @@ from typing import Any
 # What ``install`` replaced, restored by ``uninstall``: guards nest with any wrapper that
 # was there before (a test's own, for one).
 _previous: tuple[Any, Any] | None = None
+# What a guard left behind after ``uninstall`` passes to: the methods ``socket.socket``
+# inherits. (Whoever saved the guarded methods while the guard was on, as a test's
+# monkeypatch does, may put them back after it is off.)
+_UNGUARDED = (_socket.socket.connect, _socket.socket.connect_ex)
 
 
 class OutboundConnectionRefused(ConnectionRefusedError):
@@ -41,20 +46,32 @@ def _refuse_remote(sock: socket.socket, address: Any) -> None:
 
 
 def _guarded_connect(self: socket.socket, address: Any) -> None:
+    if _previous is None:
+        return _UNGUARDED[0](self, address)
     _refuse_remote(self, address)
     return _previous[0](self, address)
 
 
 def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    if _previous is None:
+        return _UNGUARDED[1](self, address)
     _refuse_remote(self, address)
     return _previous[1](self, address)
+
+
+def _unguarded(method: Any, guarded: Any, fallback: Any) -> Any:
+    """``method``, or where it is a guard left behind, what that guard passes to."""
+    return fallback if method is guarded else method
 
 
 def install() -> None:
     """Refuse remote connections in this process until ``uninstall``; a no-op if installed."""
     global _previous
     if not installed():
-        _previous = (socket.socket.connect, socket.socket.connect_ex)
+        _previous = (
+            _unguarded(socket.socket.connect, _guarded_connect, _UNGUARDED[0]),
+            _unguarded(socket.socket.connect_ex, _guarded_connect_ex, _UNGUARDED[1]),
+        )
         socket.socket.connect = _guarded_connect
         socket.socket.connect_ex = _guarded_connect_ex
 
@@ -69,4 +86,4 @@ def uninstall() -> None:
 
 def installed() -> bool:
     """Whether this process refuses remote connections."""
-    return socket.socket.connect is _guarded_connect
+    return _previous is not None and socket.socket.connect is _guarded_connect
