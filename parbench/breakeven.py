@@ -265,12 +265,12 @@ def hint(verdict: WorkloadVerdict, rows: Sequence[BreakEven]) -> str | None:
     task_s = verdict.baseline.median / verdict.serial.tasks
     phrases = []
     for strategy in dict.fromkeys(row.strategy for row in mine):
-        policies: dict[str, float | None] = {}
+        policies: dict[str, list[float]] = {}
         for row in (r for r in mine if r.strategy == strategy):
-            found = row.crossover_task_s
-            best = policies.get(row.chunk_policy)
-            policies[row.chunk_policy] = found if best is None else min(best, found or best)
-        paying = [(policy, found) for policy, found in policies.items() if found is not None]
+            found = policies.setdefault(row.chunk_policy, [])
+            if row.crossover_task_s is not None:
+                found.append(row.crossover_task_s)
+        paying = [(policy, min(found)) for policy, found in policies.items() if found]
         if not paying:
             largest = max(row.largest_task_s for row in mine)
             phrases.append(f"{strategy} never did (to {format_seconds(largest)})")
