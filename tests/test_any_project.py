@@ -94,13 +94,13 @@ def test_a_users_project_runs_its_workload_through_the_installed_plugin(
         fresh_environment,
         project,
         "--benchmark-only",
-        "--workloads",
+        "--parbench-workloads",
         "my_work.py",
-        "--strategies",
+        "--parbench-strategies",
         "serial,threads,processes",
-        "--start-method",
+        "--parbench-start-method",
         "spawn",
-        "--latency",
+        "--parbench-latency",
         "10ms",
         "--benchmark-min-rounds",
         "2",
@@ -141,11 +141,11 @@ def test_timeout_given_among_space_separated_options_still_applies(
         fresh_environment,
         project,
         "--benchmark-disable",
-        "--workloads",
+        "--parbench-workloads",
         "hangs.py",
-        "--strategies",
+        "--parbench-strategies",
         "serial",
-        "--latency",
+        "--parbench-latency",
         "50ms",
         "--timeout",
         "3",
@@ -183,13 +183,15 @@ def test_two_workloads_of_one_name_stop_the_run(tmp_path: Path) -> None:
     (tmp_path / "download.py").write_text((tmp_path / "a" / "work.py").read_text())
     same_file = run_suite(
         "--benchmark-disable",
-        f"--workloads={tmp_path / 'a' / 'work.py'},{tmp_path / 'b' / 'work.py'}",
+        f"--parbench-workloads={tmp_path / 'a' / 'work.py'},{tmp_path / 'b' / 'work.py'}",
         tmp_path=tmp_path,
     )
     assert same_file.returncode == 4
     assert "its module name 'work' is taken by" in same_file.stderr
     same_name = run_suite(
-        "--benchmark-disable", f"--workloads={tmp_path / 'download.py'},download", tmp_path=tmp_path
+        "--benchmark-disable",
+        f"--parbench-workloads={tmp_path / 'download.py'},download",
+        tmp_path=tmp_path,
     )
     assert same_name.returncode == 4
     assert "are both named 'download'" in same_name.stderr

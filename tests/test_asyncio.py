@@ -249,9 +249,9 @@ def test_without_the_async_extra_download_is_skipped_saying_what_to_install(
         "-p",
         "no:respx",
         "--benchmark-disable",
-        "--workloads=download,sleep",
-        "--strategies=asyncio",
-        "--workers=4",
+        "--parbench-workloads=download,sleep",
+        "--parbench-strategies=asyncio",
+        "--parbench-workers=4",
         "-rs",
     ]
     blocked = (
@@ -283,10 +283,10 @@ def test_without_the_async_extra_download_is_skipped_saying_what_to_install(
 def test_a_matrix_at_64_workers_runs_checked_and_skips_what_has_no_arun(tmp_path: Path):
     result = run_suite(
         "--benchmark-disable",
-        "--workloads=download,sleep,factorial",
-        "--strategies=serial,asyncio",
-        "--workers=64",
-        "--latency=5ms",
+        "--parbench-workloads=download,sleep,factorial",
+        "--parbench-strategies=serial,asyncio",
+        "--parbench-workers=64",
+        "--parbench-latency=5ms",
         "-v",
         "-rs",
         tmp_path=tmp_path,
@@ -303,11 +303,11 @@ def test_a_matrix_at_64_workers_runs_checked_and_skips_what_has_no_arun(tmp_path
 def test_live_network_under_asyncio(tmp_path: Path) -> None:
     result = run_suite(
         "--benchmark-disable",
-        "--network=live",
-        "--workloads=download",
-        "--strategies=asyncio",
-        "--workers=16",
-        "--latency=5ms",
+        "--parbench-network=live",
+        "--parbench-workloads=download",
+        "--parbench-strategies=asyncio",
+        "--parbench-workers=16",
+        "--parbench-latency=5ms",
         tmp_path=tmp_path,
     )
     assert passed(result) == 2
@@ -320,11 +320,11 @@ def test_a_users_module_with_arun_runs_and_its_failing_task_is_named(tmp_path: P
         (tmp_path / f"{name}.py").write_text(USER_ASYNC + f"FAIL = {fail}\n")
     result = run_suite(
         "--benchmark-disable",
-        f"--workloads={tmp_path / 'user_async.py'},{tmp_path / 'user_async_fails.py'}",
-        "--strategies=asyncio",
-        "--workers=2",
-        "--size=6",
-        "--latency=1ms",
+        f"--parbench-workloads={tmp_path / 'user_async.py'},{tmp_path / 'user_async_fails.py'}",
+        "--parbench-strategies=asyncio",
+        "--parbench-workers=2",
+        "--parbench-size=6",
+        "--parbench-latency=1ms",
         "-v",
         tmp_path=tmp_path,
     )
@@ -342,10 +342,10 @@ def test_asyncio_beats_serial_on_sleep_and_its_client_cost_is_reported(tmp_path:
     saved = tmp_path / "run.json"
     result = run_suite(
         "--benchmark-only",
-        "--workloads=sleep,download",
-        "--strategies=serial,asyncio",
-        "--workers=16",
-        "--latency=20ms",
+        "--parbench-workloads=sleep,download",
+        "--parbench-strategies=serial,asyncio",
+        "--parbench-workers=16",
+        "--parbench-latency=20ms",
         "--benchmark-min-rounds=4",
         "--benchmark-max-time=0.05",
         f"--benchmark-json={saved}",

@@ -177,8 +177,8 @@ def test_a_run_without_a_sweep_says_how_to_make_one(tmp_path: Path, capsys) -> N
     error = capsys.readouterr().err
     assert error.count("\n") == 1
     assert error == (
-        f"parbench: error: {saved}: holds no --granularity sweep; make one with: "
-        "pytest --benchmark-only --granularity --benchmark-autosave\n"
+        f"parbench: error: {saved}: holds no --parbench-granularity sweep; make one with: "
+        "pytest --benchmark-only --parbench-granularity --benchmark-autosave\n"
     )
 
 
@@ -283,7 +283,12 @@ def test_the_sweep_is_built_point_by_point_with_serial_around_each() -> None:
 
 def test_a_tiny_sweep_runs_as_ci_runs_it(tmp_path: Path) -> None:
     result = run_suite(
-        "--granularity", "--quick", "--benchmark-disable", "--workers=2", "-v", tmp_path=tmp_path
+        "--parbench-granularity",
+        "--parbench-quick",
+        "--benchmark-disable",
+        "--parbench-workers=2",
+        "-v",
+        tmp_path=tmp_path,
     )
     ran = set(re.findall(r"test_batch\[([\w-]+)\] PASSED", result.stdout))
     assert passed(result) == len(ran)

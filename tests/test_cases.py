@@ -30,10 +30,10 @@ def test_auto_chunksize() -> None:
 def test_factorial_has_both_chunksizes_and_a_cold_pool(chosen) -> None:
     cases = matrix.build(
         chosen(
-            "--workloads=factorial",
-            "--strategies=serial,processes",
-            "--workers=1,2",
-            "--start-method=fork",
+            "--parbench-workloads=factorial",
+            "--parbench-strategies=serial,processes",
+            "--parbench-workers=1,2",
+            "--parbench-start-method=fork",
         )
     )
     ids = [case.id for case in cases]
@@ -55,7 +55,10 @@ def test_factorial_has_both_chunksizes_and_a_cold_pool(chosen) -> None:
 def test_equal_chunksizes_are_measured_once(chosen) -> None:
     cases = matrix.build(
         chosen(
-            "--workloads=download", "--strategies=processes", "--workers=16", "--start-method=spawn"
+            "--parbench-workloads=download",
+            "--parbench-strategies=processes",
+            "--parbench-workers=16",
+            "--parbench-start-method=spawn",
         )
     )
     assert [case.id for case in cases] == [
@@ -67,11 +70,11 @@ def test_equal_chunksizes_are_measured_once(chosen) -> None:
 def test_every_start_method_given_is_a_case(chosen) -> None:
     cases = matrix.build(
         chosen(
-            "--workloads=sleep",
-            "--strategies=processes",
-            "--workers=2",
-            "--chunksize=1",
-            "--start-method=fork,spawn",
+            "--parbench-workloads=sleep",
+            "--parbench-strategies=processes",
+            "--parbench-workers=2",
+            "--parbench-chunksize=1",
+            "--parbench-start-method=fork,spawn",
         )
     )
     assert [case.start_method for case in cases] == ["fork", "spawn", "fork"]
@@ -104,9 +107,17 @@ def test_default_matrix_covers_every_workload_strategy_and_worker_count(chosen) 
 
 
 def test_size_option_reaches_the_cases(chosen) -> None:
-    article = matrix.build(chosen("--workloads=factorial", "--strategies=serial", "--size=article"))
+    article = matrix.build(
+        chosen(
+            "--parbench-workloads=factorial",
+            "--parbench-strategies=serial",
+            "--parbench-size=article",
+        )
+    )
     assert [(c.size, c.size_preset, c.tasks) for c in article] == [(100_000, "article", 500_000)]
-    numbered = matrix.build(chosen("--workloads=download", "--strategies=serial", "--size=3"))
+    numbered = matrix.build(
+        chosen("--parbench-workloads=download", "--parbench-strategies=serial", "--parbench-size=3")
+    )
     assert [(c.size, c.tasks) for c in numbered] == [(3, 36)]
 
 
@@ -131,7 +142,9 @@ def test_cpu_worker_counts_follow_the_machine(topology, expected) -> None:
 
 
 def test_cpu_batches_grow_until_the_largest_pool_has_several_tasks_a_worker(chosen) -> None:
-    chosen_options = chosen("--workloads=pure_python,sleep", "--strategies=serial,processes")
+    chosen_options = chosen(
+        "--parbench-workloads=pure_python,sleep", "--parbench-strategies=serial,processes"
+    )
     cases = matrix.build(chosen_options, {"pure_python": "cpu", "sleep": "io"}, BIG)
     pure = [c for c in cases if c.workload.name == "pure_python"]
     assert {c.tasks for c in pure} == {matrix.TASKS_PER_WORKER * 64}
@@ -145,7 +158,9 @@ def test_cpu_batches_grow_until_the_largest_pool_has_several_tasks_a_worker(chos
 
 
 def test_worker_counts_follow_the_probe_not_the_declared_kind(chosen) -> None:
-    picked = chosen("--workloads=sleep,pure_python", "--strategies=serial,threads")
+    picked = chosen(
+        "--parbench-workloads=sleep,pure_python", "--parbench-strategies=serial,threads"
+    )
     # sleep declares io and pure_python cpu; the probe says otherwise, and wins.
     cases = matrix.build(picked, {"sleep": "cpu", "pure_python": "io"}, TWO_CORES)
     workers = {

@@ -188,17 +188,17 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
 
 @pytest.mark.parametrize("address", ["127.0.0.1:8786", "tcp://host", "tcp://h:99999", "udp://h:1"])
 def test_a_malformed_scheduler_address_is_a_usage_error(suite: pytest.Pytester, address: str):
-    assert usage_error(suite, f"--dask-scheduler={address}") == (
-        f"ERROR: --dask-scheduler: {address!r} is not allowed; allowed: tcp://HOST:PORT, "
+    assert usage_error(suite, f"--parbench-dask-scheduler={address}") == (
+        f"ERROR: --parbench-dask-scheduler: {address!r} is not allowed; allowed: tcp://HOST:PORT, "
         "e.g. tcp://10.0.0.5:8786"
     )
 
 
 def test_a_scheduler_off_the_machine_needs_the_live_network(suite: pytest.Pytester) -> None:
-    assert usage_error(suite, "--dask-scheduler=tcp://10.0.0.5:8786") == (
-        "ERROR: --dask-scheduler: tcp://10.0.0.5:8786 is off this machine, and the mocked "
+    assert usage_error(suite, "--parbench-dask-scheduler=tcp://10.0.0.5:8786") == (
+        "ERROR: --parbench-dask-scheduler: tcp://10.0.0.5:8786 is off this machine, and the mocked "
         "network refuses every connection that leaves it, the cluster's own too; add "
-        "--network=live"
+        "--parbench-network=live"
     )
 
 
@@ -206,22 +206,26 @@ def test_a_scheduler_off_the_machine_needs_the_live_network(suite: pytest.Pytest
 def test_a_scheduler_that_does_not_answer_is_named_within_seconds(suite: pytest.Pytester):
     address = f"tcp://127.0.0.1:{free_port()}"
     started = time.monotonic()
-    line = usage_error(suite, f"--dask-scheduler={address}")
+    line = usage_error(suite, f"--parbench-dask-scheduler={address}")
     # The connect timeout, with room for a busy machine.
     assert time.monotonic() - started < 6 * dask_strategy.CONNECT_TIMEOUT_S
     assert line.startswith(
-        f"ERROR: --dask-scheduler: the dask scheduler at {address} did not answer within 5 s"
+        f"ERROR: --parbench-dask-scheduler: the dask scheduler at {address} "
+        "did not answer within 5 s"
     )
 
 
 @needs_dask
 def test_a_scheduler_needs_dask_among_the_strategies(suite: pytest.Pytester, cluster: Any):
     line = usage_error(
-        suite, "--strategies=serial", f"--dask-scheduler={cluster.scheduler_address}"
+        suite,
+        "--parbench-strategies=serial",
+        f"--parbench-dask-scheduler={cluster.scheduler_address}",
     )
     assert line == (
-        "ERROR: --strategies: 'serial' is not allowed; allowed: a list with dask in it, as "
-        "--dask-scheduler is given"
+        "ERROR: --parbench-strategies: 'serial' is not allowed; allowed: a list with dask in "
+        "it, as "
+        "--parbench-dask-scheduler is given"
     )
 
 
@@ -245,9 +249,9 @@ def test_a_tiny_matrix_runs_checked_on_local_clusters(tmp_path: Path) -> None:
     output = run_suite(
         tmp_path,
         "--benchmark-disable",
-        "--workloads=pure_python,download",
-        "--strategies=serial,dask",
-        "--workers=2",
+        "--parbench-workloads=pure_python,download",
+        "--parbench-strategies=serial,dask",
+        "--parbench-workers=2",
     )
     passed = {line.split("[")[1].split("]")[0] for line in output.splitlines() if "PASSED" in line}
     assert {p for p in passed if "dask" in p} == {
@@ -268,11 +272,11 @@ def test_the_same_benchmarks_run_on_an_existing_cluster(tmp_path: Path) -> None:
         output = run_suite(
             tmp_path,
             "--benchmark-disable",
-            "--workloads=download",
-            f"--dask-scheduler={existing.scheduler_address}",
-            "--strategies=serial,dask",
-            "--workers=2",
-            "--chunksize=1",
+            "--parbench-workloads=download",
+            f"--parbench-dask-scheduler={existing.scheduler_address}",
+            "--parbench-strategies=serial,dask",
+            "--parbench-workers=2",
+            "--parbench-chunksize=1",
         )
         # Its workers were prepared by the run, and left running as they were.
         assert "parbench-prepare" in existing.scheduler.worker_plugins

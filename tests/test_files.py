@@ -143,10 +143,10 @@ def test_uncached_refuses_a_folder_in_memory(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_the_suite_runs_both_and_names_the_mode(tmp_path: Path) -> None:
     result = run_suite(
-        "--quick",
+        "--parbench-quick",
         "--benchmark-disable",
         "-v",
-        "--workloads=files_cached,files_uncached",
+        "--parbench-workloads=files_cached,files_uncached",
         tmp_path=tmp_path,
     )
     ran = re.findall(r"test_batch\[(\w+)-x\d+-(\w+)[^\]]*\] PASSED", result.stdout)
@@ -158,8 +158,8 @@ def test_the_suite_runs_both_and_names_the_mode(tmp_path: Path) -> None:
     saved = tmp_path / "run.json"
     result = run_suite(
         "--benchmark-only",
-        "--workloads=files_uncached",
-        "--strategies=serial",
+        "--parbench-workloads=files_uncached",
+        "--parbench-strategies=serial",
         "--benchmark-min-rounds=1",
         "--benchmark-max-time=0.01",
         f"--benchmark-json={saved}",

@@ -120,8 +120,8 @@ def test_classification_and_claims_hold_beside_a_noisy_neighbour(tmp_path: Path)
     with noisy_neighbour(cpus, on=0.3, off=0.2, limit=RUN_TIMEOUT_S):
         result = run_suite(
             "--benchmark-only",
-            f"--workloads={tmp_path / 'busy_io.py'},{tmp_path / 'sleepy_cpu.py'}",
-            "--strategies=serial,threads,processes",
+            f"--parbench-workloads={tmp_path / 'busy_io.py'},{tmp_path / 'sleepy_cpu.py'}",
+            "--parbench-strategies=serial,threads,processes",
             "--benchmark-min-rounds=5",
             "--benchmark-max-time=0.1",
             f"--benchmark-json={saved}",

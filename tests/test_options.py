@@ -17,37 +17,76 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
 @pytest.mark.parametrize(
     ("argument", "expected"),
     [
-        ("--workers=0", "--workers: '0' is not allowed; allowed: whole numbers from 1 to 256"),
-        ("--workers=2,x", "--workers: 'x' is not allowed"),
-        ("--workers=1,,2", "no empty items"),
-        ("--workers=\u00b2", "--workers: '\u00b2' is not allowed; allowed: whole numbers from 1"),
-        ("--workers=100000", "--workers: '100000' is not allowed; allowed: whole numbers from 1"),
-        ("--latency=-1", "--latency: '-1' is not allowed; allowed: a duration from 0 to 60s"),
-        ("--latency=5 minutes", "--latency: '5 minutes'"),
-        ("--latency=99999999999", "--latency: '99999999999' is not allowed; allowed: a duration"),
         (
-            "--strategies=thread",
-            "--strategies: 'thread' is not allowed; allowed: serial, asyncio, dask, interpreters, "
-            "processes, threads",
+            "--parbench-workers=0",
+            "--parbench-workers: '0' is not allowed; allowed: whole numbers from 1 to 256",
         ),
-        ("--network=wifi", "--network: 'wifi' is not allowed; allowed: mock, live"),
-        ("--start-method=clone", "--start-method: 'clone' is not allowed; allowed: "),
-        ("--size=huge", "--size: 'huge' is not allowed; allowed: quick, default, article"),
-        ("--size=1000000000", "--size: '1000000000' is not allowed; allowed: quick, default"),
-        ("--chunksize=0", "--chunksize: '0' is not allowed; allowed: 'auto'"),
+        ("--parbench-workers=2,x", "--parbench-workers: 'x' is not allowed"),
+        ("--parbench-workers=1,,2", "no empty items"),
         (
-            "--chunksize=99999999999999999999",
-            "--chunksize: '99999999999999999999' is not allowed; allowed: 'auto'",
+            "--parbench-workers=\u00b2",
+            "--parbench-workers: '\u00b2' is not allowed; allowed: whole numbers from 1",
         ),
         (
-            "--request-timeout=0",
-            "--request-timeout: '0' is not allowed; allowed: a duration over 0",
+            "--parbench-workers=100000",
+            "--parbench-workers: '100000' is not allowed; allowed: whole numbers from 1",
         ),
-        ("--max-body-size=lots", "--max-body-size: 'lots' is not allowed"),
-        ("--body-size=0", "--body-size: '0' is not allowed; allowed: a size from 1 byte"),
-        ("--body-size=10000MB", "--body-size: '10000MB' is not allowed; allowed: a size from"),
-        ("--workloads=nope", "--workloads: unknown workload 'nope': not built in (download"),
-        ("--workloads=./missing.py", "--workloads: no workload file at ./missing.py"),
+        (
+            "--parbench-latency=-1",
+            "--parbench-latency: '-1' is not allowed; allowed: a duration from 0 to 60s",
+        ),
+        ("--parbench-latency=5 minutes", "--parbench-latency: '5 minutes'"),
+        (
+            "--parbench-latency=99999999999",
+            "--parbench-latency: '99999999999' is not allowed; allowed: a duration",
+        ),
+        (
+            "--parbench-strategies=thread",
+            "--parbench-strategies: 'thread' is not allowed; "
+            "allowed: serial, asyncio, dask, interpreters, processes, threads",
+        ),
+        (
+            "--parbench-network=wifi",
+            "--parbench-network: 'wifi' is not allowed; allowed: mock, live",
+        ),
+        (
+            "--parbench-start-method=clone",
+            "--parbench-start-method: 'clone' is not allowed; allowed: ",
+        ),
+        (
+            "--parbench-size=huge",
+            "--parbench-size: 'huge' is not allowed; allowed: quick, default, article",
+        ),
+        (
+            "--parbench-size=1000000000",
+            "--parbench-size: '1000000000' is not allowed; allowed: quick, default",
+        ),
+        ("--parbench-chunksize=0", "--parbench-chunksize: '0' is not allowed; allowed: 'auto'"),
+        (
+            "--parbench-chunksize=99999999999999999999",
+            "--parbench-chunksize: '99999999999999999999' is not allowed; allowed: 'auto'",
+        ),
+        (
+            "--parbench-request-timeout=0",
+            "--parbench-request-timeout: '0' is not allowed; allowed: a duration over 0",
+        ),
+        ("--parbench-max-body-size=lots", "--parbench-max-body-size: 'lots' is not allowed"),
+        (
+            "--parbench-body-size=0",
+            "--parbench-body-size: '0' is not allowed; allowed: a size from 1 byte",
+        ),
+        (
+            "--parbench-body-size=10000MB",
+            "--parbench-body-size: '10000MB' is not allowed; allowed: a size from",
+        ),
+        (
+            "--parbench-workloads=nope",
+            "--parbench-workloads: unknown workload 'nope': not built in (download",
+        ),
+        (
+            "--parbench-workloads=./missing.py",
+            "--parbench-workloads: no workload file at ./missing.py",
+        ),
     ],
 )
 def test_bad_value_is_a_usage_error(suite: pytest.Pytester, argument: str, expected: str):
@@ -61,7 +100,7 @@ def test_bad_value_is_a_usage_error(suite: pytest.Pytester, argument: str, expec
 
 def parsed(suite: pytest.Pytester, *arguments: str) -> options.Options:
     """The options ``arguments`` give, with only the quick-to-load sleep workload."""
-    return options.parse(suite.parseconfig("--workloads=sleep", *arguments))
+    return options.parse(suite.parseconfig("--parbench-workloads=sleep", *arguments))
 
 
 # Every numeric option, with values a user may type by mistake: Unicode digits (which
@@ -70,10 +109,17 @@ def parsed(suite: pytest.Pytester, *arguments: str) -> options.Options:
 NOT_NUMBERS = ["\u00b2", "\u0663", "\u2460", "+4", "-4", "1e3", "0x10", "1_000", "", " "]
 HUGE = ["99999999999999999999", "9" * 5000]
 BAD_VALUES = {
-    "--workers": [*NOT_NUMBERS, "4.0", "0", *HUGE, str(options.MAX_WORKERS + 1)],
-    "--chunksize": [*NOT_NUMBERS, "4.0", "0", "Auto", *HUGE, str(options.MAX_CHUNKSIZE + 1)],
-    "--size": [*NOT_NUMBERS, "4.0", "0", "Quick", *HUGE, str(workload.MAX_SIZE + 1)],
-    "--latency": [
+    "--parbench-workers": [*NOT_NUMBERS, "4.0", "0", *HUGE, str(options.MAX_WORKERS + 1)],
+    "--parbench-chunksize": [
+        *NOT_NUMBERS,
+        "4.0",
+        "0",
+        "Auto",
+        *HUGE,
+        str(options.MAX_CHUNKSIZE + 1),
+    ],
+    "--parbench-size": [*NOT_NUMBERS, "4.0", "0", "Quick", *HUGE, str(workload.MAX_SIZE + 1)],
+    "--parbench-latency": [
         *NOT_NUMBERS,
         "1e3ms",
         "nan",
@@ -82,7 +128,7 @@ BAD_VALUES = {
         *HUGE,
         f"{options.MAX_LATENCY_S * 1000 + 1}ms",
     ],
-    "--request-timeout": [
+    "--parbench-request-timeout": [
         *NOT_NUMBERS,
         "0",
         "0s",
@@ -91,7 +137,7 @@ BAD_VALUES = {
         *HUGE,
         f"{options.MAX_REQUEST_TIMEOUT_S + 0.001}s",
     ],
-    "--body-size": [
+    "--parbench-body-size": [
         *NOT_NUMBERS,
         "0",
         "1.5MiB",
@@ -100,21 +146,28 @@ BAD_VALUES = {
         f"{options.MAX_BODY_BYTES + 1}",
         f"{options.MAX_BODY_BYTES // 1024 + 1}KiB",
     ],
-    "--max-body-size": [*NOT_NUMBERS, "0", *HUGE, f"{options.MAX_BODY_BYTES + 1}"],
+    "--parbench-max-body-size": [*NOT_NUMBERS, "0", *HUGE, f"{options.MAX_BODY_BYTES + 1}"],
 }
 
 
 @pytest.mark.parametrize(
     ("argument", "expected"),
     [
-        ("--workloads=sleep", "--workloads: 'sleep' is not allowed; allowed: no --workloads with"),
-        ("--size=3", "--size: '3' is not allowed; allowed: no --size with --granularity"),
+        (
+            "--parbench-workloads=sleep",
+            "--parbench-workloads: 'sleep' is not allowed; allowed: no --parbench-workloads with",
+        ),
+        (
+            "--parbench-size=3",
+            "--parbench-size: '3' is not allowed; "
+            "allowed: no --parbench-size with --parbench-granularity",
+        ),
     ],
 )
 def test_granularity_measures_its_own_workloads(
     suite: pytest.Pytester, argument: str, expected: str
 ) -> None:
-    result = suite.runpytest("--granularity", argument)
+    result = suite.runpytest("--parbench-granularity", argument)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert expected in result.stderr.str()
 
@@ -135,14 +188,18 @@ def test_every_numeric_option_refuses_what_is_not_an_allowed_number(
 @pytest.mark.parametrize(
     ("arguments", "field", "expected"),
     [
-        (["--workers= 4, 04,1"], "workers", (4, 1)),
-        ([f"--workers={'0' * 5000}2"], "workers", (2,)),
-        ([f"--workers={options.MAX_WORKERS}"], "workers", (options.MAX_WORKERS,)),
-        (["--chunksize= 08,auto"], "chunksizes", ("8", "auto")),
-        ([f"--chunksize={options.MAX_CHUNKSIZE}"], "chunksizes", (str(options.MAX_CHUNKSIZE),)),
-        (["--size= 007 "], "size", "7"),
-        ([f"--size={workload.MAX_SIZE}"], "size", str(workload.MAX_SIZE)),
-        (["--size=article"], "size", "article"),
+        (["--parbench-workers= 4, 04,1"], "workers", (4, 1)),
+        ([f"--parbench-workers={'0' * 5000}2"], "workers", (2,)),
+        ([f"--parbench-workers={options.MAX_WORKERS}"], "workers", (options.MAX_WORKERS,)),
+        (["--parbench-chunksize= 08,auto"], "chunksizes", ("8", "auto")),
+        (
+            [f"--parbench-chunksize={options.MAX_CHUNKSIZE}"],
+            "chunksizes",
+            (str(options.MAX_CHUNKSIZE),),
+        ),
+        (["--parbench-size= 007 "], "size", "7"),
+        ([f"--parbench-size={workload.MAX_SIZE}"], "size", str(workload.MAX_SIZE)),
+        (["--parbench-size=article"], "size", "article"),
     ],
 )
 def test_allowed_numbers_parse_to_what_they_say(
@@ -154,19 +211,19 @@ def test_allowed_numbers_parse_to_what_they_say(
 @pytest.mark.parametrize(
     ("argument", "field", "expected"),
     [
-        (f"--latency={options.MAX_LATENCY_S}s", "latency", options.MAX_LATENCY_S),
-        ("--latency=0", "latency", 0.0),
+        (f"--parbench-latency={options.MAX_LATENCY_S}s", "latency", options.MAX_LATENCY_S),
+        ("--parbench-latency=0", "latency", 0.0),
         (
-            f"--request-timeout={options.MAX_REQUEST_TIMEOUT_S}s",
+            f"--parbench-request-timeout={options.MAX_REQUEST_TIMEOUT_S}s",
             "timeout",
             options.MAX_REQUEST_TIMEOUT_S,
         ),
-        ("--request-timeout=1", "timeout", 0.001),
-        (f"--body-size={options.MAX_BODY_BYTES}", "body_bytes", options.MAX_BODY_BYTES),
-        ("--body-size=128MiB", "body_bytes", options.MAX_BODY_BYTES),
-        (f"--body-size={'0' * 5000}7kB", "body_bytes", 7000),
-        ("--max-body-size=1", "max_body_bytes", 1),
-        ("--max-body-size=128MiB", "max_body_bytes", options.MAX_BODY_BYTES),
+        ("--parbench-request-timeout=1", "timeout", 0.001),
+        (f"--parbench-body-size={options.MAX_BODY_BYTES}", "body_bytes", options.MAX_BODY_BYTES),
+        ("--parbench-body-size=128MiB", "body_bytes", options.MAX_BODY_BYTES),
+        (f"--parbench-body-size={'0' * 5000}7kB", "body_bytes", 7000),
+        ("--parbench-max-body-size=1", "max_body_bytes", 1),
+        ("--parbench-max-body-size=128MiB", "max_body_bytes", options.MAX_BODY_BYTES),
     ],
 )
 def test_network_limits_are_allowed_up_to_their_maximum(
@@ -180,7 +237,7 @@ def test_network_limits_are_allowed_up_to_their_maximum(
     [("50", 0.05), ("50ms", 0.05), ("0.05s", 0.05), ("0", 0.0), ("2s", 2.0), (" .5 s ", 0.5)],
 )
 def test_latency_units(suite: pytest.Pytester, text: str, seconds: float) -> None:
-    assert parsed(suite, f"--latency={text}").network.latency == pytest.approx(seconds)
+    assert parsed(suite, f"--parbench-latency={text}").network.latency == pytest.approx(seconds)
 
 
 @pytest.mark.parametrize(
@@ -188,7 +245,7 @@ def test_latency_units(suite: pytest.Pytester, text: str, seconds: float) -> Non
     [("200000", 200_000), ("200kB", 200_000), ("1MiB", 1_048_576), ("3 mb", 3_000_000)],
 )
 def test_body_size_units(suite: pytest.Pytester, text: str, count: int) -> None:
-    assert parsed(suite, f"--body-size={text}").network.body_bytes == count
+    assert parsed(suite, f"--parbench-body-size={text}").network.body_bytes == count
 
 
 def test_defaults(suite: pytest.Pytester) -> None:
@@ -216,8 +273,10 @@ def test_defaults(suite: pytest.Pytester) -> None:
 
 
 def test_quick_and_explicit_workers(suite: pytest.Pytester) -> None:
-    chosen = options.parse(suite.parseconfigure("--quick"))
+    chosen = options.parse(suite.parseconfigure("--parbench-quick"))
     assert chosen.size == "quick" and chosen.quick and chosen.workers is None
-    chosen = options.parse(suite.parseconfigure("--quick", "--workers=3,1,3", "--size=7"))
+    chosen = options.parse(
+        suite.parseconfigure("--parbench-quick", "--parbench-workers=3,1,3", "--parbench-size=7")
+    )
     assert chosen.workers == (3, 1)
     assert chosen.size == "7"

@@ -388,7 +388,7 @@ def test_start_methods_split_series_only_when_several_were_measured(tmp_path: Pa
 
 @needs_pygal
 def test_every_chunk_policy_is_its_own_series(tmp_path: Path) -> None:
-    # As --chunksize=1,4,auto measures: each policy is its own series.
+    # As --parbench-chunksize=1,4,auto measures: each policy is its own series.
     chunked = run(
         "run.json",
         entry("factorial", "serial", 0.0016),

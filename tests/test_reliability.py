@@ -281,14 +281,20 @@ def run_folders(tmp_path: Path) -> list[Path]:
     return list((tmp_path / "tmp").glob("parbench-*"))
 
 
-LIVE = "--network=live"
+LIVE = "--parbench-network=live"
 SIGNALLED = [
     # Ctrl-C in a terminal signals the whole process group; kill(1) only the main process.
-    pytest.param("SIGINT", "group", "processes", ["--start-method=spawn"], id="ctrl-c-spawn"),
+    pytest.param(
+        "SIGINT", "group", "processes", ["--parbench-start-method=spawn"], id="ctrl-c-spawn"
+    ),
     pytest.param("SIGINT", "group", "threads", [], id="ctrl-c-threads"),
     pytest.param("SIGINT", "group", "processes", [LIVE], id="ctrl-c-fork-live"),
     pytest.param(
-        "SIGTERM", "main", "processes", ["--start-method=spawn", LIVE], id="sigterm-spawn-live"
+        "SIGTERM",
+        "main",
+        "processes",
+        ["--parbench-start-method=spawn", LIVE],
+        id="sigterm-spawn-live",
     ),
     pytest.param("SIGHUP", "main", "threads", [LIVE], id="sighup-threads-live"),
 ]
@@ -303,9 +309,9 @@ def test_an_interrupted_run_stops_saves_nothing_and_leaves_nothing(
     process, marker = suite_process(
         tmp_path,
         "--benchmark-only",
-        "--workloads=sleep",
-        f"--strategies={strategy}",
-        "--workers=4",
+        "--parbench-workloads=sleep",
+        f"--parbench-strategies={strategy}",
+        "--parbench-workers=4",
         "--benchmark-min-rounds=500",
         "--benchmark-autosave",
         f"--benchmark-storage=file://{storage}",
@@ -347,14 +353,14 @@ def test_a_run_that_dies_outright_stops_its_server_and_the_next_run_sweeps_its_f
     source = tmp_path / "exits.py"
     source.write_text(FAULTY)
     if death == "SIGKILL":
-        workload, fault = ["--workloads=sleep", "--benchmark-min-rounds=500"], ""
+        workload, fault = ["--parbench-workloads=sleep", "--benchmark-min-rounds=500"], ""
     else:
-        workload, fault = [f"--workloads={source}"], "exit"
+        workload, fault = [f"--parbench-workloads={source}"], "exit"
     process, marker = suite_process(
         tmp_path,
         "--benchmark-only",
-        "--strategies=serial",
-        "--network=live",
+        "--parbench-strategies=serial",
+        "--parbench-network=live",
         *workload,
         fault=fault,
     )
@@ -374,7 +380,11 @@ def test_a_run_that_dies_outright_stops_its_server_and_the_next_run_sweeps_its_f
         assert all(refused(port) for port in ports)
     assert [p.name.split("-")[2] for p in run_folders(tmp_path)] == [str(process.pid)]
     follower, marker = suite_process(
-        tmp_path, "--benchmark-disable", "--workloads=sleep", "--strategies=serial", "--quick"
+        tmp_path,
+        "--benchmark-disable",
+        "--parbench-workloads=sleep",
+        "--parbench-strategies=serial",
+        "--parbench-quick",
     )
     with killed_at_the_end(follower, marker):
         output, _ = follower.communicate(timeout=120)
@@ -413,11 +423,11 @@ def test_programs_a_worker_started_and_left_are_named_in_the_clean_up_line(
     process, marker = suite_process(
         tmp_path,
         "--benchmark-disable",
-        f"--workloads={source}",
-        "--strategies=processes",
-        "--workers=2",
-        "--chunksize=1",
-        f"--start-method={start_method}",
+        f"--parbench-workloads={source}",
+        "--parbench-strategies=processes",
+        "--parbench-workers=2",
+        "--parbench-chunksize=1",
+        f"--parbench-start-method={start_method}",
     )
     with killed_at_the_end(process, marker):
         output, _ = process.communicate(timeout=120)
@@ -439,10 +449,10 @@ def test_a_hung_task_fails_its_benchmark_under_pytest_timeout(tmp_path: Path, st
     process, marker = suite_process(
         tmp_path,
         "--benchmark-disable",
-        f"--workloads={source}",
-        f"--strategies={strategy}",
-        "--workers=2",
-        "--chunksize=1",
+        f"--parbench-workloads={source}",
+        f"--parbench-strategies={strategy}",
+        "--parbench-workers=2",
+        "--parbench-chunksize=1",
         "--timeout=3",
         fault="hang",
     )

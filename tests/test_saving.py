@@ -40,9 +40,9 @@ def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.
 
 
 def saving_options(folder: Path) -> list[str]:
-    # --quick asks for parbench, which a plain pytest-benchmark run does not.
+    # --parbench-quick asks for parbench, which a plain pytest-benchmark run does not.
     return [
-        "--quick",
+        "--parbench-quick",
         "--benchmark-autosave",
         f"--benchmark-storage=file://{folder / 'storage'}",
         f"--benchmark-json={folder / 'run.json'}",

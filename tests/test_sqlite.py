@@ -159,10 +159,10 @@ def test_a_read_only_folder_names_the_path(read_only_scratch: Path) -> None:
 
 def test_the_suite_runs_both(tmp_path: Path) -> None:
     result = run_suite(
-        "--quick",
+        "--parbench-quick",
         "--benchmark-disable",
         "-v",
-        f"--workloads={','.join(QUERIES)}",
+        f"--parbench-workloads={','.join(QUERIES)}",
         tmp_path=tmp_path,
     )
     ran = re.findall(r"test_batch\[(\w+)-x\d+-(\w+)[^\]]*\] PASSED", result.stdout)

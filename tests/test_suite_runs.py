@@ -32,7 +32,7 @@ def passed(result: subprocess.CompletedProcess) -> int:
 
 
 def test_quick_matrix_runs_and_leaves_no_temporary_files(tmp_path: Path) -> None:
-    result = run_suite("--quick", "--benchmark-disable", "-v", tmp_path=tmp_path)
+    result = run_suite("--parbench-quick", "--benchmark-disable", "-v", tmp_path=tmp_path)
     ran = re.findall(r"test_batch\[(\w+)-x\d+-(\w+)[^\]]*\] PASSED", result.stdout)
     assert passed(result) == len(ran)
     runnable = {
@@ -52,9 +52,9 @@ def test_measured_run_records_everything_and_threads_beat_serial_on_sleep(
     saved = tmp_path / "run.json"
     result = run_suite(
         "--benchmark-only",
-        "--workloads=sleep",
-        "--strategies=serial,threads",
-        "--workers=16",
+        "--parbench-workloads=sleep",
+        "--parbench-strategies=serial,threads",
+        "--parbench-workers=16",
         "--benchmark-min-rounds=4",
         "--benchmark-max-time=0.05",
         f"--benchmark-json={saved}",
@@ -131,12 +131,12 @@ def test_measured_run_records_everything_and_threads_beat_serial_on_sleep(
 def test_live_network_under_spawned_processes(tmp_path: Path) -> None:
     result = run_suite(
         "--benchmark-disable",
-        "--network=live",
-        "--workloads=download",
-        "--strategies=processes",
-        "--workers=4",
-        "--start-method=spawn",
-        "--latency=5ms",
+        "--parbench-network=live",
+        "--parbench-workloads=download",
+        "--parbench-strategies=processes",
+        "--parbench-workers=4",
+        "--parbench-start-method=spawn",
+        "--parbench-latency=5ms",
         tmp_path=tmp_path,
     )
     assert passed(result) == 2
@@ -155,9 +155,9 @@ def test_a_users_workload_file_runs_through_the_matrix(tmp_path: Path) -> None:
     )
     result = run_suite(
         "--benchmark-disable",
-        "--quick",
-        f"--workloads={source}",
-        "--start-method=spawn",
+        "--parbench-quick",
+        f"--parbench-workloads={source}",
+        "--parbench-start-method=spawn",
         "-v",
         tmp_path=tmp_path,
     )
@@ -176,7 +176,10 @@ def test_a_wrong_result_fails_the_benchmark(tmp_path: Path) -> None:
         "    assert results == tasks, 'off by one'\n"
     )
     result = run_suite(
-        "--benchmark-disable", f"--workloads={source}", "--strategies=serial", tmp_path=tmp_path
+        "--benchmark-disable",
+        f"--parbench-workloads={source}",
+        "--parbench-strategies=serial",
+        tmp_path=tmp_path,
     )
     assert result.returncode == 1
     assert "user_wrong under user_wrong-x1-serial gave wrong results: off by one" in result.stdout
@@ -185,7 +188,12 @@ def test_a_wrong_result_fails_the_benchmark(tmp_path: Path) -> None:
 @pytest.mark.parametrize("flag", ["-n", "--numprocesses"])
 def test_xdist_says_benchmarks_are_disabled(tmp_path: Path, flag: str) -> None:
     result = run_suite(
-        flag, "2", "--workloads=factorial", "--strategies=serial", "--size=1", tmp_path=tmp_path
+        flag,
+        "2",
+        "--parbench-workloads=factorial",
+        "--parbench-strategies=serial",
+        "--parbench-size=1",
+        tmp_path=tmp_path,
     )
     assert passed(result) == 1
     assert "benchmarks were disabled: xdist (-n)" in result.stdout
@@ -194,11 +202,11 @@ def test_xdist_says_benchmarks_are_disabled(tmp_path: Path, flag: str) -> None:
 def test_the_networks_own_cost_is_measured_when_a_workload_routes_urls(tmp_path: Path) -> None:
     result = run_suite(
         "--benchmark-only",
-        "--workloads=download",
-        "--strategies=serial",
+        "--parbench-workloads=download",
+        "--parbench-strategies=serial",
         "--benchmark-min-rounds=1",
         "--benchmark-max-time=0.01",
-        "--latency=5ms",
+        "--parbench-latency=5ms",
         tmp_path=tmp_path,
     )
     passed(result)

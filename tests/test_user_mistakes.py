@@ -45,7 +45,10 @@ def test_a_workload_without_a_batch_stops_the_run_before_timing(
 ) -> None:
     path = workload_file(tmp_path, "batchless", RUNS + "def tasks(size):\n" + tasks + "\n")
     result = run_suite(
-        "--benchmark-only", f"--workloads={path}", "--strategies=serial,threads", tmp_path=tmp_path
+        "--benchmark-only",
+        f"--parbench-workloads={path}",
+        "--parbench-strategies=serial,threads",
+        tmp_path=tmp_path,
     )
     assert result.returncode == pytest.ExitCode.INTERRUPTED, result.stdout[-3000:]
     assert f"workload {path.stem!r} ({path}): {problem}" in result.stdout
@@ -89,10 +92,11 @@ def test_a_workload_that_fails_to_import_is_one_usage_error(
     tmp_path: Path, source: str, problem: str
 ) -> None:
     path = workload_file(tmp_path, "unimportable", source)
-    result = run_suite("--benchmark-only", f"--workloads={path}", tmp_path=tmp_path)
+    result = run_suite("--benchmark-only", f"--parbench-workloads={path}", tmp_path=tmp_path)
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout[-3000:]
-    expected = f"ERROR: --workloads: workload {str(path)!r} failed to import: " + problem.format(
-        path
+    expected = (
+        f"ERROR: --parbench-workloads: workload {str(path)!r} failed to import: "
+        + problem.format(path)
     )
     assert error_lines(result) == [expected]
     assert_no_traceback(result)
@@ -101,7 +105,8 @@ def test_a_workload_that_fails_to_import_is_one_usage_error(
 # Every option and value is refused the same way (tests/test_options.py); here two, as
 # the user meets them: one that was a traceback, one that failed deep inside the run.
 @pytest.mark.parametrize(
-    "arguments", [["--workers", "\u00b2"], ["--chunksize", "99999999999999999999"]]
+    "arguments",
+    [["--parbench-workers", "\u00b2"], ["--parbench-chunksize", "99999999999999999999"]],
 )
 def test_an_option_out_of_bounds_is_one_usage_error(tmp_path: Path, arguments: list[str]) -> None:
     option, value = arguments
@@ -120,7 +125,10 @@ def test_a_check_that_raises_is_named_like_a_failed_assertion(tmp_path: Path) ->
         "def check(tasks, results):\n    return {}['missing']\n",
     )
     result = run_suite(
-        "--benchmark-disable", f"--workloads={path}", "--strategies=serial", tmp_path=tmp_path
+        "--benchmark-disable",
+        f"--parbench-workloads={path}",
+        "--parbench-strategies=serial",
+        tmp_path=tmp_path,
     )
     assert result.returncode == pytest.ExitCode.TESTS_FAILED, result.stdout[-3000:]
     assert f"{path.stem} under {path.stem}-x1-serial: check raised KeyError: 'missing'" in (

@@ -45,7 +45,7 @@ def comparable(name: str, results: list) -> list:
 
 def test_builtin_workloads_are_those_of_the_suite() -> None:
     assert workload.builtin_names() == BUILTINS
-    # The disk and database workloads, and those of --granularity, are named to run; the
+    # The disk and database workloads, and those of --parbench-granularity, are named to run; the
     # rest run by default.
     opt_in = {"files_cached", "files_uncached", "sqlite_lookup", "sqlite_scan"}
     opt_in |= {"payload", "trivial", "work_hashlib", "work_python"}

@@ -19,7 +19,7 @@ KIND = "cpu"
 TOTAL_S = 0.2
 #: The most tasks a batch holds: 10 ms of work at 1 µs a task.
 MAX_TASKS = 10_000
-#: Task sizes for the ``--size`` presets, in microseconds.
+#: Task sizes for the ``--parbench-size`` presets, in microseconds.
 SIZES = {"quick": 100, "default": 1000, "article": 1000}
 # Calibration times a run of this many seconds, best of a few: long enough for the
 # clock, short enough to make a batch at once.

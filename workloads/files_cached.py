@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import _files
 
-# Named with --workloads, not in the default run: the disk and database workloads
+# Named with --parbench-workloads, not in the default run: the disk and database workloads
 # would take it past 3 minutes on 2 cores.
 IN_DEFAULT_RUN = False
 KIND = _files.KIND

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from . import _files
 
-# Named with --workloads, not in the default run: the disk and database workloads
+# Named with --parbench-workloads, not in the default run: the disk and database workloads
 # would take it past 3 minutes on 2 cores, and files_uncached cannot run
 # where TMPDIR is in memory or the platform has no posix_fadvise.
 IN_DEFAULT_RUN = False

@@ -3,14 +3,14 @@
 Each task's argument is ``size`` bytes and its result is the same bytes, so a strategy
 whose workers do not share the main process's memory (processes, sub-interpreters)
 copies ``size`` bytes there and ``size`` back for every task. ``size`` is the payload in
-bytes, from 0; the batch is ``TASKS`` tasks. Part of ``--granularity``.
+bytes, from 0; the batch is ``TASKS`` tasks. Part of ``--parbench-granularity``.
 """
 
 from __future__ import annotations
 
 import functools
 
-# Measured by --granularity, or when named with --workloads.
+# Measured by --parbench-granularity, or when named with --parbench-workloads.
 IN_DEFAULT_RUN = False
 KIND = "cpu"
 

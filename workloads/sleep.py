@@ -1,6 +1,6 @@
 """Pure waiting with ``time.sleep``: the ideal I/O-bound case, with no CPU work at all.
 
-Each task waits the network's latency (``--latency``, 50 ms by default, from the
+Each task waits the network's latency (``--parbench-latency``, 50 ms by default, from the
 context), so that sleep is what the download workload would be if its requests cost
 nothing but the wait. Its async variant waits with ``asyncio.sleep``.
 """

@@ -2,12 +2,12 @@
 
 Run alone (``x1``) in a cold pool it times making a pool, getting a first result and
 shutting the pool down; run many times in a warm pool it times the per-task overhead of
-``executor.map``. ``size`` is the number of tasks. Part of ``--granularity``.
+``executor.map``. ``size`` is the number of tasks. Part of ``--parbench-granularity``.
 """
 
 from __future__ import annotations
 
-# Measured by --granularity, or when named with --workloads.
+# Measured by --parbench-granularity, or when named with --parbench-workloads.
 IN_DEFAULT_RUN = False
 KIND = "cpu"
 

@@ -3,7 +3,7 @@
 ``hashlib`` releases the GIL while it hashes more than 2 KiB at once, so tasks hashed in
 blocks of ``BLOCK_BYTES`` run in parallel in threads; a task shorter than one block
 (a few microseconds) holds the GIL, as such small hashing does. A batch holds the same
-total of work at every task size (``_work``). Part of ``--granularity``.
+total of work at every task size (``_work``). Part of ``--parbench-granularity``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import hashlib
 
 from . import _work
 
-# Measured by --granularity, or when named with --workloads.
+# Measured by --parbench-granularity, or when named with --parbench-workloads.
 IN_DEFAULT_RUN = False
 KIND = _work.KIND
 SIZES = _work.SIZES

@@ -1,7 +1,7 @@
 """Work of ``size`` microseconds a task in a pure-Python loop: CPU work that holds the GIL.
 
 A batch holds the same total of work at every task size (``_work``), so a sweep over
-sizes shows from what task size each strategy pays off. Part of ``--granularity``.
+sizes shows from what task size each strategy pays off. Part of ``--parbench-granularity``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import functools
 
 from . import _work
 
-# Measured by --granularity, or when named with --workloads.
+# Measured by --parbench-granularity, or when named with --parbench-workloads.
 IN_DEFAULT_RUN = False
 KIND = _work.KIND
 SIZES = _work.SIZES

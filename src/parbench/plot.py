@@ -1,5 +1,5 @@
 """SVG charts of saved runs: speedup over serial against worker count, one chart a workload;
-and for a ``--granularity`` run, speedup against task size, one chart a sweep workload.
+and for a ``--parbench-granularity`` run, speedup against task size, one chart a sweep workload.
 
 Charts need pygal, an optional dependency (``pip install 'parbench[plot]'``); importing
 this module does not, only ``write_charts`` does.
@@ -118,7 +118,7 @@ def write_charts(runs: list[Run], output: Path) -> list[Path]:
     spaced along x (1, 2, 4, 8, 16 as a log-2 axis), each strategy's points a little aside
     of them. The y axis is logarithmic, labelled at each power of ten, when the values
     plotted span more than 100x.
-    Workloads without a serial baseline get no chart. A ``--granularity`` run's cases get
+    Workloads without a serial baseline get no chart. A ``--parbench-granularity`` run's cases get
     no workers chart; instead each sweep workload gets ``<workload>-break-even.svg``:
     speedup against serial's time per task (one step along x a tenfold), a series per
     variant at the run's largest worker count, each with its 95% intervals, the ideal

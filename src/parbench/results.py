@@ -37,7 +37,7 @@ SCHEMA = 1
 # The strategy every speedup divides by.
 BASELINE = "serial"
 RUN_KEY = "parbench_run"
-# The parts of a ``--granularity`` run (``parbench.granularity``) a case can belong to.
+# The parts of a ``--parbench-granularity`` run (``parbench.granularity``) a case can belong to.
 GRANULARITY_ROLES = ("start_up", "per_task", "payload", "sweep")
 # At most this many benchmarks are named in one message, to keep it one line.
 NAMED = 10
@@ -97,7 +97,7 @@ class Measurement:
     physical_cores: int | None
     usable_cores: float
     cpu_quota: float | None
-    # The part of a --granularity run the case measured (GRANULARITY_ROLES), or None.
+    # The part of a --parbench-granularity run the case measured (GRANULARITY_ROLES), or None.
     granularity: str | None
 
     @property

@@ -1,4 +1,4 @@
-"""The cases of a ``--granularity`` run: what each strategy costs, and where it pays off.
+"""The cases of a ``--parbench-granularity`` run: what each strategy costs, and where it pays off.
 
 Every part is ordinary benchmarks of built-in workloads, built by ``matrix.build`` one
 point at a time (so every strategy it knows, at the worker counts, start methods and
@@ -32,7 +32,7 @@ START_UP, PER_TASK, PAYLOAD, SWEEP = ROLES
 TRIVIAL, MOVER = "trivial", "payload"
 #: The sweep's workloads: CPU work that holds the GIL, and work that releases it.
 SWEEP_WORKLOADS = ("work_python", "work_hashlib")
-#: Task sizes of the sweep, in microseconds; ``--quick`` measures the middle of the range.
+#: Task sizes of the sweep, in microseconds; ``--parbench-quick`` measures the middle of the range.
 SWEEP_US = (1, 10, 100, 1_000, 10_000, 100_000)
 QUICK_SWEEP_US = (100, 1_000, 10_000)
 #: Argument (and result) sizes of the payload tasks, in bytes.
@@ -61,7 +61,7 @@ def build(
 ) -> list[Case]:
     """Every case of the granularity run, point by point (``points``): serial first and
     last at each point, between them every other selected strategy, warm (cold for
-    ``start_up``). Serial is measured even where ``--strategies`` leaves it out, since
+    ``start_up``). Serial is measured even where ``--parbench-strategies`` leaves it out, since
     every figure is relative to it."""
     topology = topology or machine.detect()
     strategies = options.strategies

@@ -41,7 +41,7 @@ def _refuse_remote(sock: socket.socket, address: Any) -> None:
     if sock.family in (socket.AF_INET, socket.AF_INET6) and not is_local(address):
         raise OutboundConnectionRefused(
             f"refused a connection to {address!r}: the network is mocked, and no "
-            "connection may leave this machine (use --network=live for real sockets)"
+            "connection may leave this machine (use --parbench-network=live for real sockets)"
         )
 
 

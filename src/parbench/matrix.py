@@ -41,7 +41,7 @@ class Case:
     ``"auto"`` or the number given. ``probed_kind`` is what the probe measured the
     workload to be (``None`` where it was not probed). ``baseline_pass`` marks serial
     cases: ``"before"`` the workload's other cases or ``"after"`` them. ``granularity``
-    names the part of a ``--granularity`` run that the case measures
+    names the part of a ``--parbench-granularity`` run that the case measures
     (``parbench.granularity.ROLES``), ``None`` in an ordinary run.
     """
 

@@ -22,9 +22,9 @@ A workload is a module with:
 - optional ``cleanup(tasks)``: releases what one ``tasks()`` call made, after its
   results were checked, so that long runs keep disk and memory flat.
 - optional ``IN_DEFAULT_RUN``: ``False`` leaves a built-in workload out of a run that
-  names no ``--workloads`` (it runs when named).
+  names no ``--parbench-workloads`` (it runs when named).
 - optional ``SIZES``: ``{"quick": n, "default": n, "article": n}``; sizes for the
-  ``--size`` presets, 1 to ``MAX_SIZE``. Without it, every preset is size 1.
+  ``--parbench-size`` presets, 1 to ``MAX_SIZE``. Without it, every preset is size 1.
 
 A module that fails to import, or breaks the contract, is a ``WorkloadError`` whose
 message is one line naming the workload and what is wrong.

@@ -95,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     even = commands.add_parser(
         "break-even",
         help="each strategy's start-up, per-task and per-kB costs and the task size from "
-        "which it pays off, from a run of pytest --granularity",
+        "which it pays off, from a run of pytest --parbench-granularity",
     )
     even.add_argument("run", metavar="RUN", help=RUN_HELP)
     even.add_argument("--format", choices=breakeven.FORMATS, default="text")

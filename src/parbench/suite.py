@@ -1,7 +1,7 @@
 """The benchmark matrix as a pytest test: every selected workload under every selected
 strategy, worker count and pool variant.
 
-The plugin collects this module whenever ``--workloads`` is given without test paths,
+The plugin collects this module whenever ``--parbench-workloads`` is given without test paths,
 in any project; the repository's ``benchmarks/test_matrix.py`` collects the same test.
 Each case is timed by pytest-benchmark and every round's results are checked by the
 workload.

@@ -1,4 +1,5 @@
-"""Where each strategy pays off, from a saved ``--granularity`` run (``parbench.granularity``).
+"""Where each strategy pays off, from a saved ``--parbench-granularity`` run
+(``parbench.granularity``).
 
 Every figure is taken against the serial baseline of its own point, as the verdicts take
 it (``verdict.judge``), and every time is wall time, as a user waits for it:
@@ -42,7 +43,7 @@ PAYBACK_TASK_S = 1e-3
 FORMATS = ("text", "json")
 #: What each sweep workload's work does with the GIL, for the table and the verdicts.
 GIL = {"work_python": "holds the GIL", "work_hashlib": "releases the GIL"}
-HOW_TO_SWEEP = "pytest --benchmark-only --granularity --benchmark-autosave"
+HOW_TO_SWEEP = "pytest --benchmark-only --parbench-granularity --benchmark-autosave"
 COLUMNS = (
     "work",
     "strategy",
@@ -140,7 +141,9 @@ def _variant(m: Measurement) -> tuple[str, str | None, str, int]:
 def table(run: results.Run) -> list[BreakEven]:
     """The break-even rows of ``run``, sorted; raises ``NoSweep`` if it holds no sweep."""
     if not has_sweep(run.measurements):
-        raise NoSweep(f"{run.source}: holds no --granularity sweep; make one with: {HOW_TO_SWEEP}")
+        raise NoSweep(
+            f"{run.source}: holds no --parbench-granularity sweep; make one with: {HOW_TO_SWEEP}"
+        )
     start_up: dict[tuple, float] = {}
     per_task: dict[tuple, float] = {}
     moved: dict[tuple, list[tuple[float, float]]] = {}

@@ -10,6 +10,7 @@ import itertools
 import multiprocessing
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -60,44 +61,59 @@ class Options:
 
 #: Each option's default, by its flag, as declared.
 DEFAULTS: dict[str, object] = {}
+#: Every option's flag starts with this, so that it collides with no other plugin's.
+PREFIX = "--parbench-"
+
+
+def ini_name(flag: str) -> str:
+    """The ini key (``[tool.pytest.ini_options]``, pytest.ini, tox.ini) of ``flag``:
+    ``--parbench-workers`` is ``parbench_workers``."""
+    return flag.lstrip("-").replace("-", "_")
 
 
 class _Group:
-    """Declares options into a pytest option group, noting each one's default."""
+    """Declares options into a pytest option group, each with an ini key of the same
+    name that a project can keep its settings in, noting each one's default. The command
+    line's value is ``None`` when not given, so that the ini's can be told apart."""
 
     def __init__(self, parser: pytest.Parser) -> None:
+        self._parser = parser
         self._group = parser.getgroup("parbench", "parbench: what to measure")
 
     def addoption(self, flag: str, **attributes: object) -> None:
-        DEFAULTS[flag] = attributes.get("default")
-        self._group.addoption(flag, **attributes)
+        DEFAULTS[flag] = attributes.pop("default")
+        if attributes.get("action") == "store_true":
+            attributes["action"] = "store_const"
+            attributes["const"] = True
+        self._group.addoption(flag, default=None, **attributes)  # type: ignore[arg-type]
+        self._parser.addini(ini_name(flag), f"default of {flag}", default=None)
 
 
 def add_options(parser: pytest.Parser) -> None:
     """Declare the suite's options in their own group of ``pytest --help``."""
     group = _Group(parser)
     group.addoption(
-        "--workloads",
+        "--parbench-workloads",
         default=None,
         metavar="LIST",
         help="comma-separated workloads: built-in names, dotted module names or "
         ".py paths (default: the built-in ones in the default run)",
     )
     group.addoption(
-        "--strategies",
+        "--parbench-strategies",
         default=None,
         metavar="LIST",
         help="comma-separated strategies (default: all of them but dask)",
     )
     group.addoption(
-        "--dask-scheduler",
+        "--parbench-dask-scheduler",
         default=None,
         metavar="ADDRESS",
         help="run the dask strategy on the existing cluster whose scheduler is at "
         "tcp://HOST:PORT, instead of a LocalCluster (adds dask to the default strategies)",
     )
     group.addoption(
-        "--workers",
+        "--parbench-workers",
         default=None,
         metavar="LIST",
         help=f"comma-separated worker counts, 1 to {MAX_WORKERS} (default: 1,2,4,8,16 for "
@@ -105,14 +121,14 @@ def add_options(parser: pytest.Parser) -> None:
         "physical cores)",
     )
     group.addoption(
-        "--chunksize",
+        "--parbench-chunksize",
         default=",".join(CHUNK_POLICIES),
         metavar="LIST",
         help=f"map() chunksizes for strategies that honour them: whole numbers up to "
         f"{MAX_CHUNKSIZE:,}, or 'auto' for ceil(tasks / (4 * workers)) (default: 1,auto)",
     )
     group.addoption(
-        "--start-method",
+        "--parbench-start-method",
         default=None,
         metavar="LIST",
         help="comma-separated multiprocessing start methods for process pools "
@@ -120,7 +136,7 @@ def add_options(parser: pytest.Parser) -> None:
         "default: the platform's)",
     )
     group.addoption(
-        "--size",
+        "--parbench-size",
         default=None,
         metavar="PRESET|N",
         help="batch size: quick, default, article (the article's full size) or a "
@@ -128,41 +144,41 @@ def add_options(parser: pytest.Parser) -> None:
         "(default: default)",
     )
     group.addoption(
-        "--network",
+        "--parbench-network",
         default="mock",
         metavar="MODE",
         help="mock: responses serves every URL (default); live: a real HTTP server on 127.0.0.1",
     )
     group.addoption(
-        "--latency",
+        "--parbench-latency",
         default="50ms",
         metavar="DURATION",
         help="wait before each HTTP response, in ms or with a unit: 50, 50ms, "
         f"0.05s; at most {MAX_LATENCY_S}s (default: 50ms)",
     )
     group.addoption(
-        "--body-size",
+        "--parbench-body-size",
         default="200kB",
         metavar="BYTES",
         help="bytes in each HTTP response body: 200000, 200kB, 1MiB; at most "
         f"{MAX_BODY_BYTES // 1024**2}MiB (default: 200kB)",
     )
     group.addoption(
-        "--request-timeout",
+        "--parbench-request-timeout",
         default="10s",
         metavar="DURATION",
         help="longest wait of an HTTP request to connect, and between reads: 10s, 500ms; "
         f"at most {MAX_REQUEST_TIMEOUT_S}s (default: 10s)",
     )
     group.addoption(
-        "--max-body-size",
+        "--parbench-max-body-size",
         default="64MiB",
         metavar="BYTES",
         help="largest HTTP response body a download accepts; at most "
         f"{MAX_BODY_BYTES // 1024**2}MiB (default: 64MiB)",
     )
     group.addoption(
-        "--granularity",
+        "--parbench-granularity",
         action="store_true",
         default=False,
         help="measure where each strategy pays off instead of the workloads: start-up, "
@@ -170,7 +186,7 @@ def add_options(parser: pytest.Parser) -> None:
         "work (read with: parbench break-even RUN)",
     )
     group.addoption(
-        "--quick",
+        "--parbench-quick",
         action="store_true",
         default=False,
         help="a small matrix that finishes in under 30 s: quick sizes, one worker "
@@ -180,13 +196,27 @@ def add_options(parser: pytest.Parser) -> None:
 
 
 def given(config: pytest.Config) -> list[str]:
-    """The suite's options that this run's command line set to other than their
-    defaults: an empty list is a pytest run that did not ask for parbench."""
-    return [
-        flag
-        for flag, default in DEFAULTS.items()
-        if config.getoption(flag.lstrip("-").replace("-", "_"), default) != default
-    ]
+    """The suite's options that this run's command line gave: an empty list is a pytest
+    run that did not ask for parbench (settings kept in an ini file shape a parbench run
+    but do not start one)."""
+    return [flag for flag in DEFAULTS if config.getoption(ini_name(flag), None) is not None]
+
+
+def value(config: pytest.Config, flag: str) -> object:
+    """``flag``'s value: from the command line, else from the ini file, else its default.
+    An ini value of a switch (``parbench_quick = true``) reads as a bool."""
+    given_value = config.getoption(ini_name(flag), None)
+    if given_value is not None:
+        return given_value
+    kept = config.getini(ini_name(flag))
+    if kept is None or kept == "" or kept == []:
+        return DEFAULTS[flag]
+    kept = str(kept).strip()
+    if isinstance(DEFAULTS[flag], bool):
+        if kept.lower() not in ("true", "false", "1", "0", "yes", "no"):
+            raise _usage(ini_name(flag), kept, "true or false")
+        return kept.lower() in ("true", "1", "yes")
+    return kept
 
 
 def _usage(option: str, value: str, allowed: str) -> pytest.UsageError:
@@ -211,11 +241,11 @@ def _whole(text: str, highest: int) -> int | None:
 
 def _workers(value: str) -> tuple[int, ...]:
     numbers = []
-    for item in _items("--workers", value):
+    for item in _items("--parbench-workers", value):
         number = _whole(item, MAX_WORKERS)
         if number is None:
             raise _usage(
-                "--workers",
+                "--parbench-workers",
                 item,
                 f"whole numbers from 1 to {MAX_WORKERS}, comma-separated, e.g. 1,2,4",
             )
@@ -266,7 +296,7 @@ def _strategies(
     network is ``mode``."""
     known = strategies.all_strategies()
     if value is not None:
-        chosen = _chosen("--strategies", value, known)
+        chosen = _chosen("--parbench-strategies", value, known)
     else:
         wanted = {dask_strategy.NAME} if scheduler is not None else set()
         chosen = tuple(s for s in known.values() if s.in_default_run or s.name in wanted)
@@ -274,27 +304,30 @@ def _strategies(
         return chosen
     if all(s.name != dask_strategy.NAME for s in chosen):
         raise _usage(
-            "--strategies", str(value), "a list with dask in it, as --dask-scheduler is given"
+            "--parbench-strategies",
+            str(value),
+            "a list with dask in it, as --parbench-dask-scheduler is given",
         )
     problem = dask_strategy.check_scheduler(scheduler, mode)
     if problem is not None:
-        raise pytest.UsageError(f"--dask-scheduler: {problem}")
+        raise pytest.UsageError(f"--parbench-dask-scheduler: {problem}")
     on_cluster = dask_strategy.on_cluster(scheduler)
     return tuple(on_cluster if s.name == dask_strategy.NAME else s for s in chosen)
 
 
 def _workloads(value: str | None) -> tuple[workload.Workload, ...]:
-    specs = workload.default_names() if value is None else _items("--workloads", value)
+    specs = workload.default_names() if value is None else _items("--parbench-workloads", value)
     loaded = []
     for spec in specs:
         try:
             loaded.append(workload.load(spec))
         except workload.WorkloadError as error:
-            raise pytest.UsageError(f"--workloads: {error}") from None
+            raise pytest.UsageError(f"--parbench-workloads: {error}") from None
     for first, second in itertools.combinations(loaded, 2):
         if first.name == second.name:
             raise pytest.UsageError(
-                f"--workloads: {first.module.__file__} and {second.module.__file__} are both "
+                f"--parbench-workloads: {first.module.__file__} and {second.module.__file__} "
+                "are both "
                 f"named {first.name!r}, and a run names its benchmarks by workload; rename one"
             )
     return tuple(loaded)
@@ -308,7 +341,7 @@ def _size(value: str | None, quick: bool) -> str:
     number = _whole(value.strip(), workload.MAX_SIZE)
     if number is None:
         raise _usage(
-            "--size",
+            "--parbench-size",
             value,
             f"{', '.join(workload.SIZE_PRESETS)} or a whole number from 1 to {workload.MAX_SIZE:,}",
         )
@@ -317,11 +350,11 @@ def _size(value: str | None, quick: bool) -> str:
 
 def _chunksizes(value: str) -> tuple[str, ...]:
     chosen = []
-    for item in _items("--chunksize", value):
+    for item in _items("--parbench-chunksize", value):
         number = _whole(item, MAX_CHUNKSIZE)
         if item != "auto" and number is None:
             raise _usage(
-                "--chunksize", item, f"'auto' or whole numbers from 1 to {MAX_CHUNKSIZE:,}"
+                "--parbench-chunksize", item, f"'auto' or whole numbers from 1 to {MAX_CHUNKSIZE:,}"
             )
         chosen.append(item if number is None else str(number))
     return tuple(dict.fromkeys(chosen))
@@ -329,18 +362,26 @@ def _chunksizes(value: str) -> tuple[str, ...]:
 
 def parse(config: pytest.Config) -> Options:
     """Read and check every option; raises ``pytest.UsageError`` on the first bad one."""
-    get = config.getoption
+
+    def get(name: str) -> Any:
+        return value(config, PREFIX + name.replace("_", "-"))
+
     mode = get("network")
     if mode not in network.MODES:
-        raise _usage("--network", mode, ", ".join(network.MODES))
+        raise _usage("--parbench-network", mode, ", ".join(network.MODES))
     methods = multiprocessing.get_all_start_methods()
     start = get("start_method")
     quick = bool(get("quick"))
     granularity = bool(get("granularity"))
-    for option in ("--workloads", "--size"):
-        value = get(option.lstrip("-"))
-        if granularity and value is not None:
-            raise _usage(option, value, f"no {option} with --granularity, which measures its own")
+    for name in ("workloads", "size"):
+        chosen_value = get(name)
+        if granularity and chosen_value is not None:
+            option = PREFIX + name
+            raise _usage(
+                option,
+                chosen_value,
+                f"no {option} with --parbench-granularity, which measures its own",
+            )
     return Options(
         workloads=() if granularity else _workloads(get("workloads")),
         strategies=_strategies(get("strategies"), get("dask_scheduler"), mode),
@@ -349,17 +390,20 @@ def parse(config: pytest.Config) -> Options:
         start_methods=(
             (multiprocessing.get_start_method(allow_none=True) or methods[0],)
             if start is None
-            else _chosen("--start-method", start, {m: m for m in methods})
+            else _chosen("--parbench-start-method", start, {m: m for m in methods})
         ),
         size=_size(get("size"), quick),
         network=network.NetworkSettings(
             mode=mode,
-            latency=_duration("--latency", get("latency"), MAX_LATENCY_S, zero=True),
-            body_bytes=_byte_count("--body-size", get("body_size")),
+            latency=_duration("--parbench-latency", get("latency"), MAX_LATENCY_S, zero=True),
+            body_bytes=_byte_count("--parbench-body-size", get("body_size")),
             timeout=_duration(
-                "--request-timeout", get("request_timeout"), MAX_REQUEST_TIMEOUT_S, zero=False
+                "--parbench-request-timeout",
+                get("request_timeout"),
+                MAX_REQUEST_TIMEOUT_S,
+                zero=False,
             ),
-            max_body_bytes=_byte_count("--max-body-size", get("max_body_size")),
+            max_body_bytes=_byte_count("--parbench-max-body-size", get("max_body_size")),
         ),
         quick=quick,
         granularity=granularity,

@@ -71,7 +71,10 @@ def pytest_configure(config: pytest.Config) -> None:
     _refuse_a_path_taken_for_a_test_path(config)
     chosen(config)
     activate(config)
-    packaged = config.getoption("workloads") is not None or config.getoption("granularity")
+    packaged = (
+        options.value(config, "--parbench-workloads") is not None
+        or options.value(config, "--parbench-granularity") is True
+    )
     if packaged and not _paths_given(config):
         # In any project: run the packaged matrix, not the project's own tests.
         config.args[:] = [suite.__file__]
@@ -79,7 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _refuse_a_path_taken_for_a_test_path(config: pytest.Config) -> None:
     """pytest finds its configuration from the paths on the command line before any
-    plugin's options are known, so ``--workloads PATH`` (a space, not ``=``) with a PATH
+    plugin's options are known, so ``--parbench-workloads PATH`` (a space, not ``=``) with a PATH
     outside this folder moves the search there, and this project's configuration is
     lost. That cannot be undone from a plugin: say so, and what to write instead."""
     arguments = list(config.invocation_params.args)
@@ -87,11 +90,11 @@ def _refuse_a_path_taken_for_a_test_path(config: pytest.Config) -> None:
     for flag, value in itertools.pairwise(arguments):
         path = Path(value)
         inside = path.resolve() == here or here in path.resolve().parents
-        if flag == "--workloads" and path.exists() and not inside:
+        if flag == "--parbench-workloads" and path.exists() and not inside:
             raise pytest.UsageError(
-                f"--workloads {value}: pytest took this path, outside {here}, for a test "
+                f"--parbench-workloads {value}: pytest took this path, outside {here}, for a test "
                 "path when it looked for its configuration (before it knew the option); "
-                f"write --workloads={value}"
+                f"write --parbench-workloads={value}"
             )
 
 

@@ -1,10 +1,10 @@
 """dask.distributed: ``Client.get_executor(pure=False)``, by default on a ``LocalCluster``
 of worker processes (one thread each, as many as the worker count), or on an existing
-cluster given by its scheduler's address (``--dask-scheduler``).
+cluster given by its scheduler's address (``--parbench-dask-scheduler``).
 
 Optional: ``pip install 'parbench[dask]'``; without it the strategy is unavailable and
-its benchmarks are skipped, saying so. It is measured only when named (``--strategies``
-or ``--dask-scheduler``): every cluster start costs seconds. The traps of dask's
+its benchmarks are skipped, saying so. It is measured only when named (``--parbench-strategies``
+or ``--parbench-dask-scheduler``): every cluster start costs seconds. The traps of dask's
 executor, and what is done about each:
 
 - ``get_executor`` defaults to ``pure=True``, which computes identical tasks once (the
@@ -42,7 +42,7 @@ INSTALL_HINT = "pip install 'parbench[dask]'"
 FOLDER_PREFIX = "parbench-dask-"
 #: How long a client waits for a scheduler to answer, at the start and for each pool.
 CONNECT_TIMEOUT_S = 5.0
-#: The form of ``--dask-scheduler``.
+#: The form of ``--parbench-dask-scheduler``.
 ADDRESS = re.compile(r"tcp://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):([0-9]{1,5})")
 
 
@@ -160,7 +160,7 @@ def connect(address: str) -> Any:
 
 
 def check_scheduler(address: str, network: str) -> str | None:
-    """What is wrong with ``address`` as ``--dask-scheduler`` on a run whose network is
+    """What is wrong with ``address`` as ``--parbench-dask-scheduler`` on a run whose network is
     ``network`` (``mock`` or ``live``), or ``None`` if a dask scheduler answers there."""
     match = ADDRESS.fullmatch(address)
     if not match or not 1 <= int(match[2]) <= 65535:
@@ -168,7 +168,7 @@ def check_scheduler(address: str, network: str) -> str | None:
     if network == "mock" and not guard.is_local((match[1].strip("[]"), int(match[2]))):
         return (
             f"{address} is off this machine, and the mocked network refuses every "
-            "connection that leaves it, the cluster's own too; add --network=live"
+            "connection that leaves it, the cluster's own too; add --parbench-network=live"
         )
     reason = _unavailable()
     if reason is not None:
