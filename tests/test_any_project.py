@@ -110,7 +110,9 @@ def test_a_users_project_runs_its_workload_through_the_installed_plugin(
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     # The packaged matrix ran, not the project's own test.
     assert "test_plain" not in result.stdout
-    assert "my_work-x4-threads-16w" in result.stdout or "my_work-x" in result.stdout
+    # Its default size (8) under every strategy named, I/O worker counts up to 16.
+    for case in ("my_work-x8-serial", "my_work-x8-threads-16w", "my_work-x8-processes-16w"):
+        assert case in result.stdout
     assert re.search(r"^my_work \(I/O-bound\): ", result.stdout, re.MULTILINE)
     assert "clean-up: no threads, child processes, sockets or temporary folders left" in (
         result.stdout
