@@ -143,7 +143,7 @@ class Workload:
         """Hold the workload's setup for the block; its teardown runs however it ends."""
         setup = getattr(self.module, "setup", None)
         teardown = getattr(self.module, "teardown", None)
-        held = setup() if setup is not None else None
+        held: Any = setup() if setup is not None else None
         if hasattr(held, "__enter__"):
             with held:
                 yield

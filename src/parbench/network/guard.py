@@ -72,15 +72,16 @@ def install() -> None:
             _unguarded(socket.socket.connect, _guarded_connect, _UNGUARDED[0]),
             _unguarded(socket.socket.connect_ex, _guarded_connect_ex, _UNGUARDED[1]),
         )
-        socket.socket.connect = _guarded_connect
-        socket.socket.connect_ex = _guarded_connect_ex
+        # Replacing the class's methods is the point: every socket, whoever made it.
+        socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
+        socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign,assignment]
 
 
 def uninstall() -> None:
     """Put back the connect methods that ``install`` replaced."""
     global _previous
     if installed() and _previous is not None:
-        socket.socket.connect, socket.socket.connect_ex = _previous
+        socket.socket.connect, socket.socket.connect_ex = _previous  # type: ignore[method-assign]
         _previous = None
 
 

@@ -61,7 +61,7 @@ class MockNetwork:
         self._mock.calls.reset()
         for route in self._mock.registered():
             route.calls.reset()
-        headers, body = self._answer(request.url)
+        headers, body = self._answer(request.url or "")
         time.sleep(self.latency)
         return 200, headers, body
 

@@ -51,9 +51,9 @@ def _executor_class() -> type[Executor]:
 
 def _interpreters() -> ModuleType:
     try:
-        from concurrent import interpreters  # Python 3.14+
+        from concurrent import interpreters  # type: ignore[attr-defined]  # Python 3.14+
     except ImportError:
-        from interpreters_backport import interpreters
+        from interpreters_backport import interpreters  # type: ignore[import-not-found]
     return interpreters
 
 
