@@ -92,17 +92,19 @@ def activate(config: pytest.Config) -> None:
     """Switch parbench on for this session, once: saved runs keep every round's time
     (verdicts and comparisons test them) and say whether they are whole; SIGTERM and
     SIGHUP stop the run as Ctrl-C does; and what the run starts is marked, so that the
-    clean-up line can find it. Called when a run asks for parbench, or collects its
+    clean-up line can find it; the saved run is numbered after every run in the storage,
+    whichever interpreter saved it. Called when a run asks for parbench, or collects its
     matrix; a run that does neither is left as it is."""
     if ACTIVE in config.stash:
         return
-    from parbench import interrupts, leftovers, saving
+    from parbench import interrupts, leftovers, numbering, saving
 
     config.stash[ACTIVE] = True
     config.option.benchmark_save_data = True
     session = getattr(config, "_benchmarksession", None)
     if session is not None:
         session.save_data = True
+        numbering.number_across_interpreters(session)
     config.pluginmanager.register(saving.SavedRun(), "parbench-saving")
     config.stash[SIGNALS] = interrupts.install()
     config.stash[BEFORE] = leftovers.begin()
@@ -252,6 +254,10 @@ def parbench_measure(request: pytest.FixtureRequest, parbench_network: NetworkSe
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[SESSION] = session
+    if ACTIVE in session.config.stash:
+        from parbench import numbering
+
+        numbering.number_across_interpreters(getattr(session.config, "_benchmarksession", None))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -279,10 +285,14 @@ def pytest_terminal_summary(
     if cases:
         summary(terminalreporter, config, cases)
     if regressed:
-        terminalreporter.write_line(
+        from parbench import fit
+
+        message = (
             "pytest-benchmark: performance has regressed beyond --benchmark-compare-fail "
             "(listed above); exit status 1"
         )
+        for line in fit.wrap(message, terminalreporter._tw.fullwidth):
+            terminalreporter.write_line(line)
         config.stash[SESSION].exitstatus = pytest.ExitCode.TESTS_FAILED
     return result
 
