@@ -149,16 +149,16 @@ def _suite(tmp_path: Path, pause: float, *arguments: str) -> subprocess.Complete
             ],
             tmp_path / "tmp",
             RUN_TIMEOUT_S,
+            columns=80,
         )
     finally:
         del os.environ["PAUSE"]
 
 
 def test_both_regression_gates_together_keep_the_summary_and_fit_80_columns(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
     (tmp_path / "pausing.py").write_text(PAUSING)
-    monkeypatch.setenv("COLUMNS", "80")
     first = _suite(tmp_path, 0.002, "--benchmark-save=fast")
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     slower = _suite(

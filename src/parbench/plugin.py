@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import sys
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -159,8 +160,6 @@ def probed_kinds(config: pytest.Config) -> dict[str, str]:
     """
     if xdist_active(config):
         return {}
-    import math
-
     from parbench import probe
 
     picked = chosen(config)
