@@ -206,7 +206,7 @@ def _chunksizes(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(chosen))
 
 
-def _text(value: str) -> str:
+def _as_given(value: str) -> str:
     return value
 
 
@@ -252,7 +252,7 @@ OPTIONS = (
     ),
     Option(
         "dask_scheduler",
-        _text,
+        _as_given,
         "run the dask strategy on the existing cluster whose scheduler is at "
         "tcp://HOST:PORT, instead of a LocalCluster (adds dask to the default strategies)",
         metavar="ADDRESS",
@@ -439,16 +439,16 @@ def _combine(texts: dict[str, Text], values: dict[str, Any]) -> Options:
             raise _usage(texts["dask_scheduler"].source, problem)
         on_cluster = dask.on_cluster(scheduler)
         chosen = tuple(on_cluster if s.name == dask.NAME else s for s in chosen)
-    platforms = (
+    platform_method = (
         multiprocessing.get_start_method(allow_none=True)
-        or (multiprocessing.get_all_start_methods()[0])
+        or multiprocessing.get_all_start_methods()[0]
     )
     return Options(
         workloads=() if granularity else values["workloads"] or _default_workloads(),
         strategies=chosen,
         workers=values["workers"],
         chunksizes=values["chunksize"],
-        start_methods=values["start_method"] or (platforms,),
+        start_methods=values["start_method"] or (platform_method,),
         size=values["size"] or ("quick" if quick else "default"),
         network=network.NetworkSettings(
             mode=mode,
