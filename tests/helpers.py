@@ -50,13 +50,24 @@ POOLS = [
 ]
 
 
+#: A terminal this wide wraps none of parbench's summary (its longest lines are about 400
+#: characters): a test finds each line whole.
+WIDE_COLUMNS = 1000
+
+
 def run_pytest(
-    python: Path | str, folder: Path, arguments: Sequence[str], scratch: Path, timeout: float
+    python: Path | str,
+    folder: Path,
+    arguments: Sequence[str],
+    scratch: Path,
+    timeout: float,
+    columns: int = WIDE_COLUMNS,
 ) -> subprocess.CompletedProcess:
     """``python -m pytest ARGUMENTS`` in ``folder`` as a user runs it: its temporary files
-    in ``scratch``, with none of the calling test run's xdist or pytest settings."""
+    in ``scratch``, its terminal ``columns`` wide, with none of the calling test run's
+    xdist or pytest settings."""
     scratch.mkdir(exist_ok=True)
-    environment = {**os.environ, "TMPDIR": str(scratch)}
+    environment = {**os.environ, "TMPDIR": str(scratch), "COLUMNS": str(columns)}
     for name in ("PYTEST_XDIST_WORKER", "PYTEST_ADDOPTS", "PYTHONPATH"):
         environment.pop(name, None)
     return subprocess.run(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -162,11 +163,69 @@ def test_versions_table_has_a_column_per_interpreter(
         "CPython 3.13.0",
         "CPython 3.13.0t",
     ]
-    assert lines[3].split() == ["sleep", "threads", "x16", "4x", "8x", "10x", "-"]
-    assert "Serial time, by interpreter:" in lines
-    assert lines[-1].split() == ["sleep", "serial"] + ["800", "ms"] * 4
+    # Each speedup with its 95% interval.
+    assert [cell for cell in lines[3].split() if not cell.startswith("(")] == [
+        "sleep",
+        "threads",
+        "x16",
+        "4x",
+        "8x",
+        "10x",
+        "-",
+    ]
+    assert len(re.findall(r"\(\d[.\d]*x-\d[.\d]*x\)", lines[3])) == 3
+    assert "Serial time, by interpreter (95% interval of the median):" in lines
+    assert lines[-1].split() == ["sleep", "serial"] + ["800", "ms", "(792", "ms-808", "ms)"] * 4
     assert cli.main(["--storage", str(storage), "versions", "--format", "csv"]) == 0
     assert "speedup,sleep,threads x16,4.0,8.0,10.0," in capsys.readouterr().out
+
+
+def _save_sleep(path: Path, python: str, threads: float, **setting: Any) -> None:
+    document = run_document(
+        entry("sleep", "serial", 0.8, kind="io", python_version=python, **setting),
+        entry("sleep", "threads", threads, workers=16, kind="io", python_version=python, **setting),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document))
+
+
+def test_versions_compares_only_runs_of_the_same_workloads_sizes_and_network(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    storage = tmp_path / ".benchmarks"
+    _save_sleep(storage / "Linux-CPython-3.10-64bit/0001_bench.json", "3.10.13", 0.2)
+    _save_sleep(storage / "Linux-CPython-3.12-64bit/0002_bench.json", "3.12.1", 0.1)
+    # 3.11's only run is a quick one: a smaller batch, and another latency.
+    _save_sleep(
+        storage / "Linux-CPython-3.11-64bit/0003_quick.json",
+        "3.11.7",
+        0.1,
+        tasks=8,
+        latency_s=0.01,
+    )
+    assert cli.main(["--storage", str(storage), "versions"]) == 0
+    captured = capsys.readouterr()
+    header = captured.out.splitlines()[2]
+    assert "CPython 3.10.13" in header and "CPython 3.12.1" in header
+    assert "3.11" not in captured.out
+    [warning] = captured.err.splitlines()
+    assert warning.startswith("parbench: warning: left out CPython 3.11.7: no complete run of ")
+    assert "sleep x16; network mock, 50 ms latency" in warning
+    assert "0003_quick.json, measured sleep x8; network mock, 10 ms latency" in warning
+    # Runs named on the command line: those unlike the others are left out, saying so.
+    named = sorted(str(p) for p in storage.glob("*/*.json"))
+    assert cli.main(["--storage", str(storage), "versions", *named]) == 0
+    captured = capsys.readouterr()
+    assert "3.11" not in captured.out
+    assert "left out " in captured.err and "0003_quick.json (CPython 3.11.7)" in captured.err
+
+
+def test_report_with_nothing_to_report_is_an_error(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "no_serial.json"
+    path.write_text(json.dumps(run_document(entry("sleep", "threads", 0.1, workers=4))))
+    assert cli.main(["report", str(path)]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("parbench: error: nothing to report: no workload in ")
 
 
 def test_versions_without_saved_runs_is_an_error(tmp_path: Path, capsys) -> None:

@@ -26,7 +26,7 @@ from parbench import network, runner, workload
 from parbench.strategies import all_strategies
 from parbench.workloads import download
 
-from helpers import FAULTY, SUITE_ROOT, assert_no_children, make_case
+from helpers import FAULTY, SUITE_ROOT, WIDE_COLUMNS, assert_no_children, make_case
 
 T = TypeVar("T")
 
@@ -196,6 +196,7 @@ def suite_process(tmp_path: Path, *arguments: str, fault: str = "") -> tuple[sub
         "TMPDIR": str(scratch),
         "PARBENCH_TEST_MARK": marker,
         "FAULT": fault,
+        "COLUMNS": str(WIDE_COLUMNS),
     }
     environment.pop("PYTEST_XDIST_WORKER", None)
     process = subprocess.Popen(

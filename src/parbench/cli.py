@@ -13,11 +13,12 @@ import argparse
 import math
 import os
 import re
+import shutil
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from parbench import across, breakeven, compare, plot, render, results, verdict
+from parbench import across, breakeven, compare, fit, plot, render, results, verdict
 
 RUN_HELP = "a JSON file, a saved run id under the storage folder (e.g. 0003), or 'latest'"
 # Problems with the input: reported in one line, exit status 2.
@@ -129,7 +130,14 @@ def _load(specs: Sequence[str], storage: Path) -> list[results.Run]:
 def _report(arguments: argparse.Namespace) -> int:
     runs = _load(arguments.runs, arguments.storage)
     named = [(run.source, verdict.judge(run.measurements)) for run in runs]
-    print(render.render_runs(named, arguments.format))
+    if not any(verdicts for _, verdicts in named):
+        raise results.RunError(
+            f"nothing to report: no workload in {', '.join(arguments.runs)} has a serial baseline"
+        )
+    text = render.render_runs(named, arguments.format)
+    if arguments.format == "text":
+        text = "\n".join(fit.wrap(text, shutil.get_terminal_size().columns))
+    print(text)
     return 0
 
 
@@ -150,7 +158,8 @@ def _compare(arguments: argparse.Namespace) -> int:
 
 def _versions(arguments: argparse.Namespace) -> int:
     if arguments.runs:
-        runs = _load(arguments.runs, arguments.storage)
+        runs, left_out = across.alike(_load(arguments.runs, arguments.storage))
+        _warn(left_out)
     else:
         runs, passed_over = across.latest_per_python(arguments.storage)
         _warn(passed_over)

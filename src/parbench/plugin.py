@@ -5,45 +5,32 @@ from __future__ import annotations
 import itertools
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from parbench import (
-    breakeven,
-    environment,
-    granularity,
-    interrupts,
-    leftovers,
-    machine,
-    matrix,
-    network,
-    options,
-    probe,
-    render,
-    results,
-    runner,
-    saving,
-    scratch,
-    strategies,
-    suite,
-    verdict,
-)
-from parbench.network import NetworkSettings
+# Only what declaring the options needs: a pytest run that does not ask for parbench
+# pays for nothing else. Each hook imports what it uses once the run asks.
+from parbench import options
 
-OPTIONS = pytest.StashKey[options.Options]()
-OVERHEAD = pytest.StashKey[network.Overhead]()
-ASYNC_OVERHEAD = pytest.StashKey[network.Overhead]()
-CASES = pytest.StashKey[dict[str, matrix.Case]]()
-PROBES = pytest.StashKey[list[probe.Probe]]()
-BEFORE = pytest.StashKey[leftovers.Snapshot]()
-SIGNALS = pytest.StashKey[dict[int, object]]()
-ACTIVE = pytest.StashKey[bool]()
-SCRATCH = pytest.StashKey[scratch.RunFolder]()
-# Marks a test report as a measured case; reports, unlike stash, reach xdist's controller.
-CASE_PROPERTY = "parbench_case"
+if TYPE_CHECKING:
+    from parbench import leftovers, matrix, network, probe, scratch
+    from parbench.network import NetworkSettings
+
+OPTIONS: pytest.StashKey[options.Options] = pytest.StashKey()
+OVERHEAD: pytest.StashKey[network.Overhead] = pytest.StashKey()
+ASYNC_OVERHEAD: pytest.StashKey[network.Overhead] = pytest.StashKey()
+CASES: pytest.StashKey[dict[str, matrix.Case]] = pytest.StashKey()
+PROBES: pytest.StashKey[list[probe.Probe]] = pytest.StashKey()
+BEFORE: pytest.StashKey[leftovers.Snapshot] = pytest.StashKey()
+SIGNALS: pytest.StashKey[dict[int, object]] = pytest.StashKey()
+ACTIVE: pytest.StashKey[bool] = pytest.StashKey()
+SCRATCH: pytest.StashKey[scratch.RunFolder] = pytest.StashKey()
+SESSION: pytest.StashKey[pytest.Session] = pytest.StashKey()
+# Marks every case of the matrix; a report's keywords, unlike stash, reach xdist's controller.
+PARBENCH_MARK = "parbench"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,6 +51,7 @@ def chosen(config: pytest.Config) -> options.Options:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{PARBENCH_MARK}: a case of parbench's benchmark matrix")
     if not asked(config):
         # Nothing changes in a run that did not ask: the options are read if a test
         # that uses the matrix is collected.
@@ -71,11 +59,10 @@ def pytest_configure(config: pytest.Config) -> None:
     _refuse_a_path_taken_for_a_test_path(config)
     chosen(config)
     activate(config)
-    packaged = (
-        options.value(config, "--parbench-workloads") is not None
-        or options.value(config, "--parbench-granularity") is True
-    )
+    packaged = options.text(config, "workloads").value is not None or chosen(config).granularity
     if packaged and not _paths_given(config):
+        from parbench import suite
+
         # In any project: run the packaged matrix, not the project's own tests.
         config.args[:] = [suite.__file__]
 
@@ -106,22 +93,29 @@ def activate(config: pytest.Config) -> None:
     """Switch parbench on for this session, once: saved runs keep every round's time
     (verdicts and comparisons test them) and say whether they are whole; SIGTERM and
     SIGHUP stop the run as Ctrl-C does; and what the run starts is marked, so that the
-    clean-up line can find it. Called when a run asks for parbench, or collects its
+    clean-up line can find it; the saved run is numbered after every run in the storage,
+    whichever interpreter saved it. Called when a run asks for parbench, or collects its
     matrix; a run that does neither is left as it is."""
     if ACTIVE in config.stash:
         return
+    from parbench import interrupts, leftovers, numbering, saving
+
     config.stash[ACTIVE] = True
     config.option.benchmark_save_data = True
     session = getattr(config, "_benchmarksession", None)
     if session is not None:
         session.save_data = True
+        numbering.number_across_interpreters(session)
     config.pluginmanager.register(saving.SavedRun(), "parbench-saving")
     config.stash[SIGNALS] = interrupts.install()
     config.stash[BEFORE] = leftovers.begin()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    interrupts.restore(config.stash.get(SIGNALS, {}))
+    if SIGNALS in config.stash:
+        from parbench import interrupts
+
+        interrupts.restore(config.stash[SIGNALS])
 
 
 def xdist_active(config: pytest.Config) -> bool:
@@ -137,6 +131,8 @@ def benchmarks_enabled(config: pytest.Config) -> bool:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     if not asked(config):
         return []
+    from parbench import environment
+
     picked = chosen(config)
     settings = picked.network
     lines = [
@@ -164,6 +160,8 @@ def probed_kinds(config: pytest.Config) -> dict[str, str]:
     """
     if xdist_active(config):
         return {}
+    from parbench import probe
+
     picked = chosen(config)
     timeout = min(probe.TIMEOUT_S, float(config.getoption("timeout", None) or math.inf))
     found = [
@@ -177,6 +175,8 @@ def probed_kinds(config: pytest.Config) -> dict[str, str]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "parbench_case" not in metafunc.fixturenames:
         return
+    from parbench import granularity, matrix, network, strategies
+
     config = metafunc.config
     activate(config)
     picked = chosen(config)
@@ -191,7 +191,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if key not in reasons:
             reasons[key] = strategies.skip_reason(case.strategy, case.workload)
         reason = reasons[key]
-        marks = [pytest.mark.skip(reason=reason)] if reason else []
+        marks = [getattr(pytest.mark, PARBENCH_MARK)]
+        marks += [pytest.mark.skip(reason=reason)] if reason else []
         params.append(pytest.param(case_id, id=case_id, marks=marks))
     # The parameter is the case's id, so that saved runs record a plain string.
     metafunc.parametrize("parbench_case", params, indirect=True)
@@ -206,6 +207,8 @@ def parbench_case(request: pytest.FixtureRequest) -> matrix.Case:
 @pytest.fixture(scope="session")
 def parbench_scratch(request: pytest.FixtureRequest) -> Iterator[scratch.RunFolder]:
     """The run's temporary folder, the temporary directory of all its processes."""
+    from parbench import scratch
+
     with scratch.run_folder() as folder:
         request.config.stash[SCRATCH] = folder
         yield folder
@@ -216,6 +219,8 @@ def parbench_network(
     request: pytest.FixtureRequest, parbench_scratch: scratch.RunFolder
 ) -> Iterator[NetworkSettings]:
     """The network of this run, serving in this process for the whole session."""
+    from parbench import network
+
     settings = chosen(request.config).network
     probes = request.config.stash.get(PROBES, ())
     with network.serving(settings):
@@ -229,6 +234,8 @@ def parbench_network(
 @pytest.fixture
 def parbench_measure(request: pytest.FixtureRequest, parbench_network: NetworkSettings) -> Any:
     """``measure(benchmark, case)``: time and check one case; returns its last results."""
+    from parbench import runner
+
     config = request.config
     min_rounds = config.getoption("benchmark_min_rounds")
     max_time = float(config.getoption("benchmark_max_time"))
@@ -239,20 +246,69 @@ def parbench_measure(request: pytest.FixtureRequest, parbench_network: NetworkSe
     overhead = config.stash.get(OVERHEAD, None)
 
     def measure(benchmark: Any, case: matrix.Case) -> list[Any]:
-        request.node.user_properties.append((CASE_PROPERTY, case.id))
         return runner.measure(benchmark, case, parbench_network, plan, overhead)
 
     return measure
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    reports = (r for rs in terminalreporter.stats.values() for r in rs)
-    properties = (p for r in reports for p in getattr(r, "user_properties", ()))
-    if not any(name == CASE_PROPERTY for name, _ in properties):
-        return
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[SESSION] = session
+    if ACTIVE in session.config.stash:
+        from parbench import numbering
+
+        numbering.number_across_interpreters(getattr(session.config, "_benchmarksession", None))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_terminal_summary(
+    terminalreporter: Any, config: pytest.Config
+) -> Generator[None, list[None], list[None]]:
+    """parbench's summary, after every other plugin's: pytest-benchmark's
+    ``--benchmark-compare-fail`` ends its own summary by raising; that is caught here so
+    that parbench's summary still prints, and the run exits 1 with one line instead of a
+    traceback."""
+    from pytest_benchmark.session import PerformanceRegression
+
+    result: list[None] = []
+    try:
+        result = yield
+        regressed = False
+    except PerformanceRegression:
+        regressed = True
+    cases = [
+        report
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if PARBENCH_MARK in getattr(report, "keywords", {})
+    ]
+    if cases:
+        summary(terminalreporter, config, cases)
+    if regressed:
+        from parbench import fit
+
+        message = (
+            "pytest-benchmark: performance has regressed beyond --benchmark-compare-fail "
+            "(listed above); exit status 1"
+        )
+        for line in fit.wrap(message, terminalreporter._tw.fullwidth):
+            terminalreporter.write_line(line)
+        config.stash[SESSION].exitstatus = pytest.ExitCode.TESTS_FAILED
+    return result
+
+
+def summary(terminalreporter: Any, config: pytest.Config, cases: list[Any]) -> None:
+    """The ``parbench`` section: the machine, the probes, the network's own cost, the
+    skipped cases by reason, the verdicts (wrapped to the terminal's width) and what the
+    run left behind."""
+    from parbench import fit, leftovers, machine, probe
+
     overhead = config.stash.get(OVERHEAD, None)
-    write = terminalreporter.write_line
+    width = terminalreporter._tw.fullwidth
+
+    def write(text: str) -> None:
+        for line in fit.wrap(text, width) or [""]:
+            terminalreporter.write_line(line)
+
     terminalreporter.section("parbench")
     if xdist_active(config):
         write(
@@ -276,11 +332,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
                 f"({async_overhead.cpu * 1000:.2f} ms of CPU) with httpx.AsyncClient"
             )
         write(line)
-    summary = verdicts(config)
-    if summary:
+    for reason, count in skipped_by_reason(cases).items():
+        write(f"skipped {count} {'case' if count == 1 else 'cases'}: {reason}")
+    text = verdicts(config)
+    if text:
         write("")
-        for line in summary.splitlines():
-            write(line)
+        write(text)
     if not xdist_active(config):
         # Session fixtures (the network, the live server) are torn down by now.
         folder = config.stash.get(SCRATCH, None)
@@ -300,8 +357,20 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         )
 
 
+def skipped_by_reason(cases: list[Any]) -> dict[str, int]:
+    """How many of the matrix's cases were skipped, by reason, most first."""
+    counts: dict[str, int] = {}
+    for report in cases:
+        if report.skipped and isinstance(report.longrepr, tuple):
+            reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+            counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))
+
+
 def verdicts(config: pytest.Config) -> str | None:
     """This run's verdicts as text, from the same data that ``--benchmark-json`` saves."""
+    from parbench import breakeven, render, results, verdict
+
     session = getattr(config, "_benchmarksession", None)
     benchmarks = [
         bench.as_dict(include_data=True)

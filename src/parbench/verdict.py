@@ -441,13 +441,13 @@ def _limits(m: Measurement, kind: str, share: float | None) -> tuple[float, floa
 
 def label(measurement: Measurement, group: Iterable[Measurement], workers: bool = True) -> str:
     """The case's name in every table and chart: ``threads x16``, ``processes x2 chunksize
-    auto spawn``, ``serial, after``; without ``workers`` (a chart's series over worker
+    auto spawn``, ``serial after``; without ``workers`` (a chart's series over worker
     counts), ``processes chunksize auto spawn``. The chunk policy and start method are
     named only where ``group`` holds warm cases of the same strategy (and, with
     ``workers``, worker count) that differ in them."""
     m = measurement
     if m.strategy == BASELINE:
-        return BASELINE + (", after" if m.baseline_pass == "after" else "")
+        return BASELINE + (" after" if m.baseline_pass == "after" else "")
     siblings = [
         other
         for other in group
@@ -460,7 +460,7 @@ def label(measurement: Measurement, group: Iterable[Measurement], workers: bool 
         text += f" chunksize {m.chunk_policy}"
     if len({s.start_method for s in siblings}) > 1:
         text += f" {m.start_method}"
-    return text + (", cold" if m.pool == "cold" else "")
+    return text + (" cold" if m.pool == "cold" else "")
 
 
 def _row(m: Measurement, baseline: Baseline, label: str) -> Row:
