@@ -357,7 +357,11 @@ def test_latest_skips_newer_incomplete_runs_and_says_so(tmp_path: Path, capsys) 
     captured = capsys.readouterr()
     assert status == 0, captured.err
     assert f"{whole} -> {whole}" in captured.out
-    assert f"latest: skipped newer incomplete runs ({partial}); using {whole}" in captured.err
+    assert (
+        f"latest: skipped 1 newer run(s) that are not whole ({partial}: incomplete run"
+        in captured.err
+    )
+    assert f"; using {whole}" in captured.err
 
 
 def test_versions_passes_over_incomplete_and_unreadable_saved_runs(tmp_path: Path, capsys) -> None:

@@ -284,24 +284,47 @@ def test_latest_is_the_newest_complete_run(tmp_path: Path) -> None:
     partial = save(tmp_path, "0003_c.json", 3, complete=False, failed=["sleep-x1-serial"])
     run = results.load("latest", tmp_path)
     assert run.source == str(complete)
-    assert run.skipped == (str(partial),)
-    assert run.warnings == [f"latest: skipped newer incomplete runs ({partial}); using {complete}"]
+    why = f"{partial}: incomplete run (exit status 1); failed: sleep-x1-serial"
+    assert run.skipped == (why,)
+    assert run.warnings == [
+        f"latest: skipped 1 newer run(s) that are not whole ({why}); using {complete}"
+    ]
     # A run that does not say whether it completed is not skipped, but warned about.
     unrecorded = save(tmp_path, "0004_d.json", 4, complete=None)
     assert results.load("latest", tmp_path).source == str(unrecorded)
 
 
-def test_latest_never_skips_an_unreadable_run(tmp_path: Path) -> None:
+def test_latest_skips_a_torn_file_and_says_so(tmp_path: Path) -> None:
+    whole = save(tmp_path, "0001_a.json", 1)
+    empty = save(tmp_path, "0002_b.json", 2)
+    empty.write_text("")
+    os.utime(empty, ns=(2 * 10**9, 2 * 10**9))
+    torn = save(tmp_path, "0003_c.json", 3)
+    torn.write_text(torn.read_text()[:100])
+    os.utime(torn, ns=(3 * 10**9, 3 * 10**9))
+    run = results.load("latest", tmp_path)
+    assert run.source == str(whole)
+    [warning] = run.warnings
+    assert warning.startswith(
+        f"latest: skipped 2 newer run(s) that are not whole ({torn}: not valid JSON, truncated?"
+    )
+    assert f"; {empty}: is empty); using {whole}" in warning
+
+
+def test_latest_never_skips_a_whole_file_that_is_not_a_valid_run(tmp_path: Path) -> None:
     save(tmp_path, "0001_a.json", 1)
     broken = save(tmp_path, "0002_b.json", 2)
-    broken.write_text("{")
-    with pytest.raises(results.RunError, match=f"^{broken}: not valid JSON"):
+    broken.write_text('{"benchmarks": 1}')
+    with pytest.raises(results.RunError, match=f"^{broken}: not a pytest-benchmark file"):
         results.load("latest", tmp_path)
 
 
 def test_latest_with_only_incomplete_runs_is_an_error(tmp_path: Path) -> None:
     save(tmp_path, "0001_a.json", 1, complete=False)
-    with pytest.raises(results.RunError, match=r"every run saved under .* is incomplete"):
+    with pytest.raises(
+        results.RunError,
+        match=r"no whole run saved under .*; passed over: .*0001_a.json: incomplete",
+    ):
         results.load("latest", tmp_path)
 
 

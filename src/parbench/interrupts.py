@@ -1,4 +1,4 @@
-"""SIGTERM and SIGHUP stop a run the way Ctrl-C does.
+"""SIGTERM and SIGHUP stop a run the way Ctrl-C does, and every such signal is counted.
 
 Python turns SIGINT into ``KeyboardInterrupt``, which pytest and the runner answer by
 stopping the pools, the live server and the run's temporary folder, and by saving
@@ -6,6 +6,12 @@ nothing. SIGTERM and SIGHUP would kill the process outright and leak all of that
 while a run is configured they raise ``Terminated``, a ``KeyboardInterrupt``, in the
 main thread of the main process. A signal the user chose to ignore (``nohup``) stays
 ignored, and another handler already in place is left alone.
+
+Every signal that arrives while the handlers are installed is recorded (``received``),
+SIGINT included, before its exception is raised. A second signal can land anywhere,
+even inside the code that handles the first (pytest's own included), and a library may
+swallow the exception: the record is what tells a run that was interrupted from one
+that ended whole, whatever became of the exceptions.
 
 Forked processes (process-pool workers under fork) inherit Python's signal handlers.
 They get the default action back right after the fork, so that terminating a worker
@@ -23,6 +29,7 @@ from types import FrameType
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 _reset_at_fork = False
+_received: list[str] = []
 
 
 class Terminated(KeyboardInterrupt):
@@ -30,18 +37,34 @@ class Terminated(KeyboardInterrupt):
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise Terminated(f"stopped by {signal.Signals(signum).name}")
+    name = signal.Signals(signum).name
+    _received.append(name)
+    raise Terminated(f"stopped by {name}")
+
+
+def _keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
+    _received.append(signal.Signals(signum).name)
+    signal.default_int_handler(signum, frame)
 
 
 def _default_in_child() -> None:
+    _received.clear()
     for signum in SIGNALS:
         if signal.getsignal(signum) is _interrupt:
             signal.signal(signum, signal.SIG_DFL)
+    if signal.getsignal(signal.SIGINT) is _keyboard_interrupt:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def received() -> tuple[str, ...]:
+    """The names of the signals received since ``install``, in order (``SIGINT``, ...)."""
+    return tuple(_received)
 
 
 def install() -> dict[int, object]:
     """Make SIGTERM and SIGHUP raise ``Terminated`` in this process, where they still have
-    their default action; returns the handlers replaced, for ``restore``.
+    their default action, and record these and SIGINT (where Python's own handler is in
+    place) from now on; returns the handlers replaced, for ``restore``.
 
     Does nothing outside the main thread, where Python cannot set signal handlers.
     """
@@ -51,10 +74,13 @@ def install() -> dict[int, object]:
     if not _reset_at_fork and hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=_default_in_child)
         _reset_at_fork = True
+    _received.clear()
     replaced = {}
     for signum in SIGNALS:
         if signal.getsignal(signum) is signal.SIG_DFL:
             replaced[signum] = signal.signal(signum, _interrupt)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        replaced[signal.SIGINT] = signal.signal(signal.SIGINT, _keyboard_interrupt)
     return replaced
 
 

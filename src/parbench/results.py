@@ -47,6 +47,10 @@ class RunError(Exception):
     """A run could not be found or read; the message names the file and the problem."""
 
 
+class Torn(RunError):
+    """A saved file is empty or not whole JSON, as a write cut short leaves one."""
+
+
 @dataclass(frozen=True)
 class Measurement:
     """One benchmark of a saved run, with what parbench recorded about it."""
@@ -230,7 +234,8 @@ RUN_FIELDS = {
 class Run:
     """A saved run: where it came from, its machine facts and its measurements.
 
-    ``skipped`` names newer incomplete runs passed over to find this one (``latest``).
+    ``skipped`` names the newer files passed over to find this one (``latest``), each
+    with why: ``PATH: incomplete run ...`` or ``PATH: is empty``.
     """
 
     source: str
@@ -249,8 +254,8 @@ class Run:
         found = []
         if self.skipped:
             found.append(
-                f"latest: skipped newer incomplete runs ({', '.join(self.skipped)}); "
-                f"using {self.source}"
+                f"latest: skipped {len(self.skipped)} newer run(s) that are not whole "
+                f"({'; '.join(self.skipped)}); using {self.source}"
             )
         if self.completeness.complete is None:
             found.append(
@@ -464,26 +469,34 @@ def _document(path: Path) -> Any:
     except UnicodeDecodeError:
         raise RunError(f"{path}: not a text file (not UTF-8)") from None
     if not text.strip():
-        raise RunError(f"{path}: is empty")
+        raise Torn(f"{path}: is empty")
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise RunError(f"{path}: not valid JSON, truncated? ({error})") from None
+        raise Torn(f"{path}: not valid JSON, truncated? ({error})") from None
     except (ValueError, RecursionError) as error:
         raise RunError(f"{path}: not JSON that can be read ({error})") from None
 
 
 def latest(storage: Path = DEFAULT_STORAGE) -> Run:
-    """The newest complete run under ``storage``; newer incomplete ones are named in its
-    ``skipped``. A run that does not record its completeness counts as complete."""
+    """The newest complete run under ``storage``; newer files that are incomplete runs,
+    empty or not whole JSON (``Torn``) are named in its ``skipped``, with why. A run
+    that does not record its completeness counts as complete; a file that is whole JSON
+    but not a valid run is an error, not skipped."""
     skipped: list[str] = []
     for path in saved_runs(storage):
-        run = read(path)
+        try:
+            run = read(path)
+        except Torn as error:
+            skipped.append(str(error))
+            continue
         if run.completeness.complete is not False:
             return replace(run, skipped=tuple(skipped))
-        skipped.append(str(path))
+        skipped.append(f"{path}: {describe_incomplete(run.completeness)}")
     if skipped:
-        raise RunError(f"latest: every run saved under {storage}/ is incomplete")
+        raise RunError(
+            f"latest: no whole run saved under {storage}/; passed over: {listed(skipped)}"
+        )
     raise RunError(f"latest: no saved runs under {storage}/ (save with --benchmark-save)")
 
 
