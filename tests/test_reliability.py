@@ -9,6 +9,7 @@ import signal
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 import requests
 
 from parbench import network, runner, workload
-from parbench.strategies import all_strategies
+from parbench.strategies import all_strategies, processes
 from parbench.workloads import download
 
 from helpers import (
@@ -380,3 +381,27 @@ def test_a_hung_task_fails_its_benchmark_under_pytest_timeout(tmp_path: Path, st
     assert process.returncode == 1, output
     assert "Timeout (>3.0s)" in output
     assert wait_gone(marker, 5) == []
+
+
+LEAVES_A_THREAD = """
+import threading, time
+KIND = "cpu"
+def tasks(size):
+    return [0, 1]
+def run(n):
+    threading.Thread(target=time.sleep, args=(3600,)).start()
+    return n
+"""
+
+
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_a_pool_whose_workers_cannot_exit_is_stopped_and_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start_method: str
+) -> None:
+    monkeypatch.setattr(processes, "STOP_TIMEOUT_S", 1.0)
+    source = tmp_path / f"leaves_a_thread_{uuid.uuid4().hex[:8]}.py"
+    source.write_text(LEAVES_A_THREAD)
+    case = make_case(workload.load(str(source)), "processes", start_method=start_method)
+    with pytest.raises(processes.WorkersStuck, match=r"^[12] worker process\(es\) \(pid \d+"):
+        runner.run_once(case, network.NetworkSettings())
+    assert_no_children()
