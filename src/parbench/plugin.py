@@ -21,6 +21,7 @@ from parbench import (
     matrix,
     network,
     options,
+    preflight,
     probe,
     render,
     results,
@@ -116,6 +117,7 @@ def activate(config: pytest.Config) -> None:
     if session is not None:
         session.save_data = True
     config.pluginmanager.register(saving.SavedRun(), "parbench-saving")
+    config.pluginmanager.register(preflight.Checks(), "parbench-preflight")
     config.stash[SIGNALS] = interrupts.install()
     config.stash[BEFORE] = leftovers.begin()
 
