@@ -457,3 +457,22 @@ def test_a_report_of_20000_rounds_a_benchmark(tmp_path: Path, capsys) -> None:
             assert row["interval_low"] <= row["speedup"] <= row["interval_high"]
             assert row["interval_high"] / row["interval_low"] < 1.01
             assert row["p_value"] < 1e-10
+
+
+def refuse_constants(name: str) -> None:
+    raise ValueError(f"not JSON: {name}")
+
+
+def test_report_json_and_csv_hold_no_infinity(tmp_path: Path, capsys: pytest.CaptureFixture):
+    # Nothing bounds the speedup of work that only waits: its ceiling is infinite.
+    path = write(tmp_path / "io.json", sleep_document())
+    assert cli.main(["report", str(path), "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out, parse_constant=refuse_constants)
+    rows = [row for workload in document[0]["workloads"] for row in workload["rows"]]
+    unbounded = [row for row in rows if row["not_finite"]]
+    assert unbounded and all(row["ceiling"] is None for row in unbounded)
+    assert {row["not_finite"] for row in unbounded} == {"ceiling=inf"}
+    assert cli.main(["report", str(path), "--format", "csv"]) == 0
+    text = capsys.readouterr().out
+    assert "inf," not in text.replace("ceiling=inf", "") and "nan" not in text.lower()
+    assert "ceiling=inf" in text

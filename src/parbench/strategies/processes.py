@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
+from multiprocessing import connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -36,15 +37,19 @@ def _internals(executor: Any) -> tuple[list[BaseProcess], Any]:
 
 
 def _end(workers: list[BaseProcess], manager: Any, deadline: float) -> list[BaseProcess]:
-    """Wait for ``workers`` until ``deadline`` (``time.monotonic``), kill those still
-    running, then join the pool's manager thread; returns the workers that were killed."""
-    for worker in workers:
-        worker.join(max(0.0, deadline - time.monotonic()))
-    stuck = [worker for worker in workers if worker.is_alive()]
+    """Wait for ``workers`` to exit until ``deadline`` (``time.monotonic``), kill those
+    still running, then join the pool's manager thread; returns the workers killed.
+
+    Exits are seen on each worker's sentinel, not by joining it: the manager thread reaps
+    the workers, and two threads waiting for one child race for its exit status.
+    """
+    running = {worker.sentinel: worker for worker in workers}
+    while running and (left := deadline - time.monotonic()) > 0:
+        for ended in connection.wait(list(running), left):
+            running.pop(ended)
+    stuck = list(running.values())
     for worker in stuck:
         worker.kill()
-    for worker in stuck:
-        worker.join(STOP_TIMEOUT_S)
     if manager is not None:
         manager.join(STOP_TIMEOUT_S)
     return stuck
