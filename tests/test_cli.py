@@ -476,3 +476,19 @@ def test_report_json_and_csv_hold_no_infinity(tmp_path: Path, capsys: pytest.Cap
     text = capsys.readouterr().out
     assert "inf," not in text.replace("ceiling=inf", "") and "nan" not in text.lower()
     assert "ceiling=inf" in text
+
+
+def test_the_gate_refuses_a_run_whose_median_disagrees_with_its_rounds(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    old = write(tmp_path / "old.json", sleep_document())
+    tampered = sleep_document()
+    stats = tampered["benchmarks"][1]["stats"]
+    stats["data"] = [t * 1.5 for t in stats["data"]]  # slower rounds, the same median
+    new = write(tmp_path / "new.json", tampered)
+    status = cli.main(["compare", str(old), str(new), "--fail-on-regression", "10"])
+    assert status == 2
+    assert one_line(capsys.readouterr().err).startswith(
+        f"parbench: error: {new}: benchmark sleep-x1-threads-16w: stats.median is 0.05 s, but "
+        "the median of its 8 rounds (stats.data) is 0.075 s"
+    )

@@ -107,18 +107,19 @@ NAN, INF = math.nan, math.inf
 BAD: dict[str, list[Any]] = {
     "workload": ["", 3, ["sleep"]],
     "kind": ["gpu", "IO", 1],
-    "size": [-1, 1.5, "1", True],
-    "tasks": [0, -1, 2.0, "16", False],
+    "size": [-1, 1.5, "1", True, 10**7],
+    "tasks": [0, -1, 2.0, "16", False, 10**7],
     "strategy": ["", 1],
-    "workers": [0, -2, 2.5, "16", True, NAN],
-    "chunksize": [0, "1", 1.0],
+    # Beyond what --parbench-workers allows (256), however large.
+    "workers": [0, -2, 2.5, "16", True, NAN, 257, 10**30],
+    "chunksize": [0, "1", 1.0, 10**7],
     "chunk_policy": ["", 1],
     "chunked": [1, "true"],
     "start_method": [1, ""],
     "pool": ["hot", True],
     "network": ["internet", 0],
-    "latency_s": [-0.1, NAN, INF, "0.05", False, 1e7],
-    "body_bytes": [-1, 1.5, "200kB"],
+    "latency_s": [-0.1, NAN, INF, "0.05", False, 1e7, 61],
+    "body_bytes": [-1, 1.5, "200kB", 10**12],
     "cpu_seconds_main_process": [-1, NAN, INF, "0", 1e300],
     "gil_enabled": [1, "yes"],
     "usable_cpus": [0, -2, NAN, INF, "2", True, 10**400],
@@ -132,8 +133,8 @@ BAD: dict[str, list[Any]] = {
     "others_per_wall": [-0.1, "0.1", NAN],
     "reference_loop_s": [0, -1e-3, "0.001", NAN],
     "baseline_pass": ["during", 1],
-    "logical_cpus": [0, 1.5, "2", True],
-    "physical_cores": [0, "1", 1.5],
+    "logical_cpus": [0, 1.5, "2", True, 10**30],
+    "physical_cores": [0, "1", 1.5, 10**30],
     "usable_cores": [0, NAN, INF, "1"],
     "cpu_quota": [0, -1, INF, NAN],
     "granularity": ["warm_up", 1, ""],
@@ -333,3 +334,40 @@ def test_a_folder_or_an_impossible_name_is_not_a_run(tmp_path: Path) -> None:
         results.load(str(tmp_path))
     with pytest.raises(results.RunError, match=r"cannot be looked up \(File name too long"):
         results.load("x" * 5000)
+
+
+def test_a_worker_count_beyond_the_options_limit_names_the_field_and_the_limit() -> None:
+    message = refused(threads_run(workers=10**30), "saved/run.json")
+    assert message == (
+        f"saved/run.json: benchmark {NAME}: extra_info.workers is "
+        "1000000000000000000000000000000; expected a whole number from 1 to 256"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("usable_cpus", 4), ("physical_cores", 3), ("usable_cores", 2.5)]
+)
+def test_cpu_counts_above_the_machines_are_refused(field: str, value: float) -> None:
+    message = refused(threads_run(logical_cpus=2, **{field: value}))
+    assert message.endswith(
+        f"extra_info.{field} is {value}, more than the machine's 2 logical CPUs "
+        "(extra_info.logical_cpus)"
+    )
+
+
+def test_a_median_that_disagrees_with_its_rounds_is_refused() -> None:
+    document = threads_run()
+    stats = document["benchmarks"][1]["stats"]
+    # Every round made 1.5 times slower, the median left as it was.
+    stats["data"] = [t * 1.5 for t in stats["data"]]
+    message = refused(document)
+    assert message == (
+        f"run.json: benchmark {NAME}: stats.median is 0.05 s, but the median of its 8 "
+        "rounds (stats.data) is 0.075 s: the file was changed or damaged"
+    )
+
+
+def test_a_round_count_that_disagrees_with_its_rounds_is_refused() -> None:
+    document = threads_run()
+    document["benchmarks"][1]["stats"]["rounds"] = 9
+    assert refused(document).endswith("stats.rounds is 9, but stats.data holds 8 rounds")
