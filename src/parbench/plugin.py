@@ -25,6 +25,7 @@ from parbench import (
     probe,
     render,
     results,
+    rounds,
     runner,
     saving,
     scratch,
@@ -232,16 +233,13 @@ def parbench_network(
 def parbench_measure(request: pytest.FixtureRequest, parbench_network: NetworkSettings) -> Any:
     """``measure(benchmark, case)``: time and check one case; returns its last results."""
     config = request.config
-    min_rounds = config.getoption("benchmark_min_rounds")
-    max_time = float(config.getoption("benchmark_max_time"))
-    if chosen(config).quick:
-        min_rounds = options.QUICK_MIN_ROUNDS
-        max_time = min(max_time, options.QUICK_MAX_TIME_S)
-    plan = runner.Plan(min_rounds=min_rounds, max_time=max_time)
+    settings = rounds.chosen(config, chosen(config).quick)
+    plan = runner.Plan(min_rounds=settings.min_rounds, max_time=settings.max_time)
     overhead = config.stash.get(OVERHEAD, None)
 
     def measure(benchmark: Any, case: matrix.Case) -> list[Any]:
         request.node.user_properties.append((CASE_PROPERTY, case.id))
+        benchmark.extra_info.update(settings.recorded())
         return runner.measure(benchmark, case, parbench_network, plan, overhead)
 
     return measure
