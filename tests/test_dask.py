@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
+import signal
 import socket
 import sys
 import threading
@@ -23,7 +25,17 @@ from parbench.network import bodies, guard
 from parbench.strategies import PoolSpec, all_strategies, skip_reason
 from parbench.strategies import dask as dask_strategy
 
-from helpers import SUITE_ROOT, assert_no_children, make_case, run_pytest
+from helpers import (
+    SUITE_ROOT,
+    assert_no_children,
+    killed_at_the_end,
+    make_case,
+    output_of,
+    run_pytest,
+    suite_process,
+    wait_gone,
+    wait_until,
+)
 
 needs_dask = pytest.mark.skipif(
     dask_strategy._unavailable() is not None, reason="dask.distributed is not installed"
@@ -337,3 +349,30 @@ def test_the_same_benchmarks_run_on_an_existing_cluster(tmp_path: Path) -> None:
         assert set(existing.scheduler.workers) == workers
     assert "[download-x1-dask-2w-chunk1] PASSED" in output
     assert "[download-x1-dask-2w-chunk1-cold] PASSED" in output
+
+
+@needs_dask
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
+def test_ctrl_c_while_a_cluster_starts_prints_no_dask_error_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    process, marker = suite_process(
+        tmp_path,
+        "--benchmark-only",
+        "--parbench-quick",
+        "--parbench-workloads=sleep",
+        "--parbench-strategies=dask",
+        "--parbench-workers=2",
+    )
+    with killed_at_the_end(process, marker):
+        # The cluster's folder is made just before it starts.
+        started = wait_until(
+            lambda: list((tmp_path / "tmp").glob("parbench-run-*/parbench-dask-*"))
+        )
+        assert started, output_of(process)
+        os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C in a terminal
+        output, _ = process.communicate(timeout=120)
+        assert wait_gone(marker, 10) == [], output
+    assert process.returncode == pytest.ExitCode.INTERRUPTED, output
+    assert "Traceback" not in output and "failed to start" not in output, output
+    assert list((tmp_path / "tmp").iterdir()) == []

@@ -86,3 +86,25 @@ def test_a_forked_worker_dies_by_the_signal_itself(installed: dict) -> None:
     finally:
         worker.kill()
         worker.join()
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_a_deferred_block_holds_the_signal_and_raises_it_when_it_ends(
+    installed: dict, name: str
+) -> None:
+    signum = getattr(signal, name)
+    finished = []
+    with pytest.raises(KeyboardInterrupt) as raised, interrupts.deferred():
+        os.kill(os.getpid(), signum)
+        time.sleep(0.2)
+        finished.append(True)
+        # What the block raises after the signal is the signal's doing: not shown.
+        raise RuntimeError("Nanny failed to start")
+    assert finished == [True]
+    assert type(raised.value) is (KeyboardInterrupt if name == "SIGINT" else interrupts.Terminated)
+    assert raised.value.__suppress_context__
+    assert interrupts.received() == (name,)
+    # Outside the block, a signal raises at once again.
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signum)
+        time.sleep(5)

@@ -15,6 +15,10 @@ executor, and what is done about each:
   both and closes them, after a failure or an interrupt too.
 - Its workers do not share the main process: a worker plugin runs the pool's
   initializer (the network mock) on every worker, those that join later included.
+- Ctrl-C while a ``LocalCluster`` starts would leave it half-started (its event loop,
+  sockets and workers) and print dask's errors: the interrupt is held until the start
+  has ended (``interrupts.deferred``), then the cluster is closed and the interrupt
+  raised.
 - A task whose worker dies is retried by dask on another worker, which would time a
   batch that ran twice: on a ``LocalCluster`` it is not (``allowed-failures`` 0), so
   the benchmark fails, naming the task.
@@ -36,6 +40,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import BrokenExecutor, Executor, Future
 from typing import Any
 
+from parbench import interrupts
 from parbench.network import guard
 from parbench.strategies import PoolSpec, Strategy
 
@@ -264,8 +269,11 @@ def _make(spec: PoolSpec, scheduler: str | None = None) -> Executor:
         workers = None
         if scheduler is None:
             folder = closing.enter_context(tempfile.TemporaryDirectory(prefix=FOLDER_PREFIX))
-            cluster = closing.enter_context(_local_cluster(spec.workers, folder))
-            client = closing.enter_context(Client(cluster, set_as_default=False))
+            # A start cut short by Ctrl-C leaves the cluster's loop, sockets and workers
+            # running and its errors printed: the interrupt waits until it is in hand.
+            with interrupts.deferred():
+                cluster = closing.enter_context(_local_cluster(spec.workers, folder))
+                client = closing.enter_context(Client(cluster, set_as_default=False))
         else:
             client = closing.enter_context(connect(scheduler))
             workers = _chosen_workers(client, scheduler, spec.workers)
