@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import signal
 import socket
 import threading
@@ -405,3 +406,27 @@ def test_a_pool_whose_workers_cannot_exit_is_stopped_and_named(
     with pytest.raises(processes.WorkersStuck, match=r"^[12] worker process\(es\) \(pid \d+"):
         runner.run_once(case, network.NetworkSettings())
     assert_no_children()
+
+
+@pytest.mark.parametrize("strategy", ["serial", "threads"])
+def test_a_thread_a_task_left_in_the_main_process_does_not_hold_the_exit(
+    tmp_path: Path, strategy: str
+) -> None:
+    source = tmp_path / "leaves_a_thread.py"
+    source.write_text(LEAVES_A_THREAD)
+    process, marker = suite_process(
+        tmp_path,
+        "--benchmark-disable",
+        f"--parbench-workloads={source}",
+        f"--parbench-strategies={strategy}",
+        "--parbench-workers=2",
+    )
+    with killed_at_the_end(process, marker):
+        output, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, output
+    assert "clean-up: left behind " in output and " thread(s): Thread-" in output
+    assert re.search(
+        r"parbench: \d+ thread\(s\) that a task started still running 5 s after the run "
+        r"ended \(Thread-\d+ \(sleep\).*\); exiting without them",
+        output,
+    ), output

@@ -14,6 +14,7 @@ import pytest
 from parbench import (
     breakeven,
     environment,
+    exiting,
     granularity,
     interrupts,
     leftovers,
@@ -119,6 +120,7 @@ def activate(config: pytest.Config) -> None:
         session.save_data = True
     config.pluginmanager.register(saving.SavedRun(), "parbench-saving")
     config.pluginmanager.register(preflight.Checks(), "parbench-preflight")
+    config.pluginmanager.register(exiting.BoundedExit(), "parbench-exit")
     config.stash[SIGNALS] = interrupts.install()
     config.stash[BEFORE] = leftovers.begin()
 
