@@ -190,7 +190,13 @@ def greeting_problem(host: str, port: int, timeout: float = CONNECT_TIMEOUT_S) -
     length of a message of gigabytes); ``None`` if it greets as a scheduler does."""
     deadline = time.monotonic() + timeout
     try:
-        with socket.create_connection((host, port), timeout=timeout) as connection:
+        connection = socket.create_connection((host, port), timeout=timeout)
+    except TimeoutError:
+        return f"did not answer within {timeout:g} s"
+    except OSError as error:
+        return f"cannot be reached ({error.strerror or error})"
+    try:
+        with connection:
             header = _receive(connection, 8, deadline)
     except TimeoutError:
         return (
@@ -198,7 +204,7 @@ def greeting_problem(host: str, port: int, timeout: float = CONNECT_TIMEOUT_S) -
             "scheduler does at once: it is not one, or it is stuck"
         )
     except OSError as error:
-        return f"cannot be reached ({error.strerror or error})"
+        return f"dropped the connection ({error.strerror or error}): not a dask scheduler"
     if len(header) < 8:
         return "closed the connection without greeting as a dask scheduler does: not one"
     (length,) = struct.unpack("Q", header)
