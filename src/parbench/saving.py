@@ -180,7 +180,14 @@ class SavedRun:
             for name, value in held.items():
                 setattr(benchmarks, name, value)
             _write_atomically(benchmarks)
-            benchmarks.handle_saving()
+            try:
+                benchmarks.handle_saving()
+            except BaseException:
+                say(
+                    f"parbench: {', '.join(asked)}: a file being written when the run was "
+                    "stopped was not saved (a file already written is whole)"
+                )
+                raise
         return result
 
     def _settle(self, asked: list[str]) -> str | None:
