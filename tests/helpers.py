@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
+import socket
 import subprocess
+import sys
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
+import psutil
 import pytest
 
 from parbench import results, strategies, workload
@@ -16,6 +23,7 @@ from parbench.matrix import Case, task_count
 from parbench.strategies.interpreters import _unavailable as interpreters_unavailable
 
 SUITE_ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 #: A workload whose task 3 fails as the environment's FAULT says: by raising (unset),
 #: by ending its process (exit) or by never returning (hang).
@@ -269,3 +277,102 @@ def assert_no_children(within: float = 10.0, besides: Sequence[object] = ()) -> 
     while left() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert left() == []
+
+
+# Running the whole suite in a subprocess as a user would, and finding what it left.
+
+
+def suite_process(
+    tmp_path: Path, *arguments: str, fault: str = "", environment: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """Start ``pytest benchmarks`` in its own session, its processes marked for finding;
+    ``environment``: variables to set beyond the test run's own."""
+    marker = uuid.uuid4().hex
+    scratch = tmp_path / "tmp"
+    scratch.mkdir(exist_ok=True)
+    environment = {
+        **os.environ,
+        "TMPDIR": str(scratch),
+        "PARBENCH_TEST_MARK": marker,
+        "FAULT": fault,
+        "COLUMNS": str(WIDE_COLUMNS),
+        **(environment or {}),
+    }
+    environment.pop("PYTEST_XDIST_WORKER", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "benchmarks", "-p", "no:cacheprovider", *arguments],
+        cwd=SUITE_ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    return process, marker
+
+
+def marked_processes(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if f"PARBENCH_TEST_MARK={marker}".encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def wait_gone(marker: str, seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while (alive := marked_processes(marker)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return alive
+
+
+def listening_ports(marker: str) -> set[int]:
+    """TCP ports on which the marked processes listen."""
+    ports = set()
+    for pid in marked_processes(marker):
+        with contextlib.suppress(psutil.Error):
+            ports |= {
+                c.laddr.port
+                for c in psutil.Process(pid).net_connections("tcp")
+                if c.status == psutil.CONN_LISTEN
+            }
+    return ports
+
+
+def wait_until(ready: Callable[[], T], seconds: float = 60) -> T:
+    """The first truthy value of ``ready()``, or its last value after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not (value := ready()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return value
+
+
+def output_of(process: subprocess.Popen) -> str:
+    """What ``process`` printed, stopping it first if it still runs."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    return process.communicate(timeout=30)[0]
+
+
+def refused(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+@contextlib.contextmanager
+def killed_at_the_end(process: subprocess.Popen, marker: str) -> Iterator[None]:
+    """Kill ``process`` and whatever carries ``marker`` when the block ends, however it
+    ends: its process group first, so that it starts nothing new meanwhile."""
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        for pid in marked_processes(marker):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait(timeout=30)

@@ -21,7 +21,7 @@ import requests
 from test_suite_runs import CLEAN, RUN_TIMEOUT_S, passed, run_suite
 
 from parbench import network, runner, workload
-from parbench.strategies import PoolSpec, all_strategies, skip_reason
+from parbench.strategies import PoolSpec, all_strategies, asyncio_loop, skip_reason
 from parbench.workloads import download
 
 from helpers import SUITE_ROOT, make_case
@@ -366,3 +366,78 @@ def test_asyncio_beats_serial_on_sleep_and_its_client_cost_is_reported(tmp_path:
     # Sixteen 20 ms sleeps: serial waits 320 ms, sixteen at once about 20 ms.
     assert serial / asyncio_x16 >= 4
     assert CLEAN in result.stdout
+
+
+async def overrunning(n: int) -> int:
+    """Task 1 blocks the loop, task 2 spins without awaiting, task 3 awaits too long."""
+    if n == 1:
+        time.sleep(60)
+    elif n == 2:
+        while True:
+            pass
+    elif n == 3:
+        await asyncio.sleep(60)
+    return n
+
+
+@pytest.mark.parametrize(
+    ("n", "problem"),
+    [
+        (1, "task 1 1 blocked the event loop for more than 0.5 s"),
+        (2, "task 1 2 blocked the event loop for more than 0.5 s"),
+        (3, "task 1 3 did not finish within 0.5 s"),
+    ],
+)
+def test_a_task_that_blocks_spins_or_awaits_too_long_is_stopped_and_named(
+    n: int, problem: str
+) -> None:
+    threads = threading.active_count()
+    executor = asyncio_loop.EventLoopExecutor(workers=4, task_timeout=0.5)
+    try:
+        with pytest.raises(asyncio_loop.TaskOverran) as overran:
+            list(executor.map(overrunning, [0, n, 0]))
+        assert str(overran.value) == problem
+        # The loop is whole again: the next batch runs.
+        assert list(executor.map(overrunning, [0, 4])) == [0, 4]
+    finally:
+        executor.shutdown()
+    assert threading.active_count() == threads
+
+
+def test_abandoning_stops_a_task_that_blocks_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(asyncio_loop, "STOP_TIMEOUT_S", 0.5)
+
+    async def task(n: int) -> int:
+        if n == 0:
+            await asyncio.sleep(0.01)
+            raise KeyboardInterrupt  # as pytest-timeout's alarm or Ctrl-C would
+        if n == 1:
+            while True:
+                pass
+        await asyncio.sleep(60)
+        return n
+
+    threads = threading.active_count()
+    executor = asyncio_loop.EventLoopExecutor(workers=4, task_timeout=60)
+    with pytest.raises(KeyboardInterrupt):
+        list(executor.map(task, range(3)))
+    ASYNCIO.abandon(executor)
+    assert threading.active_count() == threads
+
+
+def test_a_batch_that_blocks_the_loop_fails_its_benchmark_naming_the_task(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(asyncio_loop, "TASK_TIMEOUT_S", 0.5)
+    source = tmp_path / f"blocking_{uuid.uuid4().hex[:8]}.py"
+    source.write_text(
+        "import time\nKIND = 'io'\ndef tasks(size):\n    return [0, 1, 2]\n"
+        "def run(n):\n    return n\n"
+        "async def arun(n):\n    if n == 1:\n        time.sleep(60)\n    return n\n"
+    )
+    case = make_case(workload.load(str(source)), "asyncio", workers=3)
+    with pytest.raises(runner.BatchFailed) as failed:
+        runner.run_once(case, network.NetworkSettings())
+    assert str(failed.value).endswith(
+        "task 1 1 failed: TaskOverran: task 1 1 blocked the event loop for more than 0.5 s"
+    )

@@ -332,3 +332,28 @@ def test_a_win_below_a_size_that_did_not_win_is_no_crossover() -> None:
     [row] = breakeven.table(results.from_json(run_document(*entries), "sweep.json"))
     assert [p.row.versus_serial for p in row.points] == ["faster", verdict.UNCLEAR, "faster"]
     assert row.crossover_task_s == pytest.approx(1e-2)
+
+
+def test_a_cost_measured_below_zero_is_never_shown_as_a_figure(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Moving more bytes measured faster: within noise, the per-kB cost was not resolved.
+    monkeypatch.setitem(globals(), "PER_KB_S", -15e-9)
+    saved = save(tmp_path, synthetic_sweep())
+    assert cli.main(["break-even", str(saved)]) == 0
+    text = capsys.readouterr().out
+    assert not re.search(r"-\d", text), text
+    processes = next(line for line in text.splitlines() if " processes " in line)
+    assert re.search(r"100 µs\s+not measurable\s+~1 ms", processes), processes
+    assert text.rstrip().endswith(
+        "not measurable: measured below zero, less than this run could resolve (serial and "
+        "the pool differed by less than their noise)"
+    )
+    assert cli.main(["break-even", str(saved), "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    by_chunk = {(r["strategy"], r["chunksize"]): r for r in records}
+    chunk1 = by_chunk["processes", 1]
+    assert chunk1["per_kb_s"] is None
+    assert chunk1["not_measurable"] == {"per_kb_s": pytest.approx(-15e-9)}
+    assert chunk1["start_up_s"] == pytest.approx(START_UP_S, rel=1e-3)
+    assert by_chunk["threads", 1]["not_measurable"] == {}

@@ -416,7 +416,11 @@ def test_latest_skips_newer_incomplete_runs_and_says_so(tmp_path: Path, capsys) 
     captured = capsys.readouterr()
     assert status == 0, captured.err
     assert f"{whole} -> {whole}" in captured.out
-    assert f"latest: skipped newer incomplete runs ({partial}); using {whole}" in captured.err
+    assert (
+        f"latest: skipped 1 newer run(s) that are not whole ({partial}: incomplete run"
+        in captured.err
+    )
+    assert f"; using {whole}" in captured.err
 
 
 def test_versions_passes_over_incomplete_and_unreadable_saved_runs(tmp_path: Path, capsys) -> None:
@@ -512,3 +516,38 @@ def test_a_report_of_20000_rounds_a_benchmark(tmp_path: Path, capsys) -> None:
             assert row["interval_low"] <= row["speedup"] <= row["interval_high"]
             assert row["interval_high"] / row["interval_low"] < 1.01
             assert row["p_value"] < 1e-10
+
+
+def refuse_constants(name: str) -> None:
+    raise ValueError(f"not JSON: {name}")
+
+
+def test_report_json_and_csv_hold_no_infinity(tmp_path: Path, capsys: pytest.CaptureFixture):
+    # Nothing bounds the speedup of work that only waits: its ceiling is infinite.
+    path = write(tmp_path / "io.json", sleep_document())
+    assert cli.main(["report", str(path), "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out, parse_constant=refuse_constants)
+    rows = [row for workload in document[0]["workloads"] for row in workload["rows"]]
+    unbounded = [row for row in rows if row["not_finite"]]
+    assert unbounded and all(row["ceiling"] is None for row in unbounded)
+    assert {row["not_finite"] for row in unbounded} == {"ceiling=inf"}
+    assert cli.main(["report", str(path), "--format", "csv"]) == 0
+    text = capsys.readouterr().out
+    assert "inf," not in text.replace("ceiling=inf", "") and "nan" not in text.lower()
+    assert "ceiling=inf" in text
+
+
+def test_the_gate_refuses_a_run_whose_median_disagrees_with_its_rounds(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    old = write(tmp_path / "old.json", sleep_document())
+    tampered = sleep_document()
+    stats = tampered["benchmarks"][1]["stats"]
+    stats["data"] = [t * 1.5 for t in stats["data"]]  # slower rounds, the same median
+    new = write(tmp_path / "new.json", tampered)
+    status = cli.main(["compare", str(old), str(new), "--fail-on-regression", "10"])
+    assert status == 2
+    assert one_line(capsys.readouterr().err).startswith(
+        f"parbench: error: {new}: benchmark sleep-x1-threads-16w: stats.median is 0.05 s, but "
+        "the median of its 8 rounds (stats.data) is 0.075 s"
+    )

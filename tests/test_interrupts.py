@@ -36,12 +36,24 @@ def test_the_signal_raises_a_keyboard_interrupt(installed: dict, name: str) -> N
         os.kill(os.getpid(), signum)
         time.sleep(5)
     assert isinstance(raised.value, KeyboardInterrupt)
+    assert interrupts.received() == (name,)
+
+
+def test_every_signal_is_recorded_even_where_its_exception_is_swallowed(installed: dict) -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGINT):
+        try:
+            os.kill(os.getpid(), signum)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            pass
+    assert interrupts.received() == ("SIGINT", "SIGTERM", "SIGINT")
 
 
 def test_restore_puts_the_default_action_back(installed: dict) -> None:
-    assert set(installed) == set(interrupts.SIGNALS)
+    assert set(installed) == {*interrupts.SIGNALS, signal.SIGINT}
     interrupts.restore(installed)
     assert all(signal.getsignal(s) is signal.SIG_DFL for s in interrupts.SIGNALS)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_an_ignored_signal_stays_ignored() -> None:
@@ -74,3 +86,25 @@ def test_a_forked_worker_dies_by_the_signal_itself(installed: dict) -> None:
     finally:
         worker.kill()
         worker.join()
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_a_deferred_block_holds_the_signal_and_raises_it_when_it_ends(
+    installed: dict, name: str
+) -> None:
+    signum = getattr(signal, name)
+    finished = []
+    with pytest.raises(KeyboardInterrupt) as raised, interrupts.deferred():
+        os.kill(os.getpid(), signum)
+        time.sleep(0.2)
+        finished.append(True)
+        # What the block raises after the signal is the signal's doing: not shown.
+        raise RuntimeError("Nanny failed to start")
+    assert finished == [True]
+    assert type(raised.value) is (KeyboardInterrupt if name == "SIGINT" else interrupts.Terminated)
+    assert raised.value.__suppress_context__
+    assert interrupts.received() == (name,)
+    # Outside the block, a signal raises at once again.
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signum)
+        time.sleep(5)

@@ -151,3 +151,18 @@ def test_the_folders_of_other_runs_still_going_are_not_counted(tmp_path: Path) -
     (found,) = leftovers.added(before, leftovers.snapshot())
     ours, dead = f"{scratch.PREFIX}{os.getpid()}-x1y2", f"{scratch.PREFIX}{finished.pid}-x1y2"
     assert found == f"temporary folder(s) in {tmp_path}: {', '.join(sorted([ours, dead]))}"
+
+
+def test_files_a_task_wrote_into_the_current_folder_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = tmp_path / "project"
+    here.mkdir()
+    (here / "kept.txt").write_text("there before")
+    monkeypatch.chdir(here)
+    before = leftovers.snapshot()
+    for name in ("photo-1.jpg", "photo-2.jpg", ".pytest_cache", "__pycache__"):
+        (here / name).write_text("")
+    assert leftovers.added(before, leftovers.snapshot()) == [
+        f"2 item(s) in the current folder {here}: photo-1.jpg, photo-2.jpg"
+    ]

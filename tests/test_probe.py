@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from parbench import network, probe, workload
+from parbench.strategies import processes
 
 SETTINGS = network.NetworkSettings(latency=0.001)
 
@@ -67,3 +68,18 @@ def test_the_built_in_download_probes_as_io_under_the_mock() -> None:
     with network.serving(settings):
         found = probe.probe(workload.load("download"), 1, settings)
     assert found.kind == "io", found
+
+
+def test_a_workload_that_leaves_a_thread_running_is_stopped_and_named(
+    tmp_path: Path, serving, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(processes, "STOP_TIMEOUT_S", 1.0)
+    body = "    import threading\n    threading.Thread(target=time.sleep, args=(3600,)).start()"
+    found = probe.probe(write_workload(tmp_path, "io", body), 1, SETTINGS)
+    assert found.kind is None
+    assert found.error.startswith("WorkersStuck: 1 worker process(es) (pid ")
+    assert found.error.endswith(
+        "had not exited 1 s after the pool's shutdown, and were killed: a task left a thread "
+        "(or something else that never ends) running in them"
+    )
+    assert multiprocessing.active_children() == []

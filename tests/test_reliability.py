@@ -3,17 +3,15 @@ hung tasks end loudly, in bounded time, with nothing left behind."""
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
+import re
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -23,10 +21,22 @@ import pytest
 import requests
 
 from parbench import network, runner, workload
-from parbench.strategies import all_strategies
+from parbench.strategies import all_strategies, processes
 from parbench.workloads import download
 
-from helpers import FAULTY, SUITE_ROOT, WIDE_COLUMNS, assert_no_children, make_case
+from helpers import (
+    FAULTY,
+    assert_no_children,
+    killed_at_the_end,
+    listening_ports,
+    make_case,
+    marked_processes,
+    output_of,
+    refused,
+    suite_process,
+    wait_gone,
+    wait_until,
+)
 
 T = TypeVar("T")
 
@@ -186,98 +196,6 @@ def test_duplicates_fetched_at_once_stay_whole_for_200_rounds(pool: str) -> None
 # The whole suite, interrupted or hung, as a user would meet it.
 
 
-def suite_process(tmp_path: Path, *arguments: str, fault: str = "") -> tuple[subprocess.Popen, str]:
-    """Start ``pytest benchmarks`` in its own session, its processes marked for finding."""
-    marker = uuid.uuid4().hex
-    scratch = tmp_path / "tmp"
-    scratch.mkdir(exist_ok=True)
-    environment = {
-        **os.environ,
-        "TMPDIR": str(scratch),
-        "PARBENCH_TEST_MARK": marker,
-        "FAULT": fault,
-        "COLUMNS": str(WIDE_COLUMNS),
-    }
-    environment.pop("PYTEST_XDIST_WORKER", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "benchmarks", "-p", "no:cacheprovider", *arguments],
-        cwd=SUITE_ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    return process, marker
-
-
-def marked_processes(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if f"PARBENCH_TEST_MARK={marker}".encode() in (entry / "environ").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
-def wait_gone(marker: str, seconds: float) -> list[int]:
-    deadline = time.monotonic() + seconds
-    while (alive := marked_processes(marker)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return alive
-
-
-def listening_ports(marker: str) -> set[int]:
-    """TCP ports on which the marked processes listen."""
-    ports = set()
-    for pid in marked_processes(marker):
-        with contextlib.suppress(psutil.Error):
-            ports |= {
-                c.laddr.port
-                for c in psutil.Process(pid).net_connections("tcp")
-                if c.status == psutil.CONN_LISTEN
-            }
-    return ports
-
-
-def wait_until(ready: Callable[[], T], seconds: float = 60) -> T:
-    """The first truthy value of ``ready()``, or its last value after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while not (value := ready()) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return value
-
-
-def output_of(process: subprocess.Popen) -> str:
-    """What ``process`` printed, stopping it first if it still runs."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-    return process.communicate(timeout=30)[0]
-
-
-def refused(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0
-
-
-@contextlib.contextmanager
-def killed_at_the_end(process: subprocess.Popen, marker: str) -> Iterator[None]:
-    """Kill ``process`` and whatever carries ``marker`` when the block ends, however it
-    ends: its process group first, so that it starts nothing new meanwhile."""
-    try:
-        yield
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        for pid in marked_processes(marker):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        process.wait(timeout=30)
-
-
 def run_folders(tmp_path: Path) -> list[Path]:
     return list((tmp_path / "tmp").glob("parbench-*"))
 
@@ -391,6 +309,7 @@ def test_a_run_that_dies_outright_stops_its_server_and_the_next_run_sweeps_its_f
         output, _ = follower.communicate(timeout=120)
     assert follower.returncode == 0, output
     assert run_folders(tmp_path) == []
+    assert list((tmp_path / "tmp").glob("pymp-*")) == []
 
 
 LEAKY = """
@@ -463,3 +382,51 @@ def test_a_hung_task_fails_its_benchmark_under_pytest_timeout(tmp_path: Path, st
     assert process.returncode == 1, output
     assert "Timeout (>3.0s)" in output
     assert wait_gone(marker, 5) == []
+
+
+LEAVES_A_THREAD = """
+import threading, time
+KIND = "cpu"
+def tasks(size):
+    return [0, 1]
+def run(n):
+    threading.Thread(target=time.sleep, args=(3600,)).start()
+    return n
+"""
+
+
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_a_pool_whose_workers_cannot_exit_is_stopped_and_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start_method: str
+) -> None:
+    monkeypatch.setattr(processes, "STOP_TIMEOUT_S", 1.0)
+    source = tmp_path / f"leaves_a_thread_{uuid.uuid4().hex[:8]}.py"
+    source.write_text(LEAVES_A_THREAD)
+    case = make_case(workload.load(str(source)), "processes", start_method=start_method)
+    with pytest.raises(processes.WorkersStuck, match=r"^[12] worker process\(es\) \(pid \d+"):
+        runner.run_once(case, network.NetworkSettings())
+    assert_no_children()
+
+
+@pytest.mark.parametrize("strategy", ["serial", "threads"])
+def test_a_thread_a_task_left_in_the_main_process_does_not_hold_the_exit(
+    tmp_path: Path, strategy: str
+) -> None:
+    source = tmp_path / "leaves_a_thread.py"
+    source.write_text(LEAVES_A_THREAD)
+    process, marker = suite_process(
+        tmp_path,
+        "--benchmark-disable",
+        f"--parbench-workloads={source}",
+        f"--parbench-strategies={strategy}",
+        "--parbench-workers=2",
+    )
+    with killed_at_the_end(process, marker):
+        output, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, output
+    assert "clean-up: left behind " in output and " thread(s): Thread-" in output
+    assert re.search(
+        r"parbench: \d+ thread\(s\) that a task started still running 5 s after the run "
+        r"ended \(Thread-\d+ \(sleep\).*\); exiting without them",
+        output,
+    ), output

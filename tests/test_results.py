@@ -107,18 +107,19 @@ NAN, INF = math.nan, math.inf
 BAD: dict[str, list[Any]] = {
     "workload": ["", 3, ["sleep"]],
     "kind": ["gpu", "IO", 1],
-    "size": [-1, 1.5, "1", True],
-    "tasks": [0, -1, 2.0, "16", False],
+    "size": [-1, 1.5, "1", True, 10**7],
+    "tasks": [0, -1, 2.0, "16", False, 10**7],
     "strategy": ["", 1],
-    "workers": [0, -2, 2.5, "16", True, NAN],
-    "chunksize": [0, "1", 1.0],
+    # Beyond what --parbench-workers allows (256), however large.
+    "workers": [0, -2, 2.5, "16", True, NAN, 257, 10**30],
+    "chunksize": [0, "1", 1.0, 10**7],
     "chunk_policy": ["", 1],
     "chunked": [1, "true"],
     "start_method": [1, ""],
     "pool": ["hot", True],
     "network": ["internet", 0],
-    "latency_s": [-0.1, NAN, INF, "0.05", False, 1e7],
-    "body_bytes": [-1, 1.5, "200kB"],
+    "latency_s": [-0.1, NAN, INF, "0.05", False, 1e7, 61],
+    "body_bytes": [-1, 1.5, "200kB", 10**12],
     "cpu_seconds_main_process": [-1, NAN, INF, "0", 1e300],
     "gil_enabled": [1, "yes"],
     "usable_cpus": [0, -2, NAN, INF, "2", True, 10**400],
@@ -132,8 +133,8 @@ BAD: dict[str, list[Any]] = {
     "others_per_wall": [-0.1, "0.1", NAN],
     "reference_loop_s": [0, -1e-3, "0.001", NAN],
     "baseline_pass": ["during", 1],
-    "logical_cpus": [0, 1.5, "2", True],
-    "physical_cores": [0, "1", 1.5],
+    "logical_cpus": [0, 1.5, "2", True, 10**30],
+    "physical_cores": [0, "1", 1.5, 10**30],
     "usable_cores": [0, NAN, INF, "1"],
     "cpu_quota": [0, -1, INF, NAN],
     "granularity": ["warm_up", 1, ""],
@@ -284,24 +285,47 @@ def test_latest_is_the_newest_complete_run(tmp_path: Path) -> None:
     partial = save(tmp_path, "0003_c.json", 3, complete=False, failed=["sleep-x1-serial"])
     run = results.load("latest", tmp_path)
     assert run.source == str(complete)
-    assert run.skipped == (str(partial),)
-    assert run.warnings == [f"latest: skipped newer incomplete runs ({partial}); using {complete}"]
+    why = f"{partial}: incomplete run (exit status 1); failed: sleep-x1-serial"
+    assert run.skipped == (why,)
+    assert run.warnings == [
+        f"latest: skipped 1 newer run(s) that are not whole ({why}); using {complete}"
+    ]
     # A run that does not say whether it completed is not skipped, but warned about.
     unrecorded = save(tmp_path, "0004_d.json", 4, complete=None)
     assert results.load("latest", tmp_path).source == str(unrecorded)
 
 
-def test_latest_never_skips_an_unreadable_run(tmp_path: Path) -> None:
+def test_latest_skips_a_torn_file_and_says_so(tmp_path: Path) -> None:
+    whole = save(tmp_path, "0001_a.json", 1)
+    empty = save(tmp_path, "0002_b.json", 2)
+    empty.write_text("")
+    os.utime(empty, ns=(2 * 10**9, 2 * 10**9))
+    torn = save(tmp_path, "0003_c.json", 3)
+    torn.write_text(torn.read_text()[:100])
+    os.utime(torn, ns=(3 * 10**9, 3 * 10**9))
+    run = results.load("latest", tmp_path)
+    assert run.source == str(whole)
+    [warning] = run.warnings
+    assert warning.startswith(
+        f"latest: skipped 2 newer run(s) that are not whole ({torn}: not valid JSON, truncated?"
+    )
+    assert f"; {empty}: is empty); using {whole}" in warning
+
+
+def test_latest_never_skips_a_whole_file_that_is_not_a_valid_run(tmp_path: Path) -> None:
     save(tmp_path, "0001_a.json", 1)
     broken = save(tmp_path, "0002_b.json", 2)
-    broken.write_text("{")
-    with pytest.raises(results.RunError, match=f"^{broken}: not valid JSON"):
+    broken.write_text('{"benchmarks": 1}')
+    with pytest.raises(results.RunError, match=f"^{broken}: not a pytest-benchmark file"):
         results.load("latest", tmp_path)
 
 
 def test_latest_with_only_incomplete_runs_is_an_error(tmp_path: Path) -> None:
     save(tmp_path, "0001_a.json", 1, complete=False)
-    with pytest.raises(results.RunError, match=r"every run saved under .* is incomplete"):
+    with pytest.raises(
+        results.RunError,
+        match=r"no whole run saved under .*; passed over: .*0001_a.json: incomplete",
+    ):
         results.load("latest", tmp_path)
 
 
@@ -310,3 +334,40 @@ def test_a_folder_or_an_impossible_name_is_not_a_run(tmp_path: Path) -> None:
         results.load(str(tmp_path))
     with pytest.raises(results.RunError, match=r"cannot be looked up \(File name too long"):
         results.load("x" * 5000)
+
+
+def test_a_worker_count_beyond_the_options_limit_names_the_field_and_the_limit() -> None:
+    message = refused(threads_run(workers=10**30), "saved/run.json")
+    assert message == (
+        f"saved/run.json: benchmark {NAME}: extra_info.workers is "
+        "1000000000000000000000000000000; expected a whole number from 1 to 256"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("usable_cpus", 4), ("physical_cores", 3), ("usable_cores", 2.5)]
+)
+def test_cpu_counts_above_the_machines_are_refused(field: str, value: float) -> None:
+    message = refused(threads_run(logical_cpus=2, **{field: value}))
+    assert message.endswith(
+        f"extra_info.{field} is {value}, more than the machine's 2 logical CPUs "
+        "(extra_info.logical_cpus)"
+    )
+
+
+def test_a_median_that_disagrees_with_its_rounds_is_refused() -> None:
+    document = threads_run()
+    stats = document["benchmarks"][1]["stats"]
+    # Every round made 1.5 times slower, the median left as it was.
+    stats["data"] = [t * 1.5 for t in stats["data"]]
+    message = refused(document)
+    assert message == (
+        f"run.json: benchmark {NAME}: stats.median is 0.05 s, but the median of its 8 "
+        "rounds (stats.data) is 0.075 s: the file was changed or damaged"
+    )
+
+
+def test_a_round_count_that_disagrees_with_its_rounds_is_refused() -> None:
+    document = threads_run()
+    document["benchmarks"][1]["stats"]["rounds"] = 9
+    assert refused(document).endswith("stats.rounds is 9, but stats.data holds 8 rounds")

@@ -104,7 +104,8 @@ def test_an_interrupted_run_saves_nothing_and_says_so(
     result.stdout.fnmatch_lines(
         [
             "parbench: nothing saved (--benchmark-autosave, --benchmark-json): "
-            "the run was interrupted (exit status 2)",
+            "the run was interrupted (exit status 2"
+            + ("; signals received: SIGTERM)" if fault == "sigterm" else ")"),
             "*KeyboardInterrupt*" if fault == "ctrl-c" else "*Terminated: stopped by SIGTERM*",
         ]
     )

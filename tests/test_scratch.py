@@ -91,3 +91,28 @@ def test_a_new_run_sweeps_before_it_makes_its_own(temp_root: Path) -> None:
     (temp_root / f"{scratch.PREFIX}{finished.pid}-x1y2").mkdir()
     with scratch.run_folder() as folder:
         assert run_folders(temp_root) == [folder.path.name]
+
+
+def test_sweep_removes_multiprocessing_folders_that_dead_runs_marked(tmp_path: Path) -> None:
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+
+    def folder(name: str, owner: str | None) -> Path:
+        path = tmp_path / f"{scratch.MULTIPROCESSING_PREFIX}{name}"
+        path.mkdir()
+        if owner is not None:
+            (path / f"{scratch.OWNER_PREFIX}{owner}").touch()
+        return path
+
+    dead = folder("dead", str(finished.pid))
+    folder("alive", str(os.getpid()))
+    folder("not-parbench-s", None)
+    assert scratch.sweep(tmp_path) == [dead]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pymp-alive", "pymp-not-parbench-s"]
+
+
+def test_a_run_marks_its_multiprocessing_folder_as_its_own() -> None:
+    folder = scratch.mark_multiprocessing_folder()
+    assert folder.name.startswith(scratch.MULTIPROCESSING_PREFIX)
+    assert (folder / f"{scratch.OWNER_PREFIX}{os.getpid()}").exists()
+    assert folder not in scratch.sweep(folder.parent)

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from parbench import render, results
+from parbench import finite, render, results
 from parbench.results import Measurement
 from parbench.verdict import FASTER, Row, WorkloadVerdict, format_seconds, judge
 
@@ -194,9 +194,24 @@ def _slope(points: list[tuple[float, float]]) -> float | None:
 
 
 def _time(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return ("-" if value < 0 else "") + format_seconds(abs(value))
+    return "-" if value is None else format_seconds(value)
+
+
+#: A row's costs; one measured below zero is less than the run could resolve (serial and
+#: the pool differed by less than their noise), shown as ``NOT_MEASURABLE``, never as a
+#: figure.
+COSTS = ("start_up_s", "per_task_overhead_s", "per_kb_s")
+NOT_MEASURABLE = "not measurable"
+
+
+def below_zero(row: BreakEven) -> dict[str, float]:
+    """``row``'s costs measured below zero, by name."""
+    found = {name: getattr(row, name) for name in COSTS}
+    return {name: value for name, value in found.items() if value is not None and value < 0}
+
+
+def _cost(row: BreakEven, name: str) -> str:
+    return NOT_MEASURABLE if name in below_zero(row) else _time(getattr(row, name))
 
 
 def _crossover(row: BreakEven) -> str:
@@ -210,6 +225,16 @@ def _payback(row: BreakEven, task_s: float) -> str:
 
 
 def _record(row: BreakEven, task_s: float) -> dict[str, object]:
+    unmeasurable = below_zero(row)
+    return {
+        **_figures(row, task_s),
+        **dict.fromkeys(unmeasurable),
+        # What was measured below zero, kept, though not a cost.
+        "not_measurable": unmeasurable,
+    }
+
+
+def _figures(row: BreakEven, task_s: float) -> dict[str, object]:
     return {
         "work": row.work,
         "gil": GIL.get(row.work),
@@ -232,7 +257,9 @@ def render_table(run: results.Run, task_s: float, fmt: str = "text") -> str:
     ``task_s``: text, or JSON (a list of one object a row)."""
     rows = table(run)
     if fmt == "json":
-        return json.dumps([_record(row, task_s) for row in rows], indent=2)
+        return json.dumps(
+            [finite.finite(_record(row, task_s)) for row in rows], indent=2, allow_nan=False
+        )
     cells = [
         (
             f"{row.work} ({GIL[row.work]})" if row.work in GIL else row.work,
@@ -240,9 +267,9 @@ def render_table(run: results.Run, task_s: float, fmt: str = "text") -> str:
             row.start_method or "-",
             str(row.chunksize),
             str(row.workers),
-            _time(row.start_up_s),
-            _time(row.per_task_overhead_s),
-            _time(row.per_kb_s),
+            _cost(row, "start_up_s"),
+            _cost(row, "per_task_overhead_s"),
+            _cost(row, "per_kb_s"),
             _crossover(row),
             _payback(row, task_s),
         )
@@ -250,7 +277,13 @@ def render_table(run: results.Run, task_s: float, fmt: str = "text") -> str:
     ]
     header = (*COLUMNS[:-1], f"payback at {format_seconds(task_s)}")
     sweep = next(m for m in run.measurements if m.granularity == SWEEP)
-    return f"{render.setting(sweep)}\n{render.grid(header, cells)}"
+    text = f"{render.setting(sweep)}\n{render.grid(header, cells)}"
+    if any(below_zero(row) for row in rows):
+        text += (
+            f"\n{NOT_MEASURABLE}: measured below zero, less than this run could resolve "
+            "(serial and the pool differed by less than their noise)"
+        )
+    return text
 
 
 def hint(verdict: WorkloadVerdict, rows: Sequence[BreakEven]) -> str | None:

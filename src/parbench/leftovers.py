@@ -1,4 +1,5 @@
-"""What a run leaves behind: threads, processes, sockets and temporary folders.
+"""What a run leaves behind: threads, processes, sockets, temporary folders, and files in
+the current folder.
 
 A snapshot is taken when the run starts and compared when it ends, so that only what
 the run itself added is reported.
@@ -14,6 +15,11 @@ seen only while it is still in the tree.) Multiprocessing's own helper processes
 forkserver and the resource tracker, are not counted: they live as long as the
 interpreter by design and end with it. Nor are the temporary folders of other runs
 still going (``scratch``) in the same temporary directory.
+
+Files a task writes into the current folder (a relative path) are not the run's
+temporary files, and stay: the entries of the current folder that the run added are
+named, but for hidden ones and ``__pycache__`` (pytest's cache, pytest-benchmark's
+storage, Python's bytecode: tools' files, not the tasks').
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ class Snapshot:
     processes: frozenset[Started]
     sockets: frozenset[str]
     temporary: frozenset[str]
+    here: frozenset[str] = frozenset()
 
 
 def _helpers() -> set[int | None]:
@@ -129,6 +136,15 @@ def _temporary() -> set[str]:
     return found
 
 
+def _here() -> set[str]:
+    """The entries of the current folder, less hidden ones and ``__pycache__``."""
+    try:
+        names = os.listdir()
+    except OSError:
+        return set()
+    return {n for n in names if not n.startswith(".") and n != "__pycache__"}
+
+
 def begin() -> Snapshot:
     """Take the snapshot that this run's leftovers are measured against, and mark every
     process started from now on as this run's."""
@@ -150,6 +166,7 @@ def snapshot() -> Snapshot:
         processes=frozenset(_processes()),
         sockets=frozenset(_sockets()),
         temporary=frozenset(_temporary()),
+        here=frozenset(_here()),
     )
 
 
@@ -183,6 +200,8 @@ def added(before: Snapshot, after: Snapshot, removed: Sequence[str] = ()) -> lis
         found.append(f"{len(sockets)} open socket(s)")
     if temporary := sorted(after.temporary - before.temporary):
         found.append(f"temporary folder(s) in {tempfile.gettempdir()}: {', '.join(temporary)}")
+    if here := sorted(after.here - before.here):
+        found.append(f"{len(here)} item(s) in the current folder {os.getcwd()}: {_listed(here)}")
     if removed:
         found.append(
             f"{len(removed)} item(s) in the run's temporary folder, removed with it: "

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from parbench import workload
+from parbench import results, workload
 
 if TYPE_CHECKING:
     from parbench import network, strategies
@@ -30,16 +30,13 @@ QUICK_MIN_ROUNDS = 4
 QUICK_MAX_TIME_S = 0.25
 
 # Upper bounds of the numeric options (the README says why each is what it is).
-#: Each process worker costs about 20 MiB and a quarter of a CPU second to start (spawn).
-MAX_WORKERS = 256
+MAX_WORKERS = results.MAX_WORKERS
 #: A chunk of more tasks than the largest batch holds is that batch.
 MAX_CHUNKSIZE = workload.MAX_TASKS
-#: Every task of the sleep and download workloads waits it: 16 minutes a serial round.
-MAX_LATENCY_S = 60
+MAX_LATENCY_S = results.MAX_LATENCY_S
 #: Well above the largest latency, which a live request waits before its first byte.
 MAX_REQUEST_TIMEOUT_S = 300
-#: Every process that serves the network keeps each of the download's bodies in memory.
-MAX_BODY_BYTES = 128 * 1024**2
+MAX_BODY_BYTES = results.MAX_BODY_BYTES
 
 # ASCII digits only: str.isdigit and \d also accept digits that int() and float() refuse.
 _WHOLE = re.compile(r"[0-9]+")

@@ -98,7 +98,7 @@ def activate(config: pytest.Config) -> None:
     matrix; a run that does neither is left as it is."""
     if ACTIVE in config.stash:
         return
-    from parbench import interrupts, leftovers, numbering, saving
+    from parbench import exiting, interrupts, leftovers, numbering, preflight, saving
 
     config.stash[ACTIVE] = True
     config.option.benchmark_save_data = True
@@ -107,6 +107,8 @@ def activate(config: pytest.Config) -> None:
         session.save_data = True
         numbering.number_across_interpreters(session)
     config.pluginmanager.register(saving.SavedRun(), "parbench-saving")
+    config.pluginmanager.register(preflight.Checks(), "parbench-preflight")
+    config.pluginmanager.register(exiting.BoundedExit(), "parbench-exit")
     config.stash[SIGNALS] = interrupts.install()
     config.stash[BEFORE] = leftovers.begin()
 
@@ -234,18 +236,15 @@ def parbench_network(
 @pytest.fixture
 def parbench_measure(request: pytest.FixtureRequest, parbench_network: NetworkSettings) -> Any:
     """``measure(benchmark, case)``: time and check one case; returns its last results."""
-    from parbench import runner
+    from parbench import rounds, runner
 
     config = request.config
-    min_rounds = config.getoption("benchmark_min_rounds")
-    max_time = float(config.getoption("benchmark_max_time"))
-    if chosen(config).quick:
-        min_rounds = options.QUICK_MIN_ROUNDS
-        max_time = min(max_time, options.QUICK_MAX_TIME_S)
-    plan = runner.Plan(min_rounds=min_rounds, max_time=max_time)
+    settings = rounds.chosen(config, chosen(config).quick)
+    plan = runner.Plan(min_rounds=settings.min_rounds, max_time=settings.max_time)
     overhead = config.stash.get(OVERHEAD, None)
 
     def measure(benchmark: Any, case: matrix.Case) -> list[Any]:
+        benchmark.extra_info.update(settings.recorded())
         return runner.measure(benchmark, case, parbench_network, plan, overhead)
 
     return measure

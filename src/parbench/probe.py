@@ -77,8 +77,10 @@ def probe(
     """Run ``workload`` serially at ``size`` until ``MIN_SECONDS`` have passed; classify it.
 
     The batches run in one worker process, prepared as process pools prepare theirs, so
-    that a workload that hangs is stopped after ``timeout`` seconds. A workload that
-    raises, hangs or cannot be sent to a process is not classified: the probe says why.
+    that a workload that hangs is stopped after ``timeout`` seconds, and one that leaves
+    its worker unable to exit (a thread that never ends) is stopped a bounded time after
+    the last batch (``processes.STOP_TIMEOUT_S``). A workload that raises, hangs, leaves
+    its worker stuck or cannot be sent to a process is not classified: the probe says why.
     """
     strategy = all_strategies()["processes"]
     spec = PoolSpec(1, start_method, network.prepare_worker, (settings,))
@@ -103,7 +105,14 @@ def probe(
     except Exception as error:
         strategy.abandon(executor)
         return _failed(workload, f"{type(error).__name__}: {error}")
-    executor.shutdown(wait=True)
+    except BaseException:
+        strategy.abandon(executor)
+        raise
+    try:
+        # Bounded: a worker that a task left a thread running in is killed, and named.
+        executor.shutdown(wait=True)
+    except Exception as error:
+        return _failed(workload, f"{type(error).__name__}: {error}")
     share = cpustat.computing(cpu, wall, waited)
     kind = cpustat.kind_of(share)
     return Probe(workload.name, workload.kind, kind, share, uses_network=context.routed > 0)

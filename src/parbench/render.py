@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Sequence
 
-from parbench import machine
+from parbench import finite, machine
 from parbench.results import Measurement
 from parbench.verdict import Row, WorkloadVerdict, format_seconds
 
@@ -120,7 +120,7 @@ def render_runs(runs: Sequence[tuple[str, Sequence[WorkloadVerdict]]], fmt: str 
                             "declared_kind": v.declared_kind,
                             "verdict": v.text,
                             "notes": list(v.notes),
-                            "rows": [_record(name, v, row) for row in v.rows],
+                            "rows": [finite.finite(_record(name, v, row)) for row in v.rows],
                         }
                         for v in verdicts
                     ],
@@ -128,10 +128,16 @@ def render_runs(runs: Sequence[tuple[str, Sequence[WorkloadVerdict]]], fmt: str 
                 for name, verdicts in runs
             ],
             indent=2,
+            allow_nan=False,
         )
     if fmt == "csv":
         out = io.StringIO()
-        records = [_record(n, v, row) for n, verdicts in runs for v in verdicts for row in v.rows]
+        records = [
+            finite.finite(_record(n, v, row))
+            for n, verdicts in runs
+            for v in verdicts
+            for row in v.rows
+        ]
         writer = csv.DictWriter(out, fieldnames=list(records[0]) if records else ["run"])
         writer.writeheader()
         writer.writerows(records)

@@ -12,7 +12,13 @@ What parbench adds to it, and what this module reads back:
 
 Nothing missing is filled in with a default. A required field that is missing, null,
 of the wrong type or out of range (a NaN or zero median, a worker count written as a
-string, zero tasks) is a ``RunError`` naming the file, the benchmark and the field. The
+string, zero tasks) is a ``RunError`` naming the file, the benchmark and the field.
+The ranges are those a run can have been made with: a worker count, a latency or a
+body size beyond what the options allow (``MAX_WORKERS``, ``MAX_LATENCY_S``,
+``MAX_BODY_BYTES``), more tasks than a batch may hold, more CPUs in use than the
+machine has. A run's figures must agree with each other: its ``median`` is the median
+of its rounds (``data``), and ``rounds`` their count; a file edited or damaged so that
+they do not is refused, since a verdict or a gate would believe one and not the other. The
 nullable fields are those that are legitimately unknown: absent or null, they read as
 ``None``. A run of another schema, or one saved before schemas existed, is refused
 with what to do about it.
@@ -25,11 +31,14 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
+
+from parbench import workload
 
 DEFAULT_STORAGE = Path(".benchmarks")
 # The version of what parbench records in each benchmark's extra_info (see FIELDS).
@@ -42,9 +51,25 @@ GRANULARITY_ROLES = ("start_up", "per_task", "payload", "sweep")
 # At most this many benchmarks are named in one message, to keep it one line.
 NAMED = 10
 
+# Upper bounds of what a run can be made with; the options that set them refuse more.
+#: Each process worker costs about 20 MiB and a quarter of a CPU second to start (spawn).
+MAX_WORKERS = 256
+#: Every task of the sleep and download workloads waits it: 16 minutes a serial round.
+MAX_LATENCY_S = 60
+#: Every process that serves the network keeps each of the download's bodies in memory.
+MAX_BODY_BYTES = 128 * 1024**2
+#: More CPUs than any machine has.
+MAX_CPUS = 1 << 16
+#: How far a stored median may be from its rounds' median (the float's own precision).
+MEDIAN_TOLERANCE = 1e-9
+
 
 class RunError(Exception):
     """A run could not be found or read; the message names the file and the problem."""
+
+
+class Torn(RunError):
+    """A saved file is empty or not whole JSON, as a write cut short leaves one."""
 
 
 @dataclass(frozen=True)
@@ -123,11 +148,16 @@ def _finite(value: Any) -> bool:
         return False
 
 
-def whole(minimum: int) -> Check:
-    """A whole number (not a bool) of ``minimum`` or more."""
+def whole(minimum: int, maximum: int | None = None) -> Check:
+    """A whole number (not a bool) of ``minimum`` or more, and at most ``maximum``."""
+    if maximum is None:
+        return Check(
+            lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum,
+            f"a whole number of {minimum} or more",
+        )
     return Check(
-        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum,
-        f"a whole number of {minimum} or more",
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and minimum <= v <= maximum,
+        f"a whole number from {minimum} to {maximum:,}",
     )
 
 
@@ -148,11 +178,17 @@ def one_of(*choices: str) -> Check:
     return Check(lambda v: isinstance(v, str) and v in choices, "one of " + ", ".join(choices))
 
 
+def positive(maximum: float) -> Check:
+    """A finite number above 0, at most ``maximum``."""
+    return Check(
+        lambda v: _finite(v) and 0 < v <= maximum, f"a number above 0, at most {maximum:,}"
+    )
+
+
 TEXT = Check(lambda v: isinstance(v, str) and v != "", "a non-empty string")
 FLAG = Check(lambda v: isinstance(v, bool), "true or false")
 KINDS = one_of("io", "cpu", "mixed")
 NON_NEGATIVE = number(0)
-POSITIVE = number(0, above=True)
 # Times in seconds. Bounded so that every ratio of them (speedups, CPU shares) is a finite
 # number: no clock resolves less than a nanosecond, and no round lasts eleven days.
 SHORTEST_S, LONGEST_S = 1e-9, 1e6
@@ -172,21 +208,21 @@ class Field:
 FIELDS: dict[str, Field] = {
     "workload": Field("workload", TEXT),
     "kind": Field("kind", KINDS),
-    "size": Field("size", whole(0)),
-    "tasks": Field("tasks", whole(1)),
+    "size": Field("size", whole(0, workload.MAX_SIZE)),
+    "tasks": Field("tasks", whole(1, workload.MAX_TASKS)),
     "strategy": Field("strategy", TEXT),
-    "workers": Field("workers", whole(1)),
-    "chunksize": Field("chunksize", whole(1)),
+    "workers": Field("workers", whole(1, MAX_WORKERS)),
+    "chunksize": Field("chunksize", whole(1, workload.MAX_TASKS)),
     "chunk_policy": Field("chunk_policy", TEXT),
     "chunked": Field("chunked", FLAG),
     "start_method": Field("start_method", TEXT, nullable=True),
     "pool": Field("pool", one_of("warm", "cold")),
     "network": Field("network", one_of("mock", "live")),
-    "latency_s": Field("latency_s", DURATION),
-    "body_bytes": Field("body_bytes", whole(0)),
+    "latency_s": Field("latency_s", between(0, MAX_LATENCY_S, "seconds")),
+    "body_bytes": Field("body_bytes", whole(0, MAX_BODY_BYTES)),
     "cpu_seconds": Field("cpu_seconds_main_process", DURATION, nullable=True),
     "gil_enabled": Field("gil_enabled", FLAG),
-    "usable_cpus": Field("usable_cpus", POSITIVE),
+    "usable_cpus": Field("usable_cpus", positive(MAX_CPUS)),
     "probed_kind": Field("probed_kind", KINDS, nullable=True),
     "cpu_per_wall": Field("cpu_per_wall", NON_NEGATIVE, nullable=True),
     "runnable_per_wall": Field("runnable_per_wall", NON_NEGATIVE, nullable=True),
@@ -195,10 +231,10 @@ FIELDS: dict[str, Field] = {
     "others_per_wall": Field("others_per_wall", NON_NEGATIVE, nullable=True),
     "reference_loop_s": Field("reference_loop_s", ROUND_TIME, nullable=True),
     "baseline_pass": Field("baseline_pass", one_of("before", "after"), nullable=True),
-    "logical_cpus": Field("logical_cpus", whole(1)),
-    "physical_cores": Field("physical_cores", whole(1), nullable=True),
-    "usable_cores": Field("usable_cores", POSITIVE),
-    "cpu_quota": Field("cpu_quota", POSITIVE, nullable=True),
+    "logical_cpus": Field("logical_cpus", whole(1, MAX_CPUS)),
+    "physical_cores": Field("physical_cores", whole(1, MAX_CPUS), nullable=True),
+    "usable_cores": Field("usable_cores", positive(MAX_CPUS)),
+    "cpu_quota": Field("cpu_quota", positive(MAX_CPUS), nullable=True),
     "granularity": Field("granularity", one_of(*GRANULARITY_ROLES), nullable=True),
 }
 # Together they make ``Measurement.python``, e.g. "CPython 3.11.7".
@@ -230,7 +266,8 @@ RUN_FIELDS = {
 class Run:
     """A saved run: where it came from, its machine facts and its measurements.
 
-    ``skipped`` names newer incomplete runs passed over to find this one (``latest``).
+    ``skipped`` names the newer files passed over to find this one (``latest``), each
+    with why: ``PATH: incomplete run ...`` or ``PATH: is empty``.
     """
 
     source: str
@@ -249,8 +286,8 @@ class Run:
         found = []
         if self.skipped:
             found.append(
-                f"latest: skipped newer incomplete runs ({', '.join(self.skipped)}); "
-                f"using {self.source}"
+                f"latest: skipped {len(self.skipped)} newer run(s) that are not whole "
+                f"({'; '.join(self.skipped)}); using {self.source}"
             )
         if self.completeness.complete is None:
             found.append(
@@ -331,7 +368,32 @@ class _Entry:
             self.fail(
                 f"stats.data[{index}] is {_shown(data[index])}; expected {ROUND_TIME.expected}"
             )
-        return tuple(map(float, data))
+        rounds = tuple(map(float, data))
+        count = stats.get("rounds", len(rounds))
+        if count != len(rounds):
+            self.fail(f"stats.rounds is {_shown(count)}, but stats.data holds {len(rounds)} rounds")
+        return rounds
+
+    def agree(self, median: float, rounds: tuple[float, ...]) -> None:
+        """Refuse a stored ``median`` that is not the median of its ``rounds``."""
+        if not rounds:
+            return
+        found = statistics.median(rounds)
+        if not math.isclose(median, found, rel_tol=MEDIAN_TOLERANCE):
+            self.fail(
+                f"stats.median is {median:.6g} s, but the median of its {len(rounds)} rounds "
+                f"(stats.data) is {found:.6g} s: the file was changed or damaged"
+            )
+
+    def within_machine(self, values: dict[str, Any]) -> None:
+        """Refuse CPU counts that contradict each other (more in use than there are)."""
+        logical = values["logical_cpus"]
+        for name in ("usable_cpus", "physical_cores", "usable_cores"):
+            if values[name] is not None and values[name] > logical:
+                self.fail(
+                    f"extra_info.{FIELDS[name].key} is {_shown(values[name])}, more than the "
+                    f"machine's {logical} logical CPUs (extra_info.logical_cpus)"
+                )
 
 
 def _round_times(values: list[Any]) -> bool:
@@ -375,11 +437,15 @@ def _measurement(entry: Any, index: int, source: str) -> Measurement | None:
             f"extra_info.baseline_pass is {_shown(values['baseline_pass'])}; expected null "
             "for a case that is not serial"
         )
+    read.within_machine(values)
     stats = read.section("stats")
+    median = read.read(stats, "stats.", "median", ROUND_TIME)
+    rounds = read.rounds(stats)
+    read.agree(median, rounds)
     return Measurement(
         name=read.name,
-        median=read.read(stats, "stats.", "median", ROUND_TIME),
-        rounds=read.rounds(stats),
+        median=median,
+        rounds=rounds,
         python=" ".join(read.read(info, "extra_info.", key, TEXT) for key in PYTHON_FIELDS),
         **values,
     )
@@ -464,26 +530,34 @@ def _document(path: Path) -> Any:
     except UnicodeDecodeError:
         raise RunError(f"{path}: not a text file (not UTF-8)") from None
     if not text.strip():
-        raise RunError(f"{path}: is empty")
+        raise Torn(f"{path}: is empty")
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise RunError(f"{path}: not valid JSON, truncated? ({error})") from None
+        raise Torn(f"{path}: not valid JSON, truncated? ({error})") from None
     except (ValueError, RecursionError) as error:
         raise RunError(f"{path}: not JSON that can be read ({error})") from None
 
 
 def latest(storage: Path = DEFAULT_STORAGE) -> Run:
-    """The newest complete run under ``storage``; newer incomplete ones are named in its
-    ``skipped``. A run that does not record its completeness counts as complete."""
+    """The newest complete run under ``storage``; newer files that are incomplete runs,
+    empty or not whole JSON (``Torn``) are named in its ``skipped``, with why. A run
+    that does not record its completeness counts as complete; a file that is whole JSON
+    but not a valid run is an error, not skipped."""
     skipped: list[str] = []
     for path in saved_runs(storage):
-        run = read(path)
+        try:
+            run = read(path)
+        except Torn as error:
+            skipped.append(str(error))
+            continue
         if run.completeness.complete is not False:
             return replace(run, skipped=tuple(skipped))
-        skipped.append(str(path))
+        skipped.append(f"{path}: {describe_incomplete(run.completeness)}")
     if skipped:
-        raise RunError(f"latest: every run saved under {storage}/ is incomplete")
+        raise RunError(
+            f"latest: no whole run saved under {storage}/; passed over: {listed(skipped)}"
+        )
     raise RunError(f"latest: no saved runs under {storage}/ (save with --benchmark-save)")
 
 

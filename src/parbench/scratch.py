@@ -6,8 +6,11 @@ file of the run then lands inside it: the main process's (workload set-ups), and
 worker's, under fork (inherited), spawn and forkserver (from ``TMPDIR``), and of any
 program a task starts. The folder is removed when the session ends, however it ends.
 
-A run that dies outright (SIGKILL, ``os._exit``) cannot remove its folder; the next
-run removes the folders whose owning process (the pid in the name) is gone.
+A run that dies outright (SIGKILL, ``os._exit``, a signal while the interpreter exits)
+cannot remove its folder, nor the folder multiprocessing keeps for the run
+(``pymp-<random>``, removed at exit), which the run marks as its own with a file
+``parbench-owner-<pid>`` in it. The next run removes the folders of both kinds whose
+owning process is gone; a ``pymp-`` folder without the mark is not parbench's, and stays.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from pathlib import Path
 import psutil
 
 PREFIX = "parbench-run-"
+#: multiprocessing's folder, and the mark that says which run it belongs to.
+MULTIPROCESSING_PREFIX = "pymp-"
+OWNER_PREFIX = "parbench-owner-"
 
 #: How far psutil's process start times may be off: it derives them from the boot time,
 #: which the kernel gives in whole seconds.
@@ -45,7 +51,11 @@ def owner_alive(folder: Path) -> bool:
     was reused, and the owner is gone. A name without a pid is not a run's, and a folder
     already gone (another run swept it) has nothing left to remove: both count as alive.
     """
-    pid = folder.name.removeprefix(PREFIX).split("-", 1)[0]
+    return _alive(folder.name.removeprefix(PREFIX).split("-", 1)[0], folder)
+
+
+def _alive(pid: str, folder: Path) -> bool:
+    """Whether process ``pid`` (a string of digits, or not a pid at all) made ``folder``."""
     if not pid.isdecimal():
         return True
     try:
@@ -58,9 +68,31 @@ def owner_alive(folder: Path) -> bool:
     return started <= changed + CLOCK_SLACK_S
 
 
+def _multiprocessing_owner_alive(folder: Path) -> bool:
+    """Whether the run that marked ``folder``, a multiprocessing folder, runs; a folder
+    no run marked is taken as alive (it is not parbench's to remove)."""
+    marks = [p.name.removeprefix(OWNER_PREFIX) for p in folder.glob(OWNER_PREFIX + "*")]
+    return not marks or _alive(marks[0], folder)
+
+
+def mark_multiprocessing_folder() -> Path:
+    """Make multiprocessing's folder of this process now (it lives until the interpreter
+    exits), in the system temporary directory, marked as this run's; returns it."""
+    folder = Path(multiprocessing.util.get_temp_dir())
+    (folder / f"{OWNER_PREFIX}{os.getpid()}").touch()
+    return folder
+
+
 def sweep(root: Path) -> list[Path]:
-    """Remove the run folders in ``root`` whose owner is gone; returns those removed."""
-    stale = [p for p in root.glob(PREFIX + "*") if p.is_dir() and not owner_alive(p)]
+    """Remove the run folders and marked multiprocessing folders in ``root`` whose owner
+    is gone; returns those removed."""
+    runs = [p for p in root.glob(PREFIX + "*") if p.is_dir() and not owner_alive(p)]
+    pools = [
+        p
+        for p in root.glob(MULTIPROCESSING_PREFIX + "*")
+        if p.is_dir() and not _multiprocessing_owner_alive(p)
+    ]
+    stale = runs + pools
     for folder in stale:
         shutil.rmtree(folder, ignore_errors=True)
     return stale
@@ -77,7 +109,7 @@ def run_folder() -> Iterator[RunFolder]:
     sweep(root)
     # multiprocessing keeps a folder of its own (the forkserver's socket) until the
     # interpreter exits, and fails at exit if it is gone: make it now, outside the run's.
-    multiprocessing.util.get_temp_dir()
+    mark_multiprocessing_folder()
     folder = RunFolder(Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=root)))
     previous = tempfile.tempdir, os.environ.get("TMPDIR")
     tempfile.tempdir = os.environ["TMPDIR"] = str(folder.path)

@@ -15,6 +15,10 @@ executor, and what is done about each:
   both and closes them, after a failure or an interrupt too.
 - Its workers do not share the main process: a worker plugin runs the pool's
   initializer (the network mock) on every worker, those that join later included.
+- Ctrl-C while a ``LocalCluster`` starts would leave it half-started (its event loop,
+  sockets and workers) and print dask's errors: the interrupt is held until the start
+  has ended (``interrupts.deferred``), then the cluster is closed and the interrupt
+  raised.
 - A task whose worker dies is retried by dask on another worker, which would time a
   batch that ran twice: on a ``LocalCluster`` it is not (``allowed-failures`` 0), so
   the benchmark fails, naming the task.
@@ -28,11 +32,15 @@ import functools
 import itertools
 import logging
 import re
+import socket
+import struct
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import BrokenExecutor, Executor, Future
 from typing import Any
 
+from parbench import interrupts
 from parbench.network import guard
 from parbench.strategies import PoolSpec, Strategy
 
@@ -42,6 +50,9 @@ INSTALL_HINT = "pip install 'parbench[dask]'"
 FOLDER_PREFIX = "parbench-dask-"
 #: How long a client waits for a scheduler to answer, at the start and for each pool.
 CONNECT_TIMEOUT_S = 5.0
+#: A dask scheduler's first words on a new connection are its handshake, one small
+#: message after its length in 8 bytes (``distributed.comm.tcp``); a longer one is not.
+HANDSHAKE_MAX_BYTES = 1 << 16
 #: The form of ``--parbench-dask-scheduler``.
 ADDRESS = re.compile(r"tcp://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):([0-9]{1,5})")
 
@@ -159,6 +170,49 @@ def connect(address: str) -> Any:
         ) from None
 
 
+def _receive(connection: socket.socket, size: int, deadline: float) -> bytes:
+    """Up to ``size`` bytes from ``connection``, fewer if it closes; ``TimeoutError`` past
+    ``deadline`` (a ``time.monotonic`` time)."""
+    received = b""
+    while len(received) < size:
+        connection.settimeout(max(deadline - time.monotonic(), 1e-3))
+        chunk = connection.recv(size - len(received))
+        if not chunk:
+            break
+        received += chunk
+    return received
+
+
+def greeting_problem(host: str, port: int, timeout: float = CONNECT_TIMEOUT_S) -> str | None:
+    """What is wrong with the service at ``host``:``port`` as a dask scheduler, judged by
+    its first bytes within ``timeout`` seconds, with plain sockets (dask's own client
+    waits much longer for a silent service, and takes another service's bytes for the
+    length of a message of gigabytes); ``None`` if it greets as a scheduler does."""
+    deadline = time.monotonic() + timeout
+    try:
+        connection = socket.create_connection((host, port), timeout=timeout)
+    except TimeoutError:
+        return f"did not answer within {timeout:g} s"
+    except OSError as error:
+        return f"cannot be reached ({error.strerror or error})"
+    try:
+        with connection:
+            header = _receive(connection, 8, deadline)
+    except TimeoutError:
+        return (
+            f"accepts connections but sent nothing within {timeout:g} s, as a dask "
+            "scheduler does at once: it is not one, or it is stuck"
+        )
+    except OSError as error:
+        return f"dropped the connection ({error.strerror or error}): not a dask scheduler"
+    if len(header) < 8:
+        return "closed the connection without greeting as a dask scheduler does: not one"
+    (length,) = struct.unpack("Q", header)
+    if not 0 < length <= HANDSHAKE_MAX_BYTES:
+        return f"answered, but not as a dask scheduler does: its first bytes are {header!r}"
+    return None
+
+
 def check_scheduler(address: str, network: str) -> str | None:
     """What is wrong with ``address`` as ``--parbench-dask-scheduler`` on a run whose network is
     ``network`` (``mock`` or ``live``), or ``None`` if a dask scheduler answers there."""
@@ -173,6 +227,9 @@ def check_scheduler(address: str, network: str) -> str | None:
     reason = _unavailable()
     if reason is not None:
         return f"{address}: {reason}"
+    problem = greeting_problem(match[1].strip("[]"), int(match[2]))
+    if problem is not None:
+        return f"{address} {problem}"
     try:
         connect(address).close()
     except OSError as error:
@@ -218,8 +275,11 @@ def _make(spec: PoolSpec, scheduler: str | None = None) -> Executor:
         workers = None
         if scheduler is None:
             folder = closing.enter_context(tempfile.TemporaryDirectory(prefix=FOLDER_PREFIX))
-            cluster = closing.enter_context(_local_cluster(spec.workers, folder))
-            client = closing.enter_context(Client(cluster, set_as_default=False))
+            # A start cut short by Ctrl-C leaves the cluster's loop, sockets and workers
+            # running and its errors printed: the interrupt waits until it is in hand.
+            with interrupts.deferred():
+                cluster = closing.enter_context(_local_cluster(spec.workers, folder))
+                client = closing.enter_context(Client(cluster, set_as_default=False))
         else:
             client = closing.enter_context(connect(scheduler))
             workers = _chosen_workers(client, scheduler, spec.workers)
