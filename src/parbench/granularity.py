@@ -87,6 +87,5 @@ def build(
             for case in matrix.build(variant, kinds, topology):
                 if case.strategy.name == BASELINE or case.cold == (role == START_UP):
                     found.setdefault(case.id, dataclasses.replace(case, granularity=role))
-        # Stable: serial's first pass stays first, its second pass goes last.
-        cases += sorted(found.values(), key=lambda case: case.baseline_pass == matrix.AFTER)
+        cases += found.values()
     return cases

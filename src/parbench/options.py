@@ -57,6 +57,7 @@ class Options:
     network: network.NetworkSettings
     quick: bool
     granularity: bool = False
+    budget_s: float = 20.0
 
 
 #: Each option's default, by its flag, as declared.
@@ -116,7 +117,7 @@ def add_options(parser: pytest.Parser) -> None:
         "--parbench-workers",
         default=None,
         metavar="LIST",
-        help=f"comma-separated worker counts, 1 to {MAX_WORKERS} (default: 1,2,4,8,16 for "
+        help=f"comma-separated worker counts, 1 to {MAX_WORKERS} (default: 1,4,16 for "
         "work that waits; for CPU work 1, 2, 4, ... up to the usable CPUs, and the "
         "physical cores)",
     )
@@ -184,6 +185,14 @@ def add_options(parser: pytest.Parser) -> None:
         help="measure where each strategy pays off instead of the workloads: start-up, "
         "per-task and per-KB costs, and task sizes from 1 us to 100 ms at fixed total "
         "work (read with: parbench break-even RUN)",
+    )
+    group.addoption(
+        "--parbench-budget",
+        default=None,
+        metavar="DURATION",
+        help="how long each workload's cases may take together, in rounds paired with "
+        "serial, before one that has not settled stops, e.g. 40s (default: 20s; 3s with "
+        "--parbench-quick)",
     )
     group.addoption(
         "--parbench-quick",
@@ -407,4 +416,7 @@ def parse(config: pytest.Config) -> Options:
         ),
         quick=quick,
         granularity=granularity,
+        budget_s=_duration(
+            "--parbench-budget", get("budget") or ("3s" if quick else "20s"), 3600, zero=False
+        ),
     )

@@ -42,6 +42,7 @@ BEFORE = pytest.StashKey[leftovers.Snapshot]()
 SIGNALS = pytest.StashKey[dict[int, object]]()
 ACTIVE = pytest.StashKey[bool]()
 SCRATCH = pytest.StashKey[scratch.RunFolder]()
+BUDGET = pytest.StashKey[runner.Budget]()
 # Marks a test report as a measured case; reports, unlike stash, reach xdist's controller.
 CASE_PROPERTY = "parbench_case"
 
@@ -237,10 +238,16 @@ def parbench_measure(request: pytest.FixtureRequest, parbench_network: NetworkSe
         max_time = min(max_time, options.QUICK_MAX_TIME_S)
     plan = runner.Plan(min_rounds=min_rounds, max_time=max_time)
     overhead = config.stash.get(OVERHEAD, None)
+    if BUDGET not in config.stash:
+        config.stash[BUDGET] = runner.Budget.of(
+            chosen(config).budget_s, config.stash[CASES].values()
+        )
 
     def measure(benchmark: Any, case: matrix.Case) -> list[Any]:
         request.node.user_properties.append((CASE_PROPERTY, case.id))
-        return runner.measure(benchmark, case, parbench_network, plan, overhead)
+        return runner.measure(
+            benchmark, case, parbench_network, plan, overhead, config.stash[BUDGET]
+        )
 
     return measure
 
