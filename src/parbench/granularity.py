@@ -59,8 +59,8 @@ def build(
     kinds: Mapping[str, str] | None = None,
     topology: machine.Topology | None = None,
 ) -> list[Case]:
-    """Every case of the granularity run, point by point (``points``): serial first and
-    last at each point, between them every other selected strategy, warm (cold for
+    """Every case of the granularity run, point by point (``points``): serial first at
+    each point, then every other selected strategy, warm (cold for
     ``start_up``). Serial is measured even where ``--parbench-strategies`` leaves it out, since
     every figure is relative to it."""
     topology = topology or machine.detect()

@@ -190,7 +190,7 @@ def build(
                         mine.append(
                             case(count, chunksize, policy, start, cold=False, baseline_pass=first)
                         )
-            if strategy.parallel and not options.quick:
+            if strategy.parallel and (options.granularity or not options.quick):
                 # One cold case a strategy, at its largest pool and last chunk policy: what
                 # pool start-up and shut-down add to a one-off batch.
                 count = max(workers)

@@ -391,16 +391,17 @@ def _measurement(entry: Any, index: int, source: str) -> Measurement | None:
             "for a case that is not serial"
         )
     stats = read.section("stats")
+    median = read.read(stats, "stats.", "median", ROUND_TIME)
     rounds = read.rounds(stats, "stats.", "data")
     serial_rounds = read.rounds(info, "extra_info.", "serial_rounds")
-    if serial_rounds and len(serial_rounds) != len(rounds):
+    if serial_rounds and rounds and len(serial_rounds) != len(rounds):
         read.fail(
             f"extra_info.serial_rounds holds {len(serial_rounds)} rounds; expected one "
             f"beside each of the case's {len(rounds)}"
         )
     return Measurement(
         name=read.name,
-        median=read.read(stats, "stats.", "median", ROUND_TIME),
+        median=median,
         rounds=rounds,
         serial_rounds=serial_rounds,
         python=" ".join(read.read(info, "extra_info.", key, TEXT) for key in PYTHON_FIELDS),

@@ -62,10 +62,13 @@ def paired_ratio(
     plus or minus ``t(1 - alpha/2, n - 1)`` standard errors), taken back by ``exp``."""
     if len(numerator) != len(denominator) or not numerator:
         raise ValueError("a paired ratio needs as many values on each side, at least one")
-    logs = [math.log(a / b) for a, b in zip(numerator, denominator, strict=True)]
+    ratios = [a / b for a, b in zip(numerator, denominator, strict=True)]
+    if len(set(ratios)) == 1:
+        # One value, as divided (its log and back could move it by a bit).
+        low, high = (0.0, math.inf) if len(ratios) < 2 else (ratios[0], ratios[0])
+        return Paired(len(ratios), ratios[0], low, high, 1 - alpha)
+    logs = [math.log(r) for r in ratios]
     n, mean = len(logs), statistics.fmean(logs)
-    if n < 2:
-        return Paired(n, math.exp(mean), 0.0, math.inf, 1 - alpha)
     half = t_quantile(1 - alpha / 2, n - 1) * statistics.stdev(logs) / math.sqrt(n)
     return Paired(n, math.exp(mean), math.exp(mean - half), math.exp(mean + half), 1 - alpha)
 

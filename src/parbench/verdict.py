@@ -166,7 +166,7 @@ class Row:
         """The standard deviation of its pairs' log ratios (how much a pair's ratio
         varied), ``None`` under two pairs."""
         m = self.measurement
-        if len(m.serial_rounds) < 2:
+        if len(m.serial_rounds) < 2 or len(m.serial_rounds) != len(m.rounds):
             return None
         return statistics.stdev(
             math.log(s / c) for s, c in zip(m.serial_rounds, m.rounds, strict=True)
@@ -358,9 +358,10 @@ def label(measurement: Measurement, group: Iterable[Measurement], workers: bool 
     return text + (", cold" if m.pool == "cold" else "")
 
 
-def _row(m: Measurement, name: str, limit: Limits) -> Row:
-    if not m.serial_rounds:
-        return Row(m, name, math.nan, None, 0, limit, UNCLEAR, m.stopped)
+def _row(m: Measurement, serial: Measurement, name: str, limit: Limits) -> Row:
+    if not m.serial_rounds or len(m.serial_rounds) != len(m.rounds):
+        # Saved without its rounds: a figure from the medians, but no pair to judge by.
+        return Row(m, name, serial.median / m.median, None, 0, limit, UNCLEAR, m.stopped)
     found = sequential.estimate(m.serial_rounds, m.rounds)
     interval = None if found.pairs < 2 else (found.low, found.high)
     return Row(
@@ -428,7 +429,7 @@ def _verdict(serial: Measurement, group: list[Measurement]) -> WorkloadVerdict:
     rows = [
         Row(serial, BASELINE, 1.0, None, 0, None, "baseline", None)
         if m is serial
-        else _row(m, label(m, group), limits(m, work, share, busy, gil))
+        else _row(m, serial, label(m, group), limits(m, work, share, busy, gil))
         for m in group
     ]
     rows.sort(key=lambda r: (r.is_baseline, r.impossible, -(r.shown if r.interval else 0)))
