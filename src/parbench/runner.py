@@ -300,11 +300,6 @@ class Budget:
         self.waiting[case.group] = max(self.waiting.get(case.group, 1) - 1, 0)
 
 
-# Why a paired case stopped taking rounds (``extra_info.stopped``).
-SETTLED, OUT_OF_BUDGET, AT_MOST = "settled", "budget", "max_pairs"
-STOPS = (SETTLED, OUT_OF_BUDGET, AT_MOST)
-
-
 class _Stop(Exception):
     """Raised from ``pedantic``'s setup to end a paired case's rounds."""
 
@@ -320,7 +315,7 @@ class _Pairs:
     coin: random.Random
     started: float = field(default_factory=time.perf_counter)
     rounds: list[float] = field(default_factory=list)
-    stopped: str = AT_MOST
+    stopped: str = sequential.AT_MOST
     serial_first: bool = False
 
     def before(self) -> tuple[tuple[Round], dict]:
@@ -347,21 +342,12 @@ class _Pairs:
 
     def _enough(self) -> bool:
         pairs = len(self.rounds)
-        if pairs < sequential.FIRST_LOOK:
-            return False
         elapsed = time.perf_counter() - self.started
-        over = elapsed + elapsed / pairs > self.allowance
-        if pairs not in LOOK_AT and not over:
-            return False
-        if sequential.settled(sequential.estimate(self.rounds, self.case_rounds())):
-            self.stopped = SETTLED
-            return True
-        if over:
-            self.stopped = OUT_OF_BUDGET
-        return over
-
-
-LOOK_AT = frozenset(sequential.looks())
+        over = pairs > 0 and elapsed + elapsed / pairs > self.allowance
+        why = sequential.stop(self.rounds, self.case_rounds(), over)
+        if why is not None:
+            self.stopped = why
+        return why is not None
 
 
 def _paired(
@@ -413,8 +399,9 @@ def _paired(
                 benchmark.has_error = False
                 results = batches.last
             else:
-                if sequential.settled(sequential.estimate(pairs.rounds, pairs.case_rounds())):
-                    pairs.stopped = SETTLED
+                pairs.stopped = (
+                    sequential.stop(pairs.rounds, pairs.case_rounds(), True) or pairs.stopped
+                )
     finally:
         for pending in batches.pending:
             case.workload.cleanup(pending.tasks)

@@ -35,6 +35,9 @@ PRECISION = 1.2
 
 FASTER, SLOWER, SAME, UNCLEAR = "faster", "slower", "within 5%", stats.NO_CLEAR_DIFFERENCE
 DECIDED = (FASTER, SLOWER, SAME)
+# Why a case stopped taking rounds (saved as ``extra_info.stopped``).
+SETTLED, OUT_OF_BUDGET, AT_MOST = "settled", "budget", "max_pairs"
+STOPS = (SETTLED, OUT_OF_BUDGET, AT_MOST)
 
 
 def looks() -> tuple[int, ...]:
@@ -43,6 +46,7 @@ def looks() -> tuple[int, ...]:
 
 
 MAX_PAIRS = looks()[-1]
+_LOOK_AT = frozenset(looks())
 
 
 def estimate(serial: Sequence[float], case: Sequence[float]) -> Paired:
@@ -64,3 +68,17 @@ def outcome(speedup: Paired) -> str:
 def settled(speedup: Paired) -> bool:
     """Whether a case whose look gave ``speedup`` needs no more rounds."""
     return outcome(speedup) in DECIDED and speedup.spread <= PRECISION
+
+
+def stop(serial: Sequence[float], case: Sequence[float], over_budget: bool) -> str | None:
+    """Why a case whose pairs so far are ``serial`` and ``case`` stops now (``STOPS``), or
+    ``None`` to take another pair. ``over_budget``: another pair would overrun its
+    budget. A case is looked at only at the planned counts, or where its budget ends."""
+    pairs = len(serial)
+    if pairs < FIRST_LOOK or (pairs not in _LOOK_AT and not over_budget and pairs < MAX_PAIRS):
+        return None
+    if settled(estimate(serial, case)):
+        return SETTLED
+    if pairs >= MAX_PAIRS:
+        return AT_MOST
+    return OUT_OF_BUDGET if over_budget else None
