@@ -117,12 +117,12 @@ def test_a_case_out_of_budget_stops_where_its_budget_ends_and_says_so() -> None:
 
 
 def test_the_looks_split_the_error_rate_among_them() -> None:
-    assert sequential.looks()[:3] == (3, 6, 12)
+    assert sequential.looks()[:3] == (4, 8, 16)
     assert len(sequential.looks()) == sequential.LOOKS
     assert pytest.approx(stats.ALPHA) == sequential.ALPHA_PER_LOOK * sequential.LOOKS
     # Fewer than FIRST_LOOK pairs are never looked at; between looks, only when the budget ends.
-    assert sequential.stop([1.0, 1.0], [0.5, 0.5], over_budget=True) is None
-    rounds = [1.0, 1.01, 0.99, 1.0]
+    assert sequential.stop([1.0, 1.0, 1.0], [0.5, 0.5, 0.5], over_budget=True) is None
+    rounds = [1.0, 1.01, 0.99, 1.0, 1.02]
     assert sequential.stop(rounds, [r / 2 for r in rounds], over_budget=False) is None
     assert sequential.stop(rounds, [r / 2 for r in rounds], over_budget=True) == "settled"
 

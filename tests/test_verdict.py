@@ -348,7 +348,7 @@ def test_a_golden_verdict_in_text() -> None:
         "by 1.6%",
         "    case          median   speedup  interval     efficiency  vs serial  pairs  "
         "CPUs busy/wanted  note",
-        "    processes x2  83.5 ms  1.8x     1.76x-1.85x  90%         faster     12     1.90/2.00",
+        "    processes x2  83.5 ms  1.8x     1.76x-1.84x  90%         faster     12     1.90/2.00",
         "    threads x2    150 ms   1x       0.994x-1x    100%        within 5%  12     "
         "0.99/1.00         threads on work that holds the GIL: at most 1x",
         "    serial        150 ms   -        -            -           baseline   -      1.00/?",

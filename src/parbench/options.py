@@ -117,7 +117,7 @@ def add_options(parser: pytest.Parser) -> None:
         "--parbench-workers",
         default=None,
         metavar="LIST",
-        help=f"comma-separated worker counts, 1 to {MAX_WORKERS} (default: 1,4,16 for "
+        help=f"comma-separated worker counts, 1 to {MAX_WORKERS} (default: 4,16 for "
         "work that waits; for CPU work 1, 2, 4, ... up to the usable CPUs, and the "
         "physical cores)",
     )

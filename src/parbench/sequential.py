@@ -2,7 +2,7 @@
 
 A case is measured in pairs of rounds, one of serial and one of the case, side by side
 (``runner``). Its rounds are looked at after ``FIRST_LOOK`` pairs and at every doubling
-of that count, at most ``LOOKS`` times (3, 6, 12, ... 384 pairs). Each look's interval
+of that count, at most ``LOOKS`` times (4, 8, 16, ... 256 pairs). Each look's interval
 is a ``1 - ALPHA / LOOKS`` interval (``stats.paired_ratio``): by Bonferroni's
 inequality, the chance that any of a case's looks gives an interval that misses the
 true speedup is at most ``ALPHA``, however many of them it took, so stopping at the
@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from parbench import stats
 from parbench.stats import Paired
 
-FIRST_LOOK = 3
-LOOKS = 8
+FIRST_LOOK = 4
+LOOKS = 7
 ALPHA_PER_LOOK = stats.ALPHA / LOOKS
 # Cases within this share of serial's time either way are as fast as serial.
 EQUIVALENCE = stats.MIN_EFFECT
