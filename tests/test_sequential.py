@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from parbench import sequential, stats
+from parbench import runner, sequential, stats
+
+from helpers import make_case
 
 
 @dataclass
@@ -142,3 +144,20 @@ def test_the_looks_split_the_error_rate_among_them() -> None:
 def test_the_outcome_is_what_the_interval_says(low: float, high: float, outcome: str) -> None:
     found = stats.Paired(10, (low * high) ** 0.5, low, high, 0.99)
     assert sequential.outcome(found) == outcome
+
+
+def test_a_workloads_budget_is_shared_among_its_cases_as_they_come() -> None:
+    sleep = [
+        make_case("sleep", "serial"),
+        *(make_case("sleep", "threads", workers=w) for w in (2, 4)),
+    ]
+    other = make_case("pure_python", "processes")
+    budget = runner.Budget.of(20.0, [*sleep, other])
+    # Serial's own case is not paired: two sleep cases share 20 s.
+    assert budget.allowance(sleep[1]) == 10
+    # The first spent 4 s: the second may spend the 16 s left.
+    budget.spend(sleep[1], 4.0)
+    assert budget.allowance(sleep[2]) == 16
+    assert budget.allowance(other) == 20
+    budget.spend(sleep[2], 30.0)
+    assert budget.allowance(sleep[2]) == 0
