@@ -86,9 +86,16 @@ def test_serial_measured_parallel_inside_leaves_less_to_gain() -> None:
     assert processes.impossible and processes.versus_serial == verdict.DISTURBED
     assert found.answer.rows == (threads,)
     assert any(
-        "serial kept 1.80 CPUs busy: the work is parallel inside" in n for n in render.notes(found)
+        "serial ran on 1.80 CPUs at once: the work is parallel inside" in n
+        for n in render.notes(found)
     )
     assert any(n.startswith("withheld: processes x2 measured 2x") for n in render.notes(found))
+    # Beside a neighbour serial got one CPU, but its threads wanted both: parallel inside.
+    [busy] = judge(
+        entry("matmul", "serial", 0.1, cpu_per_wall=0.88, runnable_per_wall=2.0),
+        paired("matmul", "threads", spread(1.05, 0.01), 0.1, workers=2, cpu_per_wall=1.9),
+    )
+    assert busy.rows[0].ceiling == 1
 
 
 def test_threads_on_work_that_holds_the_gil_gain_nothing_whatever_they_measured() -> None:

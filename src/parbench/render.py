@@ -232,8 +232,8 @@ def notes(verdict: WorkloadVerdict) -> tuple[str, ...]:
     busy = serial_cpus(verdict.serial)
     if busy >= PARALLEL_BUSY:
         found.append(
-            f"evidence: serial kept {busy:.2f} CPUs busy: the work is parallel inside, so "
-            "more workers have fewer CPUs left to gain from"
+            f"evidence: serial ran on {busy:.2f} CPUs at once: the work is parallel inside, "
+            "so more workers have fewer CPUs left to gain from"
         )
     for row in verdict.withheld:
         found.append(

@@ -16,11 +16,12 @@ releases it (``Gil``).
 **Limits**, from what was measured (``limits``): with ``spread`` the workers that had
 tasks (``min(workers, tasks)``), work that waits can gain ``spread``; CPU work
 ``min(spread, CPUs / CPUs serial kept busy)`` (serial that is parallel inside leaves
-less to gain); mixed work with CPU share ``s`` ``min(spread, CPUs / s)``. Threads on
-work that holds the GIL run one at a time: CPU work gains nothing (1x), mixed work at
-most ``1 / s``. The ideal counts physical cores, the ceiling logical CPUs. A case whose
-whole interval lies above its ceiling was disturbed: it is withheld, never a result;
-every figure shown is cut at the ceiling.
+less to gain; where a busy machine kept it from the CPUs it wanted, those it wanted);
+mixed work with CPU share ``s`` ``min(spread, CPUs / s)``. Threads on work that holds
+the GIL run one at a time: CPU work gains nothing (1x), mixed work at most ``1 / s``.
+The ideal counts physical cores, the ceiling logical CPUs. A case whose whole interval
+lies above its ceiling was disturbed: it is withheld, never a result; every figure shown
+is cut at the ceiling.
 
 **Answer** (``Answer``): a case is the winner only when its interval lies above every
 other case's; cases whose intervals reach the leader's tie. Serial is the answer when
@@ -267,11 +268,13 @@ def cpu_share(serial: Measurement) -> float | None:
 
 
 def serial_cpus(serial: Measurement) -> float:
-    """The CPUs serial kept busy, where that shows it parallel inside (a multithreaded
-    library); otherwise what one thread gets: one CPU, or less under a smaller quota."""
+    """The CPUs serial kept busy, or wanted where a busy machine kept it from them (at
+    most the usable CPUs), where that shows it parallel inside (a multithreaded library);
+    otherwise what one thread gets: one CPU, or less under a smaller quota."""
     one = min(1.0, serial.usable_cpus)
-    busy = serial.cpu_per_wall or 0.0
-    return busy if busy >= PARALLEL_BUSY else one
+    wanted = max(serial.cpu_per_wall or 0.0, serial.runnable_per_wall or 0.0)
+    wanted = min(wanted, serial.usable_cpus)
+    return wanted if wanted >= PARALLEL_BUSY else one
 
 
 def gil_evidence(group: Iterable[Measurement], share: float) -> Gil | None:
