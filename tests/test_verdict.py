@@ -219,7 +219,8 @@ def test_no_line_to_paste_where_nothing_is_decided() -> None:
     assert "use:" not in render.render([found])
     assert found.noise.out_of_budget == (row(found, "processes x2"),)
     assert render.sentence(found) == (
-        "work (CPU-bound): not decided; serial 100 ms; no clear difference yet for processes x2"
+        "work (CPU-bound): not decided; serial 100 ms; no clear difference yet for processes x2 "
+        "(a larger --parbench-budget measures longer)"
     )
 
 

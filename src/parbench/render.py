@@ -177,8 +177,12 @@ def sentence(verdict: WorkloadVerdict) -> str:
         return text
     open_rows = [r for r in verdict.rows if not r.is_baseline and r.versus_serial == UNCLEAR]
     text = f"{head}: not decided; {serial}"
-    if open_rows:
-        text += f"; no clear difference yet for {_named(open_rows)}"
+    if len(open_rows) == 1:
+        text += f"; no clear difference yet for {open_rows[0].label}"
+    elif open_rows:
+        text += f"; no clear difference yet for {len(open_rows)} cases"
+    if any(r.out_of_budget for r in open_rows):
+        text += " (a larger --parbench-budget measures longer)"
     return text
 
 
