@@ -191,7 +191,7 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         metavar="DURATION",
         help="how long each workload's cases may take together, in rounds paired with "
-        "serial, before one that has not settled stops, e.g. 40s (default: 20s; 3s with "
+        "serial, before one that has not settled stops, e.g. 40s (default: 20s; 2s with "
         "--parbench-quick)",
     )
     group.addoption(
@@ -417,6 +417,6 @@ def parse(config: pytest.Config) -> Options:
         quick=quick,
         granularity=granularity,
         budget_s=_duration(
-            "--parbench-budget", get("budget") or ("3s" if quick else "20s"), 3600, zero=False
+            "--parbench-budget", get("budget") or ("2s" if quick else "20s"), 3600, zero=False
         ),
     )
