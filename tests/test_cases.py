@@ -187,3 +187,11 @@ def test_rounds_fill_the_max_time_between_the_least_and_the_most(
 
 def test_min_rounds_beyond_the_most_is_honoured() -> None:
     assert runner.Plan(min_rounds=20_000, max_time=1.0).rounds(1e-6) == 20_000
+
+
+def test_the_budget_option_is_a_duration_per_workload(chosen) -> None:
+    assert chosen().budget_s == 20
+    assert chosen("--parbench-quick").budget_s == 2
+    assert chosen("--parbench-budget=45s", "--parbench-quick").budget_s == 45
+    with pytest.raises(pytest.UsageError, match="--parbench-budget: '0'"):
+        chosen("--parbench-budget=0")
