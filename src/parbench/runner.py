@@ -237,7 +237,7 @@ def measure(
 
     Serial's own case takes ``plan``'s rounds; any other is measured in pairs with
     serial until settled or out of ``budget`` (see the module's docstring). A warm-up
-    round (untimed, checked) of each starts the pool's workers and sizes the run. With
+    round (untimed, checked) starts the pool's workers and sizes the run. With
     benchmarks disabled, the batch runs and is checked once.
     """
     benchmark.group = case.group
@@ -375,15 +375,14 @@ def _paired(
                 allowance,
                 random.Random(zlib.crc32(case.id.encode())),
             )
-            # Untimed warm-up rounds: the pool's workers start, and the sampling is sized.
+            # An untimed warm-up round: the pool's workers start, and the sampling is sized.
+            # (Serial's own case, run first, has warmed serial's way already.)
             (batch,), _ = batches.prepare()
             warm = time.perf_counter()
             batches.run(batch)
             seconds = time.perf_counter() - warm
             batches.finish(batch)
             batches.cpu_seconds.clear()
-            pairs.serial_round()
-            pairs.rounds.clear()
             batches.sample_from_now(seconds)
             pairs.started = time.perf_counter()
             try:
