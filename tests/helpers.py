@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing
 import os
 import signal
@@ -24,6 +25,7 @@ from parbench.strategies.interpreters import _unavailable as interpreters_unavai
 
 SUITE_ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
+DEFAULT_SPREAD = 0.01
 
 #: A workload whose task 3 fails as the environment's FAULT says: by raising (unset),
 #: by ending its process (exit) or by never returning (hang).
@@ -124,7 +126,7 @@ def benchmark_entry(
     *,
     workers: int = 1,
     rounds: int = 8,
-    spread: float = 0.01,
+    spread: float = DEFAULT_SPREAD,
     kind: str = "cpu",
     tasks: int = 16,
     chunksize: int = 1,
@@ -144,19 +146,23 @@ def benchmark_entry(
     wait_share: float | None = None,
     cpu_per_unqueued_wall: float | None = None,
     others_per_wall: float | None = None,
-    reference_loop_s: float | None = None,
     baseline_pass: str | None = None,
     probed_kind: str | None = None,
     granularity: str | None = None,
+    serial_rounds: Sequence[float] | None = None,
+    stopped: str | None = None,
+    budget_s: float | None = None,
+    workload_budget_s: float | None = None,
 ) -> dict:
     """One entry of a pytest-benchmark JSON file, as parbench's plugin records it.
 
     Its rounds spread evenly by ``spread`` (a fraction) around ``median``; serial spends
     ``cpu_share`` of its time on the CPU (by default all of it for CPU work, 1% for I/O).
-    Serial's ``cpu_per_wall`` is that share unless given; a serial case is the ``before``
-    pass unless ``baseline_pass`` says otherwise.
+    Serial's ``cpu_per_wall`` is that share unless given. A case other than serial holds
+    ``serial_rounds`` paired with its own where given; ``pair_with_serial`` (which
+    ``run_document`` calls) fills in the others from its workload's serial entry.
     """
-    data = [median * (1 + spread * (2 * i / max(rounds - 1, 1) - 1)) for i in range(rounds)]
+    data = spread_rounds(median, rounds, spread)
     if cpu_share is None:
         cpu_share = 0.01 if kind == "io" else 1.0
     if strategy == "serial":
@@ -168,7 +174,6 @@ def benchmark_entry(
     name += f"-{start_method}" if start_method not in (None, "fork") else ""
     name += f"-chunk{chunksize}" if strategy == "processes" else ""
     name += "-cold" if pool == "cold" else ""
-    name += "-after" if baseline_pass == "after" else ""
     return {
         "group": f"{workload} x1",
         "name": f"test_batch[{name}]",
@@ -209,11 +214,61 @@ def benchmark_entry(
             "wait_share": wait_share,
             "cpu_per_unqueued_wall": cpu_per_unqueued_wall,
             "others_per_wall": others_per_wall,
-            "reference_loop_s": reference_loop_s,
             "baseline_pass": baseline_pass,
             "granularity": granularity,
+            "serial_rounds": None if serial_rounds is None else list(serial_rounds),
+            "stopped": stopped if strategy != "serial" else None,
+            "budget_s": budget_s,
+            "workload_budget_s": workload_budget_s,
         },
     }
+
+
+def spread_rounds(median: float, rounds: int, spread: float) -> list[float]:
+    """``rounds`` times spread evenly by ``spread`` (a fraction) around ``median``."""
+    return [median * (1 + spread * (2 * i / max(rounds - 1, 1) - 1)) for i in range(rounds)]
+
+
+def pair_with_serial(entries: Sequence[dict]) -> list[dict]:
+    """``entries``, each case without serial rounds given its workload's: one beside each
+    of its rounds, at the ratio of serial's median to its own. Where its rounds spread by
+    ``DEFAULT_SPREAD``, exactly (its speedup is that ratio, its interval that one value);
+    where they spread more, each pair's ratio is off by as much, alternately up and down."""
+    serial = {
+        (e["extra_info"]["workload"], e["extra_info"]["size"], e["extra_info"]["latency_s"]): e
+        for e in entries
+        if e["extra_info"]["strategy"] == "serial"
+    }
+    for e in entries:
+        info = e["extra_info"]
+        key = (info["workload"], info["size"], info["latency_s"])
+        data = e["stats"].get("data")
+        if info["strategy"] == "serial" or info.get("serial_rounds") or key not in serial:
+            continue
+        if data is None:
+            continue
+        ratio = serial[key]["stats"]["median"] / e["stats"]["median"]
+        spread = (max(data) - min(data)) / (max(data) + min(data))
+        if spread <= DEFAULT_SPREAD * 1.001:
+            info["serial_rounds"] = [_times(ratio, round_s) for round_s in data]
+        else:
+            # Each pair's ratio off serial's by as much as the rounds spread, both ways.
+            offsets = [spread * (1 if i % 2 else -1) for i in range(len(data))]
+            info["serial_rounds"] = [
+                ratio * round_s * math.exp(o) for round_s, o in zip(data, offsets, strict=True)
+            ]
+        info["stopped"] = info.get("stopped") or "settled"
+    return list(entries)
+
+
+def _times(ratio: float, value: float) -> float:
+    """A number whose quotient by ``value`` is ``ratio`` exactly, as floats divide."""
+    found = ratio * value
+    for _ in range(8):
+        if found / value == ratio:
+            break
+        found = math.nextafter(found, math.inf if found / value < ratio else -math.inf)
+    return found
 
 
 def run_document(
@@ -230,7 +285,7 @@ def run_document(
     document = {
         "machine_info": {"node": node, "python_version": "3.11.7"},
         "commit_info": {},
-        "benchmarks": list(entries),
+        "benchmarks": pair_with_serial(entries),
         "datetime": "2026-11-25T00:00:00+00:00",
         "version": "5.2.3",
     }

@@ -509,13 +509,15 @@ def test_a_report_of_20000_rounds_a_benchmark(tmp_path: Path, capsys) -> None:
     assert cli.main(["report", str(saved), "--format", "json"]) == 0
     [run] = json.loads(capsys.readouterr().out)
     fast0 = run["workloads"][0]
-    assert fast0["verdict"].startswith("fast0 (CPU-bound): processes x2 fastest, 1.8x over serial")
+    # Processes at 2 to 16 workers took the same time on 2 CPUs: they tie.
+    assert fast0["verdict"].startswith("fast0 (CPU-bound): processes x2, processes x4, ")
+    assert fast0["use"] == "use: ProcessPoolExecutor(max_workers=2)"
     for row in fast0["rows"]:
         if row["strategy"] != "serial":
-            # Rounds spread 1% either side of each median: a tight interval around the ratio.
+            # Every round paired with serial's: a tight interval around the ratio.
             assert row["interval_low"] <= row["speedup"] <= row["interval_high"]
             assert row["interval_high"] / row["interval_low"] < 1.01
-            assert row["p_value"] < 1e-10
+            assert row["pairs"] == 20_000
 
 
 def refuse_constants(name: str) -> None:

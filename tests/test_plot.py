@@ -19,7 +19,7 @@ from parbench import results
 from parbench.plot import PlotError, PlotUnavailable, write_charts
 from parbench.verdict import judge
 
-from helpers import SUITE_ROOT, benchmark_entry
+from helpers import SUITE_ROOT, benchmark_entry, pair_with_serial
 
 SVG = "{http://www.w3.org/2000/svg}"
 HINT = "charts need pygal: pip install 'parbench[plot]'"
@@ -36,7 +36,7 @@ def entry(workload: str, strategy: str, median: float, **fields: Any) -> dict[st
 
 
 def run(source: str, *entries: dict[str, Any]) -> results.Run:
-    return results.from_json({"machine_info": {}, "benchmarks": list(entries)}, source)
+    return results.from_json({"machine_info": {}, "benchmarks": pair_with_serial(entries)}, source)
 
 
 def factorial_run(source: str = "run.json", slowdown: float = 1.0) -> results.Run:

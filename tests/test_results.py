@@ -88,7 +88,7 @@ def test_a_run_saved_before_the_schema_is_refused_with_what_to_do() -> None:
 @pytest.mark.parametrize(
     ("schema", "problem"),
     [
-        (results.SCHEMA + 1, "is newer than this parbench reads (1): upgrade parbench"),
+        (results.SCHEMA + 1, f"is newer than this parbench reads ({results.SCHEMA}): upgrade"),
         (0, "is not a schema this parbench knows"),
         ("1", "is not a schema this parbench knows"),
         (1.0, "is not a schema this parbench knows"),
@@ -131,7 +131,9 @@ BAD: dict[str, list[Any]] = {
     "wait_share": ["0.1", NAN],
     "cpu_per_unqueued_wall": [-0.5, "1", INF],
     "others_per_wall": [-0.1, "0.1", NAN],
-    "reference_loop_s": [0, -1e-3, "0.001", NAN],
+    "stopped": ["done", 1],
+    "budget_s": [-1, "20", NAN],
+    "workload_budget_s": [-1, INF],
     "baseline_pass": ["during", 1],
     "logical_cpus": [0, 1.5, "2", True, 10**30],
     "physical_cores": [0, "1", 1.5, 10**30],

@@ -1,9 +1,11 @@
-"""The statistics: Mann-Whitney p-values against known values, and the bootstrap interval."""
+"""The statistics: Mann-Whitney p-values and t quantiles against known values, and the
+paired ratio's interval."""
 
 from __future__ import annotations
 
 import math
 import random
+import statistics
 
 import pytest
 
@@ -47,22 +49,6 @@ def test_u_counts_sum_to_all_arrangements() -> None:
         assert counts == counts[::-1]
 
 
-def test_ratio_interval_brackets_the_ratio_and_is_reproducible() -> None:
-    slow = [1.0, 1.02, 0.98, 1.01, 0.99, 1.03]
-    fast = [0.1, 0.101, 0.099, 0.102, 0.098, 0.1]
-    low, high = stats.ratio_interval(slow, fast)
-    assert low <= 10 <= high and high / low < 1.2
-    assert stats.ratio_interval(slow, fast) == (low, high)
-    low, high = stats.ratio_interval(slow, [x * 1.001 for x in slow])
-    assert low < 1 < high
-
-
-def test_small_samples_keep_the_seeded_bootstrap_interval() -> None:
-    slow = [1.0, 1.02, 0.98, 1.01, 0.99, 1.03]
-    fast = [0.1, 0.101, 0.099, 0.102, 0.098, 0.1]
-    assert stats.ratio_interval(slow, fast) == (9.801980198019802, 10.299999999999999)
-
-
 @pytest.mark.parametrize(
     ("first", "second", "expected"),
     [
@@ -83,30 +69,55 @@ def test_mann_whitney_on_large_tied_samples_matches_scipy(first, second, expecte
     assert stats.mann_whitney_p(first, second) == pytest.approx(expected, rel=1e-9)
 
 
-class CountedReads(list):
-    """A sample that counts how many of its values are read, by index or by iteration."""
+@pytest.mark.parametrize(
+    ("p", "df", "expected"),
+    # scipy.stats.t.ppf(p, df)
+    [
+        (0.975, 1, 12.706204736174707),
+        (0.975, 2, 4.302652729749464),
+        (0.975, 30, 2.0422724563012373),
+        (0.996875, 7, 3.855225756064796),
+        (0.5, 5, 0.0),
+    ],
+)
+def test_t_quantiles_match_scipy(p: float, df: int, expected: float) -> None:
+    assert stats.t_quantile(p, df) == pytest.approx(expected, rel=1e-6, abs=1e-9)
 
-    reads = 0
 
-    def __getitem__(self, index):
-        CountedReads.reads += 1
-        return super().__getitem__(index)
+def test_a_paired_ratio_is_the_geometric_mean_of_the_pairs_within_a_t_interval() -> None:
+    serial = [1.0, 2.0, 1.0, 4.0]
+    case = [0.5, 0.5, 0.5, 1.0]
+    found = stats.paired_ratio(serial, case)
+    # The ratios are 2, 4, 2 and 4: their geometric mean is sqrt(8).
+    assert found.ratio == pytest.approx(math.sqrt(8))
+    logs = [math.log(2), math.log(4)] * 2
+    half = stats.t_quantile(0.975, 3) * statistics.stdev(logs) / 2
+    assert (found.low, found.high) == pytest.approx(
+        (math.sqrt(8) * math.exp(-half), math.sqrt(8) * math.exp(half))
+    )
+    assert found.pairs == 4 and found.confidence == 0.95
 
-    def __iter__(self):
-        for value in super().__iter__():
-            CountedReads.reads += 1
-            yield value
+
+def test_one_pair_has_no_interval_and_equal_ratios_are_kept_exact() -> None:
+    assert stats.paired_ratio([0.8], [0.1]) == stats.Paired(1, 8.0, 0.0, math.inf, 0.95)
+    same = stats.paired_ratio([0.8, 0.8], [0.1, 0.1])
+    assert (same.ratio, same.low, same.high) == (8.0, 8.0, 8.0)
+    with pytest.raises(ValueError, match="as many values on each side"):
+        stats.paired_ratio([1.0], [1.0, 2.0])
 
 
-def test_large_samples_cost_a_pass_over_the_rounds_not_a_bootstrap() -> None:
-    n = 5000
-    slow = CountedReads(1 + (i * 7919 % n) / n for i in range(n))
-    fast = CountedReads(0.5 + (i * 104729 % n) / n for i in range(n))
-    CountedReads.reads = 0
-    stats.ratio_interval(slow, fast)
-    stats.mann_whitney_p(slow, fast)
-    # A bootstrap reads every value once per resample: 2000 x 10,000 reads.
-    assert CountedReads.reads <= 10 * 2 * n
+def test_paired_intervals_cover_the_true_ratio_at_their_level_however_the_machine_drifts() -> None:
+    # Each pair shares a machine speed that drifts by a factor of 3 from pair to pair; the
+    # pair's own rounds vary by 5% apiece. The ratio is 2 throughout.
+    chance = random.Random(11)
+    trials, covered = 2000, 0
+    for _ in range(trials):
+        speeds = [chance.uniform(1, 3) for _ in range(6)]
+        serial = [2 * s * chance.lognormvariate(0, 0.05) for s in speeds]
+        case = [s * chance.lognormvariate(0, 0.05) for s in speeds]
+        found = stats.paired_ratio(serial, case)
+        covered += found.low <= 2 <= found.high
+    assert 0.93 <= covered / trials <= 0.97
 
 
 def test_median_interval_takes_the_binomial_order_statistics() -> None:
@@ -116,24 +127,3 @@ def test_median_interval_takes_the_binomial_order_statistics() -> None:
     assert stats.median_interval(range(1, 11)) == (2, 5.5, 9)
     # Below 6 values no order statistic reaches 95%: the range is the interval.
     assert stats.median_interval([3.0, 1.0, 2.0]) == (1.0, 2.0, 3.0)
-
-
-@pytest.mark.parametrize(
-    ("sizes", "draw"),
-    [
-        ((100, 100), lambda r: r.lognormvariate(0, 0.2)),
-        ((40, 400), lambda r: r.lognormvariate(0, 0.05)),
-        # Timing noise is skewed: a floor plus an exponential tail, median 1 + 0.1 ln 2.
-        ((300, 60), lambda r: 1 + 0.1 * r.expovariate(1)),
-    ],
-)
-def test_large_sample_intervals_cover_the_true_ratio_95_percent_of_the_time(sizes, draw) -> None:
-    chance = random.Random(7)
-    trials, covered = 400, 0
-    for _ in range(trials):
-        slow = [3 * draw(chance) for _ in range(sizes[0])]
-        fast = [draw(chance) for _ in range(sizes[1])]
-        low, high = stats.ratio_interval(slow, fast)
-        covered += low <= 3 <= high
-    # 95% nominal: each median's interval is conservative, so a little more, never far less.
-    assert 0.9 <= covered / trials <= 0.995

@@ -108,7 +108,7 @@ def build(runs: Sequence[Run]) -> Table:
     return Table(columns, speedups, serial)
 
 
-def _serial_cell(baseline: verdict.Baseline) -> Cell:
+def _serial_cell(baseline: results.Measurement) -> Cell:
     if len(baseline.rounds) < 2:
         return Cell(baseline.median, None)
     low, _, high = stats.median_interval(baseline.rounds)

@@ -292,9 +292,10 @@ def hint(verdict: WorkloadVerdict, rows: Sequence[BreakEven]) -> str | None:
     work of ``verdict``'s kind, against its task size; ``None`` for work that is not
     CPU-bound, or with no rows for its kind. A strategy's crossover is its smallest over
     its worker counts and start methods."""
-    if not verdict.kind.startswith("CPU"):
+    if verdict.work != "cpu":
         return None
-    work = "work_hashlib" if "releases the GIL" in verdict.kind else "work_python"
+    parallel = verdict.gil is not None and verdict.gil.parallel
+    work = "work_hashlib" if parallel else "work_python"
     mine = [row for row in rows if row.work == work]
     if not mine:
         return None

@@ -59,8 +59,8 @@ def build(
     kinds: Mapping[str, str] | None = None,
     topology: machine.Topology | None = None,
 ) -> list[Case]:
-    """Every case of the granularity run, point by point (``points``): serial first and
-    last at each point, between them every other selected strategy, warm (cold for
+    """Every case of the granularity run, point by point (``points``): serial first at
+    each point, then every other selected strategy, warm (cold for
     ``start_up``). Serial is measured even where ``--parbench-strategies`` leaves it out, since
     every figure is relative to it."""
     topology = topology or machine.detect()
@@ -87,6 +87,5 @@ def build(
             for case in matrix.build(variant, kinds, topology):
                 if case.strategy.name == BASELINE or case.cold == (role == START_UP):
                     found.setdefault(case.id, dataclasses.replace(case, granularity=role))
-        # Stable: serial's first pass stays first, its second pass goes last.
-        cases += sorted(found.values(), key=lambda case: case.baseline_pass == matrix.AFTER)
+        cases += found.values()
     return cases

@@ -1,15 +1,15 @@
 """The benchmark matrix: every workload under every strategy, worker count and variant.
 
 What a workload is measured to do (``probe``), not what it declares, picks its worker
-counts: work that waits gets 1 to 16 workers whatever the machine; CPU work gets 1, 2, 4,
+counts: work that waits gets 4 and 16 workers whatever the machine; CPU work gets 1, 2, 4,
 ... up to the usable CPUs, and the physical core count, and a batch big enough that the
-largest pool has several tasks a worker. Serial runs first and again last, so that a
-machine whose speed drifts while a workload is measured is caught.
+largest pool has several tasks a worker. Serial runs first, on its own: how long it
+takes and how much of that is CPU work; every other case measures serial again, beside
+each of its own rounds (``runner``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from collections.abc import Iterator, Mapping
@@ -23,13 +23,15 @@ from parbench.results import BASELINE
 from parbench.strategies import Strategy
 from parbench.workload import Workload, WorkloadError, describe
 
-IO_WORKERS = (1, 2, 4, 8, 16)
+# Every case is measured beside serial, whose rounds are long for work that waits: a few
+# workers and many answer the question at less than half the cost of every doubling.
+IO_WORKERS = (4, 16)
 QUICK_IO_WORKERS = (4,)
 QUICK_CPU_WORKERS = (2,)
 # CPU-bound batches are grown until the largest pool gets at least this many tasks a
 # worker, so that it measures scaling rather than the dispatch of one task to each.
 TASKS_PER_WORKER = 4
-BEFORE, AFTER = "before", "after"
+BEFORE = "before"
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,8 @@ class Case:
     ``cold`` cases create and shut down the pool inside the timed region; warm ones
     create it before timing starts. ``chunk_policy`` is how ``chunksize`` was chosen:
     ``"auto"`` or the number given. ``probed_kind`` is what the probe measured the
-    workload to be (``None`` where it was not probed). ``baseline_pass`` marks serial
-    cases: ``"before"`` the workload's other cases or ``"after"`` them. ``granularity``
+    workload to be (``None`` where it was not probed). ``baseline_pass`` marks serial's
+    own case, ``"before"`` the workload's other cases. ``granularity``
     names the part of a ``--parbench-granularity`` run that the case measures
     (``parbench.granularity.ROLES``), ``None`` in an ordinary run.
     """
@@ -74,8 +76,6 @@ class Case:
             parts.append(f"chunk{self.chunksize}")
         if self.cold:
             parts.append("cold")
-        if self.baseline_pass == AFTER:
-            parts.append(AFTER)
         return "-".join(parts)
 
 
@@ -159,8 +159,7 @@ def build(
     """All cases the options select, in a stable order: workload, strategy, workers.
 
     ``kinds`` maps a workload's name to what the probe measured it to be; a workload not
-    in it is taken at its declared ``KIND``. Each workload's serial case comes first and,
-    where other cases follow, once more last.
+    in it is taken at its declared ``KIND``. Each workload's serial case comes first.
     """
     kinds = kinds or {}
     topology = topology or machine.detect()
@@ -191,14 +190,11 @@ def build(
                         mine.append(
                             case(count, chunksize, policy, start, cold=False, baseline_pass=first)
                         )
-            if strategy.parallel:
+            if strategy.parallel and (options.granularity or not options.quick):
                 # One cold case a strategy, at its largest pool and last chunk policy: what
                 # pool start-up and shut-down add to a one-off batch.
                 count = max(workers)
                 chunksize, policy = list(_chunkings(policies, tasks, count))[-1]
                 mine.append(case(count, chunksize, policy, starts[0], cold=True))
-        serial = [c for c in mine if c.baseline_pass == BEFORE]
-        if serial and len(mine) > len(serial):
-            mine += [dataclasses.replace(c, baseline_pass=AFTER) for c in serial]
         cases += mine
     return cases

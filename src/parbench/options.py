@@ -28,6 +28,10 @@ CHUNK_POLICIES = ("1", "auto")
 # Four rounds a side is the fewest at which the Mann-Whitney test can reach p < 0.05.
 QUICK_MIN_ROUNDS = 4
 QUICK_MAX_TIME_S = 0.25
+#: Each workload's time for its cases' paired rounds (docs/methodology.md).
+DEFAULT_BUDGET_S = 20.0
+QUICK_BUDGET_S = 2.0
+MAX_BUDGET_S = 3600.0
 
 # Upper bounds of the numeric options (the README says why each is what it is).
 MAX_WORKERS = results.MAX_WORKERS
@@ -63,6 +67,7 @@ class Options:
     network: network.NetworkSettings
     quick: bool
     granularity: bool = False
+    budget_s: float = 20.0
 
 
 class Refused(ValueError):
@@ -257,7 +262,7 @@ OPTIONS = (
     Option(
         "workers",
         _workers,
-        f"comma-separated worker counts, 1 to {MAX_WORKERS} (default: 1,2,4,8,16 for work "
+        f"comma-separated worker counts, 1 to {MAX_WORKERS} (default: 4,16 for work "
         "that waits; for CPU work 1, 2, 4, ... up to the usable CPUs, and the physical cores)",
         metavar="LIST",
     ),
@@ -330,6 +335,14 @@ OPTIONS = (
         "and per-KB costs, and task sizes from 1 us to 100 ms at fixed total work (read "
         "with: parbench break-even RUN)",
         switch=True,
+    ),
+    Option(
+        "budget",
+        _duration(MAX_BUDGET_S, zero=False),
+        "how long each workload's cases may take together, in rounds paired with serial, "
+        "before one that has not settled stops, e.g. 40s (default: 20s; 2s with "
+        "--parbench-quick)",
+        metavar="DURATION",
     ),
     Option(
         "quick",
@@ -456,6 +469,7 @@ def _combine(texts: dict[str, Text], values: dict[str, Any]) -> Options:
         ),
         quick=quick,
         granularity=granularity,
+        budget_s=values["budget"] or (QUICK_BUDGET_S if quick else DEFAULT_BUDGET_S),
     )
 
 

@@ -16,7 +16,7 @@ import pytest
 from parbench import options
 
 if TYPE_CHECKING:
-    from parbench import leftovers, matrix, network, probe, scratch
+    from parbench import leftovers, matrix, network, probe, runner, scratch
     from parbench.network import NetworkSettings
 
 OPTIONS: pytest.StashKey[options.Options] = pytest.StashKey()
@@ -29,6 +29,7 @@ SIGNALS: pytest.StashKey[dict[int, object]] = pytest.StashKey()
 ACTIVE: pytest.StashKey[bool] = pytest.StashKey()
 SCRATCH: pytest.StashKey[scratch.RunFolder] = pytest.StashKey()
 SESSION: pytest.StashKey[pytest.Session] = pytest.StashKey()
+BUDGET: pytest.StashKey[runner.Budget] = pytest.StashKey()
 # Marks every case of the matrix; a report's keywords, unlike stash, reach xdist's controller.
 PARBENCH_MARK = "parbench"
 
@@ -242,10 +243,16 @@ def parbench_measure(request: pytest.FixtureRequest, parbench_network: NetworkSe
     settings = rounds.chosen(config, chosen(config).quick)
     plan = runner.Plan(min_rounds=settings.min_rounds, max_time=settings.max_time)
     overhead = config.stash.get(OVERHEAD, None)
+    if BUDGET not in config.stash:
+        config.stash[BUDGET] = runner.Budget.of(
+            chosen(config).budget_s, config.stash[CASES].values()
+        )
 
     def measure(benchmark: Any, case: matrix.Case) -> list[Any]:
         benchmark.extra_info.update(settings.recorded())
-        return runner.measure(benchmark, case, parbench_network, plan, overhead)
+        return runner.measure(
+            benchmark, case, parbench_network, plan, overhead, config.stash[BUDGET]
+        )
 
     return measure
 

@@ -1,27 +1,57 @@
-"""Verdicts as text (the terminal summary), Markdown, CSV or JSON."""
+"""Every word of a verdict: its sentence, notes, table and the line to paste, as text
+(the terminal summary), Markdown, CSV or JSON, made from ``verdict``'s values."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import math
 from collections.abc import Sequence
 
 from parbench import finite, machine
 from parbench.results import Measurement
-from parbench.verdict import Row, WorkloadVerdict, format_seconds
+from parbench.verdict import (
+    CANNOT_SHOW,
+    DECLARED,
+    FASTER,
+    MACHINE_BUSY,
+    ONLY_SERIAL,
+    PARALLEL,
+    PARALLEL_BUSY,
+    SAME,
+    SERIAL_WINS,
+    SLOWER,
+    TIE,
+    UNCLEAR,
+    WINNER,
+    Gil,
+    Noise,
+    Row,
+    WorkloadVerdict,
+    format_seconds,
+    serial_cpus,
+)
 
 FORMATS = ("text", "markdown", "csv", "json")
 COLUMNS = (
     "case",
     "median",
     "speedup",
-    "95% interval",
+    "interval",
     "efficiency",
     "vs serial",
+    "pairs",
     "CPUs busy/wanted",
     "note",
 )
+# Below this serial time per task, a pool's per-task overhead is what gets measured.
+TINY_TASK_S = 1e-4
+EXECUTORS = {
+    "threads": "ThreadPoolExecutor",
+    "processes": "ProcessPoolExecutor",
+    "interpreters": "InterpreterPoolExecutor",
+}
 
 
 def setting(measurement: Measurement) -> str:
@@ -48,23 +78,208 @@ def _cpus(m: Measurement) -> str:
     return f"{m.cpu_per_wall:.2f}/{wanted}"
 
 
+def _range(row: Row) -> str:
+    """``1.6x to 1.8x``, or one figure where both ends round to it (or unmeasured)."""
+    shown = row.shown_interval
+    if shown is None:
+        return f"{row.shown:.1f}x"
+    low, high = (f"{end:.1f}x" for end in shown)
+    return f"{low} to {high}" if low != high else low
+
+
+def _versus(row: Row) -> str:
+    if row.is_baseline:
+        return "baseline"
+    return row.versus_serial + (" (out of budget)" if row.out_of_budget else "")
+
+
+def row_note(row: Row) -> str:
+    """What qualifies a row's figures, or an empty string."""
+    if row.is_baseline:
+        return ""
+    if row.impossible:
+        return f"beyond the ceiling of {row.ceiling:.3g}x"
+    notes = []
+    if row.limits is not None and row.limits.gil_capped:
+        notes.append(f"threads on work that holds the GIL: at most {row.ceiling:.3g}x")
+    if row.speedup > row.ceiling:
+        notes.append(f"at the ceiling (measured {row.speedup:.3g}x)")
+    return "; ".join(notes)
+
+
 def _cells(row: Row) -> tuple[str, ...]:
     shown = row.shown_interval
-    interval = "-" if shown is None or row.impossible else "-".join(_speedup(v) for v in shown)
+    hidden = row.impossible or row.is_baseline
+    interval = "-" if shown is None or hidden else "-".join(_speedup(v) for v in shown)
     return (
         row.label,
         format_seconds(row.measurement.median),
-        "-" if row.impossible else _speedup(row.shown),
+        "-" if hidden or shown is None else _speedup(row.shown),
         interval,
-        "-" if row.impossible or row.is_baseline else f"{row.efficiency:.0%}",
-        "baseline" if row.is_baseline else row.versus_serial,
+        "-" if hidden or shown is None else f"{row.efficiency:.0%}",
+        _versus(row),
+        "-" if row.is_baseline else str(row.pairs),
         _cpus(row.measurement),
-        row.note,
+        row_note(row),
     )
+
+
+def _named(rows: Sequence[Row]) -> str:
+    """``a, b and c``; with ``;`` between them where a label holds a comma."""
+    names = [row.label for row in rows]
+    comma = "; " if any("," in name for name in names) else ", "
+    return names[0] if len(names) == 1 else comma.join(names[:-1]) + " and " + names[-1]
+
+
+def sentence(verdict: WorkloadVerdict) -> str:
+    """The verdict in one line: what the work is, and the answer."""
+    head = f"{verdict.workload} ({verdict.kind}"
+    declared = DECLARED[verdict.declared_kind]
+    if not verdict.kind.startswith(declared):
+        head += f"; declared {declared}"
+    head += ")"
+    serial = f"serial {format_seconds(verdict.serial.median)}"
+    answer = verdict.answer
+    if answer.kind == ONLY_SERIAL:
+        return f"{head}: only serial was measured; {serial}"
+    if answer.kind == WINNER:
+        best = answer.rows[0]
+        text = (
+            f"{head}: {best.label} fastest, {_range(best)} over serial "
+            f"({best.efficiency:.0%} of ideal)"
+        )
+        seen = {best.measurement.strategy}
+        for row in verdict.rows:
+            strategy = row.measurement.strategy
+            if row.versus_serial == FASTER and strategy not in seen:
+                seen.add(strategy)
+                text += f"; {row.label} {_range(row)}"
+        return f"{text}; {serial}"
+    if answer.kind == TIE:
+        low, high = answer.common or (0.0, 0.0)
+        common = f"{low:.1f}x" if f"{low:.1f}" == f"{high:.1f}" else f"{low:.1f}x to {high:.1f}x"
+        return f"{head}: {_named(answer.rows)} tie at {common} over serial; {serial}"
+    if answer.kind == SERIAL_WINS:
+        same = [row for row in answer.rows if row.outcome == SAME]
+        if same:
+            text = f"{head}: nothing beats serial ({format_seconds(verdict.serial.median)}); "
+            text += f"{_named(same)} within 5% of it"
+        else:
+            text = f"{head}: serial fastest ({format_seconds(verdict.serial.median)})"
+        slower = [row for row in answer.rows if row.outcome == SLOWER]
+        if slower:
+            slowest = min(slower, key=lambda r: r.speedup)
+            factor = 1 / slowest.speedup
+            text += f"; {slowest.label} is {factor:.{0 if factor >= 10 else 1}f}x slower"
+            per_task = verdict.serial.median / max(verdict.serial.tasks, 1)
+            if per_task < TINY_TASK_S:
+                text += f": per-task overhead dwarfs the work ({format_seconds(per_task)} a task)"
+        return text
+    open_rows = [r for r in verdict.rows if not r.is_baseline and r.versus_serial == UNCLEAR]
+    text = f"{head}: not decided; {serial}"
+    if len(open_rows) == 1:
+        text += f"; no clear difference yet for {open_rows[0].label}"
+    elif open_rows:
+        text += f"; no clear difference yet for {len(open_rows)} cases"
+    if any(r.out_of_budget for r in open_rows):
+        text += " (a larger --parbench-budget measures longer)"
+    return text
+
+
+def _gil_note(gil: Gil) -> str:
+    m = gil.measurement
+    seen = f"{gil.label} kept {m.cpu_per_wall or 0.0:.2f} CPUs busy"
+    if gil.reason == PARALLEL:
+        return f"{seen}: its threads run in parallel"
+    if gil.reason == CANNOT_SHOW:
+        return (
+            f"{seen}; with {m.usable_cpus:g} usable CPUs, {min(m.workers, m.tasks)} workers "
+            "with tasks and this little CPU work, parallel threads cannot show"
+        )
+    if gil.reason == MACHINE_BUSY:
+        return (
+            f"{seen} but wanted {m.runnable_per_wall or 0.0:.2f}: the machine was busy, so "
+            "whether its threads run in parallel is not known"
+        )
+    unknown = "" if m.runnable_per_wall is not None else " (run-queue waits are not reported here)"
+    return f"{seen} of {m.usable_cpus:g} usable: one thread runs at a time{unknown}"
+
+
+def _physics(row: Row) -> str:
+    m = row.measurement
+    text = f"{m.workers} worker{'s' * (m.workers != 1)} on {m.tasks} task{'s' * (m.tasks != 1)}"
+    if row.limits is not None and row.limits.gil_capped:
+        return text + " of work whose threads run one at a time"
+    if row.ceiling < min(m.workers, m.tasks):
+        text += f" with {m.usable_cpus:g} usable CPUs"
+    return text
+
+
+def _noise_note(noise: Noise) -> str:
+    text = f"measured: {noise.pairs} rounds paired with serial in {noise.seconds:.1f} s"
+    if noise.budget is not None:
+        text += f" (budget {noise.budget:g} s)"
+    if noise.spread is not None:
+        text += f"; a pair's ratio varied by {math.expm1(noise.spread):.1%}"
+    if noise.others is not None:
+        text += f"; other processes kept {noise.others:.2f} CPUs busy"
+    if noise.out_of_budget:
+        text += f"; out of budget before settled: {_named(noise.out_of_budget)}"
+    return text
+
+
+def notes(verdict: WorkloadVerdict) -> tuple[str, ...]:
+    """The evidence behind the verdict, what was withheld, and what measuring cost."""
+    found = []
+    if verdict.gil is not None:
+        found.append(f"evidence: {_gil_note(verdict.gil)}")
+    busy = serial_cpus(verdict.serial)
+    if busy >= PARALLEL_BUSY:
+        found.append(
+            f"evidence: serial ran on {busy:.2f} CPUs at once: the work is parallel inside, "
+            "so more workers have fewer CPUs left to gain from"
+        )
+    for row in verdict.withheld:
+        found.append(
+            f"withheld: {row.label} measured {row.speedup:.3g}x, beyond what "
+            f"{_physics(row)} can give ({row.ceiling:.3g}x): a disturbed measurement, "
+            "not a result"
+        )
+    if verdict.noise.pairs:
+        found.append(_noise_note(verdict.noise))
+    return (*found, *verdict.notes)
+
+
+def use_line(verdict: WorkloadVerdict) -> str | None:
+    """The line to paste for a decided verdict: ``use: ThreadPoolExecutor(max_workers=16)``,
+    ``use: a plain loop``; ``None`` where nothing is decided."""
+    answer = verdict.answer
+    if answer.kind == SERIAL_WINS:
+        return "use: a plain loop"
+    if answer.use is None:
+        return None
+    m = answer.use.measurement
+    workers = m.workers
+    if m.strategy == "asyncio":
+        return f"use: asyncio.gather, at most {workers} at once (asyncio.Semaphore({workers}))"
+    if m.strategy == "dask":
+        return f"use: dask.distributed.Client(n_workers={workers}).get_executor()"
+    executor = EXECUTORS.get(m.strategy, f"{m.strategy} executor")
+    arguments = f"max_workers={workers}"
+    methods = {
+        r.measurement.start_method for r in verdict.rows if r.measurement.strategy == m.strategy
+    }
+    if m.start_method is not None and len(methods) > 1:
+        arguments += f', mp_context=multiprocessing.get_context("{m.start_method}")'
+    text = f"use: {executor}({arguments})"
+    if m.chunked and m.chunksize > 1:
+        text += f", map(..., chunksize={m.chunksize})"
+    return text
 
 
 def _record(run: str, verdict: WorkloadVerdict, row: Row) -> dict[str, object]:
     m = row.measurement
+    shown = None if row.impossible else row.shown_interval
     return {
         "run": run,
         "workload": verdict.workload,
@@ -78,22 +293,19 @@ def _record(run: str, verdict: WorkloadVerdict, row: Row) -> dict[str, object]:
         "pool": m.pool,
         "tasks": m.tasks,
         "median_s": m.median,
-        "speedup": None if row.impossible else row.shown,
-        "measured_speedup": row.speedup,
-        "speedup_low": row.span[0],
-        "speedup_high": row.span[1],
-        "interval_low": None if row.shown_interval is None else row.shown_interval[0],
-        "interval_high": None if row.shown_interval is None else row.shown_interval[1],
-        "p_value": row.p_value,
+        "speedup": None if row.impossible or row.is_baseline else row.shown,
+        "measured_speedup": None if row.is_baseline else row.speedup,
+        "interval_low": None if shown is None else shown[0],
+        "interval_high": None if shown is None else shown[1],
+        "pairs": row.pairs,
+        "stopped": row.stopped,
         "ideal": row.ideal,
         "ceiling": row.ceiling,
-        "efficiency": None if row.impossible else row.efficiency,
-        "versus_serial": row.versus_serial,
+        "efficiency": None if row.impossible or row.is_baseline else row.efficiency,
+        "versus_serial": "baseline" if row.is_baseline else row.versus_serial,
         "cpu_per_wall": m.cpu_per_wall,
         "runnable_per_wall": m.runnable_per_wall,
-        "cpu_share_got": row.disturbance.starved,
-        "cpu_slowdown": row.disturbance.slowed,
-        "note": row.note,
+        "note": row_note(row),
         "python": m.python.strip(),
         "gil_enabled": m.gil_enabled,
     }
@@ -118,8 +330,9 @@ def render_runs(runs: Sequence[tuple[str, Sequence[WorkloadVerdict]]], fmt: str 
                             "workload": v.workload,
                             "measured_kind": v.kind,
                             "declared_kind": v.declared_kind,
-                            "verdict": v.text,
-                            "notes": list(v.notes),
+                            "verdict": sentence(v),
+                            "notes": list(notes(v)),
+                            "use": use_line(v),
                             "rows": [finite.finite(_record(name, v, row)) for row in v.rows],
                         }
                         for v in verdicts
@@ -167,8 +380,11 @@ def _text(verdicts: Sequence[WorkloadVerdict]) -> str:
     lines = [setting(verdicts[0].serial)]
     for verdict in verdicts:
         table = grid(COLUMNS, [_cells(row) for row in verdict.rows])
-        lines += ["", verdict.text, *("  " + note for note in verdict.notes)]
+        lines += ["", sentence(verdict), *("  " + note for note in notes(verdict))]
         lines += ["    " + line for line in table.splitlines()]
+        use = use_line(verdict)
+        if use:
+            lines.append("  " + use)
     return "\n".join(lines)
 
 
@@ -177,8 +393,11 @@ def _markdown(verdicts: Sequence[WorkloadVerdict]) -> str:
         return "No workload had a serial baseline to compare with."
     lines = [f"_{setting(verdicts[0].serial)}_"]
     for verdict in verdicts:
-        lines += ["", f"### {verdict.workload}", "", verdict.text, ""]
-        if verdict.notes:
-            lines += [*(f"- {note}" for note in verdict.notes), ""]
+        lines += ["", f"### {verdict.workload}", "", sentence(verdict), ""]
+        if notes(verdict):
+            lines += [*(f"- {note}" for note in notes(verdict)), ""]
         lines.append(grid(COLUMNS, [_cells(row) for row in verdict.rows], "markdown"))
+        use = use_line(verdict)
+        if use:
+            lines += ["", f"`{use}`"]
     return "\n".join(lines)

@@ -42,7 +42,9 @@ from parbench import workload
 
 DEFAULT_STORAGE = Path(".benchmarks")
 # The version of what parbench records in each benchmark's extra_info (see FIELDS).
-SCHEMA = 1
+# Schema 1 measured serial apart from the other cases; from 2 each case holds the serial
+# rounds paired with its own.
+SCHEMA = 2
 # The strategy every speedup divides by.
 BASELINE = "serial"
 RUN_KEY = "parbench_run"
@@ -113,9 +115,6 @@ class Measurement:
     # CPUs that everything else on the machine kept busy while the case ran (a total over
     # the sampled rounds).
     others_per_wall: float | None
-    # The median time of cpuspeed's reference loop, timed just before each sampled round:
-    # the CPU speed the case ran at (None where no round was sampled).
-    reference_loop_s: float | None
     # For serial cases: "before" or "after" the workload's other cases.
     baseline_pass: str | None
     logical_cpus: int
@@ -124,6 +123,14 @@ class Measurement:
     cpu_quota: float | None
     # The part of a --parbench-granularity run the case measured (GRANULARITY_ROLES), or None.
     granularity: str | None
+    # A case other than serial: the serial round taken beside each of its rounds, in the
+    # same order (``()`` for serial, or where saved without rounds); why it stopped taking
+    # rounds ("settled", "budget" or "max_pairs"); and the seconds it and its workload
+    # were allowed (None where unlimited).
+    serial_rounds: tuple[float, ...] = ()
+    stopped: str | None = None
+    budget_s: float | None = None
+    workload_budget_s: float | None = None
 
     @property
     def baseline_key(self) -> tuple:
@@ -229,13 +236,15 @@ FIELDS: dict[str, Field] = {
     "wait_share": Field("wait_share", NON_NEGATIVE, nullable=True),
     "cpu_per_unqueued_wall": Field("cpu_per_unqueued_wall", NON_NEGATIVE, nullable=True),
     "others_per_wall": Field("others_per_wall", NON_NEGATIVE, nullable=True),
-    "reference_loop_s": Field("reference_loop_s", ROUND_TIME, nullable=True),
     "baseline_pass": Field("baseline_pass", one_of("before", "after"), nullable=True),
     "logical_cpus": Field("logical_cpus", whole(1, MAX_CPUS)),
     "physical_cores": Field("physical_cores", whole(1, MAX_CPUS), nullable=True),
     "usable_cores": Field("usable_cores", positive(MAX_CPUS)),
     "cpu_quota": Field("cpu_quota", positive(MAX_CPUS), nullable=True),
     "granularity": Field("granularity", one_of(*GRANULARITY_ROLES), nullable=True),
+    "stopped": Field("stopped", one_of("settled", "budget", "max_pairs"), nullable=True),
+    "budget_s": Field("budget_s", DURATION, nullable=True),
+    "workload_budget_s": Field("workload_budget_s", DURATION, nullable=True),
 }
 # Together they make ``Measurement.python``, e.g. "CPython 3.11.7".
 PYTHON_FIELDS = ("python_implementation", "python_version")
@@ -356,23 +365,25 @@ class _Entry:
             self.fail(f"{prefix}{key} is {_shown(value)}; expected {check.expected}")
         return value
 
-    def rounds(self, stats: dict[str, Any]) -> tuple[float, ...]:
-        """Every round's time, or ``()`` where the run was saved without them."""
-        data = stats.get("data")
+    def rounds(self, mapping: dict[str, Any], prefix: str, key: str) -> tuple[float, ...]:
+        """Every round's time in ``mapping[key]``, or ``()`` where saved without them."""
+        data = mapping.get(key)
         if data is None:
             return ()
         if not isinstance(data, list) or not data:
-            self.fail(f"stats.data is {_shown(data)}; expected a list of round times")
+            self.fail(f"{prefix}{key} is {_shown(data)}; expected a list of round times")
         if not _round_times(data):
             index = next(i for i, v in enumerate(data) if not ROUND_TIME.accepts(v))
             self.fail(
-                f"stats.data[{index}] is {_shown(data[index])}; expected {ROUND_TIME.expected}"
+                f"{prefix}{key}[{index}] is {_shown(data[index])}; expected {ROUND_TIME.expected}"
             )
-        rounds = tuple(map(float, data))
+        return tuple(map(float, data))
+
+    def counted(self, stats: dict[str, Any], rounds: tuple[float, ...]) -> None:
+        """Refuse a stored round count that is not the number of rounds kept."""
         count = stats.get("rounds", len(rounds))
-        if count != len(rounds):
+        if rounds and count != len(rounds):
             self.fail(f"stats.rounds is {_shown(count)}, but stats.data holds {len(rounds)} rounds")
-        return rounds
 
     def agree(self, median: float, rounds: tuple[float, ...]) -> None:
         """Refuse a stored ``median`` that is not the median of its ``rounds``."""
@@ -421,6 +432,12 @@ def _measurement(entry: Any, index: int, source: str) -> Measurement | None:
             )
         return None
     schema = info["schema"]
+    if type(schema) is int and schema == 1:
+        raise RunError(
+            f"{source}: saved by parbench with schema 1, which measured serial apart from "
+            "the other cases; this one rebuilds every speedup from serial rounds paired "
+            "with the case's (schema 2): re-run its benchmarks to read it"
+        )
     if type(schema) is not int or schema != SCHEMA:
         problem = (
             f"newer than this parbench reads ({SCHEMA}): upgrade parbench to read it"
@@ -440,12 +457,20 @@ def _measurement(entry: Any, index: int, source: str) -> Measurement | None:
     read.within_machine(values)
     stats = read.section("stats")
     median = read.read(stats, "stats.", "median", ROUND_TIME)
-    rounds = read.rounds(stats)
+    rounds = read.rounds(stats, "stats.", "data")
+    read.counted(stats, rounds)
     read.agree(median, rounds)
+    serial_rounds = read.rounds(info, "extra_info.", "serial_rounds")
+    if serial_rounds and rounds and len(serial_rounds) != len(rounds):
+        read.fail(
+            f"extra_info.serial_rounds holds {len(serial_rounds)} rounds; expected one "
+            f"beside each of the case's {len(rounds)}"
+        )
     return Measurement(
         name=read.name,
         median=median,
         rounds=rounds,
+        serial_rounds=serial_rounds,
         python=" ".join(read.read(info, "extra_info.", key, TEXT) for key in PYTHON_FIELDS),
         **values,
     )

@@ -3,27 +3,45 @@
 Timing is pytest-benchmark's (``benchmark.pedantic``). What this adds: a fresh batch of
 tasks per round (made before timing starts), the pool made outside the timed region
 for warm cases and inside it for cold ones, every round's results checked and its files
-released after timing stops, and the round count chosen the way pytest-benchmark chooses
-it for ordinary benchmarks (``--benchmark-max-time``, ``--benchmark-min-rounds``).
+released after timing stops.
+
+**Serial's own case** takes its round count the way pytest-benchmark chooses it for
+ordinary benchmarks (``--benchmark-max-time``, ``--benchmark-min-rounds``): it says how
+long serial takes and how much of that is CPU work.
+
+**Every other case is measured in pairs with serial**: before or after each of the
+case's rounds (by a coin seeded with the case's name), a serial round of the same
+batch runs beside it, timed with pytest-benchmark's default clock and checked alike.
+The case's rounds are pytest-benchmark's (``stats.data``); the serial rounds are saved
+with them, in the same order (``extra_info.serial_rounds``). The pairs are looked at as
+``sequential`` plans, and the case stops at the first look that settles its claim, when
+its share of its workload's budget (``Budget``) is spent, or at ``sequential.MAX_PAIRS``.
+pytest-benchmark takes a round count up front, so a case that stops early stops its
+``pedantic`` call from the setup of the round that would come next, before anything of
+that round runs; the error that call then reports is cleared, and the rounds taken are
+kept.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
+import random
 import reprlib
 import statistics
 import time
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from typing import Any
 
-from parbench import cpuspeed, cpustat, environment, network
+from parbench import cpustat, environment, network, sequential
 from parbench.context import Context
 from parbench.matrix import Case
-from parbench.results import SCHEMA
-from parbench.strategies import PoolSpec, Strategy
+from parbench.results import BASELINE, SCHEMA
+from parbench.strategies import PoolSpec, Strategy, all_strategies, skip_reason
 
 
 class BatchFailed(Exception):
@@ -57,13 +75,11 @@ SAMPLE_SPACING_S = 0.01
 @dataclass(eq=False)
 class Round:
     """One batch: its tasks, and once run, its results and the main process's CPU time.
-    A sampled round also holds the CPU speed just before it (``reference_s``, see
-    ``cpuspeed``) and, for a warm pool, the process tree's counters (``started``)."""
+    A sampled round also holds the process tree's counters before it (``started``)."""
 
     tasks: list[Any]
     results: list[Any] | None = None
     cpu_seconds: float = 0.0
-    reference_s: float | None = None
     started: cpustat.Sample | None = None
 
 
@@ -102,17 +118,17 @@ class _Batches:
     pending: list[Round] = field(default_factory=list)
     cpu_seconds: list[float] = field(default_factory=list)
     usages: list[cpustat.Usage] = field(default_factory=list)
-    references: list[float] = field(default_factory=list)
     checked: int = 0
     sampling: bool = False
     tree: cpustat.Tree | None = None
     sample_every: int = 1
     prepared: int = 0
+    last: list[Any] = field(default_factory=list)
 
     def sample_from_now(self, round_seconds: float) -> None:
-        """Sample the rounds to come: the CPU speed before each, and the CPU use of the
-        process tree as it is now (a cold pool's workers come and go within a round, so
-        for it, of this process and the children it reaped)."""
+        """Sample the rounds to come: the CPU use of the process tree as it is now (a
+        cold pool's workers come and go within a round, so for it, of this process and
+        the children it reaped)."""
         self.sampling = True
         self.tree = cpustat.Tree(reaped=self.case.cold)
         self.sample_every = max(1, math.ceil(SAMPLE_SPACING_S / max(round_seconds, 1e-9)))
@@ -122,8 +138,6 @@ class _Batches:
         self.pending.append(batch)
         self.prepared += 1
         if self.sampling and self.prepared % self.sample_every == 0:
-            # Before the tree's counters are read, so that the loop is not counted as work.
-            batch.reference_s = cpuspeed.reference_seconds()
             batch.started = self.tree.sample()
         return (batch,), {}
 
@@ -138,7 +152,7 @@ class _Batches:
         except Exception as error:
             raise BatchFailed(_failure(self.case, batch.tasks, len(results), error)) from error
         batch.cpu_seconds = time.process_time() - cpu
-        batch.results = results
+        batch.results = self.last = results
         return results
 
     def finish(self, batch: Round) -> None:
@@ -153,8 +167,6 @@ class _Batches:
                 self.cpu_seconds.append(batch.cpu_seconds)
                 if used is not None:
                     self.usages.append(used)
-                if batch.reference_s is not None:
-                    self.references.append(batch.reference_s)
         except AssertionError as error:
             raise AssertionError(
                 f"{self.case.workload.name} under {self.case.id} gave wrong results: {error}"
@@ -219,14 +231,18 @@ def measure(
     settings: network.NetworkSettings,
     plan: Plan,
     overhead: network.Overhead | None = None,
+    budget: Budget | None = None,
 ) -> list[Any]:
     """Time ``case`` with ``benchmark`` and check every round; returns the last results.
 
-    A warm-up round (untimed, checked) starts the pool's workers and sizes the number of
-    timed rounds. With benchmarks disabled, the batch runs and is checked once.
+    Serial's own case takes ``plan``'s rounds; any other is measured in pairs with
+    serial until settled or out of ``budget`` (see the module's docstring). A warm-up
+    round (untimed, checked) starts the pool's workers and sizes the run. With
+    benchmarks disabled, the batch runs and is checked once.
     """
     benchmark.group = case.group
     benchmark.extra_info.update(extra_info(case, settings, overhead))
+    paired = case.strategy.name != BASELINE
     try:
         with (
             case.workload.setup(),
@@ -234,7 +250,10 @@ def measure(
             _pool(case, settings) as executor,
         ):
             batches = _Batches(case, context, executor)
-            results = _timed(benchmark, batches, plan)
+            if paired and benchmark.enabled:
+                results = _paired(benchmark, batches, settings, budget or Budget.unlimited())
+            else:
+                results = _timed(benchmark, batches, plan)
     except BaseException:
         # pytest-benchmark leaves a failed benchmark out of reports and saved runs.
         benchmark.has_error = True
@@ -242,10 +261,156 @@ def measure(
     if batches.cpu_seconds:
         benchmark.extra_info["cpu_seconds_main_process"] = statistics.median(batches.cpu_seconds)
     benchmark.extra_info.update(parallelism(batches.usages))
-    benchmark.extra_info["reference_loop_s"] = (
-        statistics.median(batches.references) if batches.references else None
-    )
     benchmark.extra_info["rounds_checked"] = batches.checked
+    return results
+
+
+@dataclass
+class Budget:
+    """The seconds of paired rounds each workload may spend (``per_workload``), shared
+    among its paired cases as they come: a case may spend what its workload has left
+    over the cases still to measure, itself included, so that time a case settled early
+    without goes to the cases after it. A case always takes ``sequential.FIRST_LOOK``
+    pairs, whatever they cost. Keyed by ``Case.group``."""
+
+    per_workload: float
+    waiting: dict[str, int] = field(default_factory=dict)
+    spent: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, per_workload: float, cases: Iterable[Case]) -> Budget:
+        """A budget for the paired cases among ``cases`` that can run here."""
+        waiting: dict[str, int] = {}
+        for case in cases:
+            if case.strategy.name != BASELINE and not skip_reason(case.strategy, case.workload):
+                waiting[case.group] = waiting.get(case.group, 0) + 1
+        return cls(per_workload, waiting)
+
+    @classmethod
+    def unlimited(cls) -> Budget:
+        return cls(math.inf)
+
+    def allowance(self, case: Case) -> float:
+        """The seconds ``case`` may spend on its pairs."""
+        left = self.per_workload - self.spent.get(case.group, 0.0)
+        return max(left, 0.0) / max(self.waiting.get(case.group, 1), 1)
+
+    def spend(self, case: Case, seconds: float) -> None:
+        self.spent[case.group] = self.spent.get(case.group, 0.0) + seconds
+        self.waiting[case.group] = max(self.waiting.get(case.group, 1) - 1, 0)
+
+
+class _Stop(Exception):
+    """Raised from ``pedantic``'s setup to end a paired case's rounds."""
+
+
+@dataclass
+class _Pairs:
+    """Runs a serial round beside each of a case's rounds, and says when to stop."""
+
+    serial: _Batches
+    case: _Batches
+    case_rounds: Callable[[], list[float]]
+    allowance: float
+    coin: random.Random
+    started: float = field(default_factory=time.perf_counter)
+    rounds: list[float] = field(default_factory=list)
+    stopped: str = sequential.AT_MOST
+    serial_first: bool = False
+
+    def before(self) -> tuple[tuple[Round], dict]:
+        if self._enough():
+            raise _Stop
+        self.serial_first = self.coin.random() < 0.5
+        if self.serial_first:
+            self.serial_round()
+        return self.case.prepare()
+
+    def after(self, batch: Round) -> None:
+        self.case.finish(batch)
+        if not self.serial_first:
+            self.serial_round()
+
+    def serial_round(self) -> None:
+        (batch,), _ = self.serial.prepare()
+        try:
+            started = time.perf_counter()
+            self.serial.run(batch)
+            self.rounds.append(time.perf_counter() - started)
+        finally:
+            self.serial.finish(batch)
+
+    def _enough(self) -> bool:
+        pairs = len(self.rounds)
+        elapsed = time.perf_counter() - self.started
+        over = pairs > 0 and elapsed + elapsed / pairs > self.allowance
+        why = sequential.stop(self.rounds, self.case_rounds(), over)
+        if why is not None:
+            self.stopped = why
+        return why is not None
+
+
+def _paired(
+    benchmark: Any, batches: _Batches, settings: network.NetworkSettings, budget: Budget
+) -> list[Any]:
+    case = batches.case
+    serial_case = dataclasses.replace(
+        case,
+        strategy=all_strategies()[BASELINE],
+        workers=1,
+        chunksize=1,
+        chunk_policy="1",
+        start_method=None,
+        cold=False,
+    )
+    started = time.perf_counter()
+    allowance = budget.allowance(case)
+    try:
+        with _pool(serial_case, settings) as inline:
+            serial = _Batches(serial_case, batches.context, inline)
+            pairs = _Pairs(
+                serial,
+                batches,
+                lambda: benchmark.stats.stats.data,
+                allowance,
+                random.Random(zlib.crc32(case.id.encode())),
+            )
+            # An untimed warm-up round: the pool's workers start, and the sampling is sized.
+            # (Serial's own case, run first, has warmed serial's way already.)
+            (batch,), _ = batches.prepare()
+            warm = time.perf_counter()
+            batches.run(batch)
+            seconds = time.perf_counter() - warm
+            batches.finish(batch)
+            batches.cpu_seconds.clear()
+            batches.sample_from_now(seconds)
+            pairs.started = time.perf_counter()
+            try:
+                results = benchmark.pedantic(
+                    batches.run,
+                    setup=pairs.before,
+                    teardown=pairs.after,
+                    rounds=sequential.MAX_PAIRS,
+                )
+            except _Stop:
+                # pedantic marks the benchmark failed on any exception: this one only
+                # ends its rounds, and every round it timed is kept.
+                benchmark.has_error = False
+                results = batches.last
+            else:
+                pairs.stopped = (
+                    sequential.stop(pairs.rounds, pairs.case_rounds(), True) or pairs.stopped
+                )
+    finally:
+        for pending in batches.pending:
+            case.workload.cleanup(pending.tasks)
+        budget.spend(case, time.perf_counter() - started)
+    benchmark.extra_info.update(
+        serial_rounds=list(pairs.rounds),
+        stopped=pairs.stopped,
+        budget_s=None if math.isinf(allowance) else allowance,
+        workload_budget_s=None if math.isinf(budget.per_workload) else budget.per_workload,
+    )
     return results
 
 

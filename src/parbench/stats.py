@@ -1,17 +1,19 @@
-"""The statistics behind every verdict: medians, a 95% interval for a ratio of medians,
-and the Mann-Whitney U test on raw round times.
+"""The statistics behind every verdict and comparison: the paired speedup of rounds
+taken side by side, with its t interval, and the Mann-Whitney U test on raw round times.
 
-Pure Python, no dependency. A benchmark holds from a few rounds to tens of thousands (a
-fast workload under a long ``--benchmark-max-time``), so every method here costs at most
-a sort of its samples once the samples are large:
+Pure Python, no dependency.
 
-- ``ratio_interval``: up to ``BOOTSTRAP_MAX_ROUNDS`` rounds in the two samples together,
-  a seeded percentile bootstrap, whose cost grows with rounds times resamples. Beyond,
-  each median gets its order-statistic interval, and the two are combined on the log
-  scale: O(n log n).
-- ``mann_whitney_p``: the exact U distribution for samples without ties and at most
-  ``EXACT_PAIRS_MAX`` pairs (a bounded count); otherwise the normal approximation with
-  the tie and continuity corrections, from one tally of the values: O(n log n).
+- ``paired_ratio``: serial and a case measured in pairs of rounds taken side by side
+  (``runner``). Each pair's log ratio is one observation; their mean is the log of the
+  speedup (a geometric mean of the pairs' ratios), and Student's t gives its interval.
+  A neighbour that comes and goes hits both rounds of a pair alike, so it moves the
+  pairs' spread, not their centre.
+- ``median_interval``: one sample's median (a serial time across runs) within its
+  distribution-free 95% interval.
+- ``mann_whitney_p``: two independent samples (one benchmark in two saved runs): the
+  exact U distribution for samples without ties and at most ``EXACT_PAIRS_MAX`` pairs;
+  otherwise the normal approximation with the tie and continuity corrections, from one
+  tally of the values: O(n log n).
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ import functools
 import itertools
 import math
 import operator
-import random
 import statistics
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 ALPHA = 0.05
 # What a difference that is not called is called, in verdicts and comparisons alike.
@@ -31,42 +33,97 @@ NO_CLEAR_DIFFERENCE = "no clear difference"
 # A difference smaller than this share of the median is not called, however significant:
 # with hundreds of rounds the test finds sub-1% drifts that no user should act on.
 MIN_EFFECT = 0.05
-BOOTSTRAP_RESAMPLES = 2000
-# The bootstrap's cost is resamples x rounds: about 50 ms for 40 rounds, seconds for
-# thousands. Past this many rounds in both samples together the order-statistic interval,
-# whose normal approximation is good by then, takes over.
-BOOTSTRAP_MAX_ROUNDS = 40
 # Exact U distributions are counted up to this many pairs; above it, the normal
 # approximation (with the tie correction) is within a hair of exact.
 EXACT_PAIRS_MAX = 2500
 
 
-def ratio_interval(
-    numerator: Sequence[float], denominator: Sequence[float], seed: int = 0
-) -> tuple[float, float]:
-    """A 95% interval for median(numerator) / median(denominator); values must be positive.
+@dataclass(frozen=True)
+class Paired:
+    """The ratio of two quantities measured in ``pairs`` pairs: ``ratio`` (the geometric
+    mean of the pairs' ratios) within its interval ``low``..``high`` at ``confidence``.
+    Fewer than two pairs give no interval: ``0``..``inf``."""
 
-    Small samples (``BOOTSTRAP_MAX_ROUNDS`` rounds or fewer in both together): a
-    percentile bootstrap of ``BOOTSTRAP_RESAMPLES`` resamples, seeded so that the same
-    rounds always give the same interval.
+    pairs: int
+    ratio: float
+    low: float
+    high: float
+    confidence: float
 
-    Larger samples: each median's distribution-free interval (``median_interval``), combined
-    by MOVER, the method of variance estimates recovery (Zou and Donner, 2008) on the log
-    scale: ``d = log m1 - log m2``, lower ``d - hypot(log m1 - log l1, log u2 - log m2)``,
-    upper ``d + hypot(log u1 - log m1, log m2 - log l2)``. It is valid because the two
-    samples are independent and each log median is asymptotically normal, and each
-    interval it recovers the spread from holds whatever the distribution of round times.
-    It costs one sort of each sample, whatever their size.
-    """
-    if len(numerator) + len(denominator) <= BOOTSTRAP_MAX_ROUNDS:
-        return _bootstrap_interval(numerator, denominator, seed)
-    low1, median1, high1 = (math.log(v) for v in median_interval(numerator))
-    low2, median2, high2 = (math.log(v) for v in median_interval(denominator))
-    difference = median1 - median2
-    return (
-        math.exp(difference - math.hypot(median1 - low1, high2 - median2)),
-        math.exp(difference + math.hypot(high1 - median1, median2 - low2)),
+    @property
+    def spread(self) -> float:
+        """How far apart the interval's ends are, as a factor (``high / low``)."""
+        return self.high / self.low if self.low > 0 else math.inf
+
+
+def paired_ratio(
+    numerator: Sequence[float], denominator: Sequence[float], alpha: float = ALPHA
+) -> Paired:
+    """The ratio ``numerator[i] / denominator[i]`` over pairs of positive values, with its
+    two-sided ``1 - alpha`` interval: Student's t on the pairs' log ratios (their mean
+    plus or minus ``t(1 - alpha/2, n - 1)`` standard errors), taken back by ``exp``."""
+    if len(numerator) != len(denominator) or not numerator:
+        raise ValueError("a paired ratio needs as many values on each side, at least one")
+    ratios = [a / b for a, b in zip(numerator, denominator, strict=True)]
+    if len(set(ratios)) == 1:
+        # One value, as divided (its log and back could move it by a bit).
+        low, high = (0.0, math.inf) if len(ratios) < 2 else (ratios[0], ratios[0])
+        return Paired(len(ratios), ratios[0], low, high, 1 - alpha)
+    logs = [math.log(r) for r in ratios]
+    n, mean = len(logs), statistics.fmean(logs)
+    half = t_quantile(1 - alpha / 2, n - 1) * statistics.stdev(logs) / math.sqrt(n)
+    return Paired(n, math.exp(mean), math.exp(mean - half), math.exp(mean + half), 1 - alpha)
+
+
+def t_quantile(p: float, df: int) -> float:
+    """The ``p`` quantile (``0.5 <= p < 1``) of Student's t with ``df`` degrees of
+    freedom, found by bisection on its distribution function to 1e-10."""
+    if not 0.5 <= p < 1 or df < 1:
+        raise ValueError(f"t quantile of p={p} with {df} degrees of freedom")
+    low, high = 0.0, 1.0
+    while _t_above(high, df) > 1 - p:
+        high *= 2
+    while high - low > 1e-10 * max(1.0, high):
+        middle = (low + high) / 2
+        low, high = (middle, high) if _t_above(middle, df) > 1 - p else (low, middle)
+    return (low + high) / 2
+
+
+def _t_above(t: float, df: int) -> float:
+    """P(T > t) for t >= 0: half the regularized incomplete beta I_x(df/2, 1/2) at
+    x = df / (df + t^2)."""
+    return _incomplete_beta(df / (df + t * t), df / 2, 0.5) / 2
+
+
+def _incomplete_beta(x: float, a: float, b: float) -> float:
+    """The regularized incomplete beta function I_x(a, b), by its continued fraction
+    (modified Lentz), on the side where it converges fast."""
+    if x <= 0:
+        return 0.0
+    if x >= 1:
+        return 1.0
+    if x > (a + 1) / (a + b + 2):
+        return 1 - _incomplete_beta(1 - x, b, a)
+    front = math.exp(
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
     )
+    tiny = 1e-300
+    c, d = 1.0, 1 - (a + b) * x / (a + 1)
+    d = 1 / (d if abs(d) > tiny else tiny)
+    result = d
+    for m in range(1, 300):
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1 + numerator * d
+            d = 1 / (d if abs(d) > tiny else tiny)
+            c = 1 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            result *= c * d
+        if abs(c * d - 1) < 1e-14:
+            break
+    return front * result / a
 
 
 def median_interval(values: Sequence[float]) -> tuple[float, float, float]:
@@ -85,6 +142,18 @@ def median_interval(values: Sequence[float]) -> tuple[float, float, float]:
     depth = _median_depth(n)
     median = (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
     return ordered[depth], median, ordered[n - 1 - depth]
+
+
+@functools.cache
+def _median_depth(n: int) -> int:
+    """The largest j with P(Binomial(n, 1/2) <= j) <= ALPHA / 2, or 0 if there is none."""
+    log_all = math.lgamma(n + 1) - n * math.log(2)
+    j, below = 0, 0.0
+    while True:
+        below += math.exp(log_all - math.lgamma(j + 1) - math.lgamma(n - j + 1))
+        if below > ALPHA / 2:
+            return max(j - 1, 0)
+        j += 1
 
 
 def mann_whitney_p(first: Sequence[float], second: Sequence[float]) -> float:
@@ -137,32 +206,6 @@ def real_change(p_value: float | None, ratio: float) -> bool:
 def smallest_p(n1: int, n2: int) -> float:
     """The smallest two-sided p-value the test can give for samples of these sizes."""
     return min(1.0, 2 / math.comb(n1 + n2, n1))
-
-
-def _bootstrap_interval(
-    numerator: Sequence[float], denominator: Sequence[float], seed: int
-) -> tuple[float, float]:
-    draw = random.Random(seed).choices
-    ratios = sorted(
-        statistics.median(draw(numerator, k=len(numerator)))
-        / statistics.median(draw(denominator, k=len(denominator)))
-        for _ in range(BOOTSTRAP_RESAMPLES)
-    )
-    low = ratios[int(BOOTSTRAP_RESAMPLES * ALPHA / 2)]
-    high = ratios[int(BOOTSTRAP_RESAMPLES * (1 - ALPHA / 2)) - 1]
-    return low, high
-
-
-@functools.cache
-def _median_depth(n: int) -> int:
-    """The largest j with P(Binomial(n, 1/2) <= j) <= ALPHA / 2, or 0 if there is none."""
-    log_all = math.lgamma(n + 1) - n * math.log(2)
-    j, below = 0, 0.0
-    while True:
-        below += math.exp(log_all - math.lgamma(j + 1) - math.lgamma(n - j + 1))
-        if below > ALPHA / 2:
-            return max(j - 1, 0)
-        j += 1
 
 
 @functools.cache
