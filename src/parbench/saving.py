@@ -172,7 +172,7 @@ class SavedRun:
         try:
             result = yield
         except BaseException:
-            # A signal during the tear-down: nothing is saved.
+            # A signal (or an error) during the tear-down: nothing is saved.
             say(self._settle(asked))
             raise
         say(self._settle(asked))
@@ -182,7 +182,7 @@ class SavedRun:
             _write_atomically(benchmarks)
             try:
                 benchmarks.handle_saving()
-            except BaseException:
+            except KeyboardInterrupt:
                 say(
                     f"parbench: {', '.join(asked)}: a file being written when the run was "
                     "stopped was not saved (a file already written is whole)"
