@@ -4,6 +4,8 @@ run that looks whole."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,36 @@ def test_a_run_that_does_not_ask_for_parbench_is_saved_as_pytest_benchmark_saves
     documents = saved(suite.path)
     assert len(documents) == 2
     assert all("parbench_run" not in document for document in documents)
+
+
+class Unwritable:
+    """An object whose encoding fails midway through a document, as a signal would stop it."""
+
+    def __repr__(self) -> str:
+        raise KeyboardInterrupt
+
+
+def test_a_write_cut_short_leaves_the_old_file_whole_and_no_temporary_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "0001_run.json"
+    saving.write_json(path, {"benchmarks": [1, 2]})
+    assert json.loads(path.read_text()) == {"benchmarks": [1, 2]}
+    with pytest.raises(KeyboardInterrupt):
+        saving.write_json(path, {"benchmarks": [3], "zz": Unwritable()})
+    assert json.loads(path.read_text()) == {"benchmarks": [1, 2]}
+    assert [p.name for p in tmp_path.iterdir()] == ["0001_run.json"]
+
+
+def test_temporary_files_of_writers_that_died_are_swept(tmp_path: Path) -> None:
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    dead = tmp_path / f".0002_run.json.{finished.pid}-ab12{saving.PARTIAL_SUFFIX}"
+    alive = tmp_path / f".0003_run.json.{os.getpid()}-cd34{saving.PARTIAL_SUFFIX}"
+    foreign = tmp_path / f".notes{saving.PARTIAL_SUFFIX}"
+    for path in (dead, alive, foreign):
+        path.write_text("{")
+    saving.write_json(tmp_path / "0004_run.json", {"benchmarks": []})
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["0004_run.json", alive.name, foreign.name]
+    )

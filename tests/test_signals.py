@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def seeded(storage: Path) -> Path:
     return path
 
 
-def send(process: object, name: str, to_group: bool) -> None:
+def send(process: subprocess.Popen, name: str, to_group: bool) -> None:
     signum = getattr(signal, name)
     if to_group:  # Ctrl-C in a terminal signals the whole process group.
         os.killpg(process.pid, signum)

@@ -19,18 +19,31 @@ import time
 EXIT_TIMEOUT_S = 5.0
 
 
+#: The plugin of the latest session in this process, whose wait the exit runs.
+_latest: BoundedExit | None = None
+
+
+def _at_exit() -> None:
+    if _latest is not None:
+        _latest.wait()
+
+
 class BoundedExit:
     """Plugin: bounds the wait at exit for the threads started from now on (see the
-    module's docstring)."""
+    module's docstring). A process that runs several sessions (pytest's own tests of
+    plugins) registers one wait at exit, that of its latest session."""
 
     def __init__(self) -> None:
+        global _latest
         self.before = {thread.ident for thread in threading.enumerate()}
         self.status = 0
-        # Private but present from 3.9 on: called as the interpreter's exit begins, before
-        # it waits for non-daemon threads (concurrent.futures uses it the same way).
-        register = getattr(threading, "_register_atexit", None)
-        if register is not None:
-            register(self.wait)
+        if _latest is None:
+            # Private but present from 3.9 on: called as the interpreter's exit begins,
+            # before it waits for non-daemon threads (concurrent.futures uses it so).
+            register = getattr(threading, "_register_atexit", None)
+            if register is not None:
+                register(_at_exit)
+        _latest = self
 
     def pytest_sessionfinish(self, exitstatus: int) -> None:
         self.status = int(exitstatus)

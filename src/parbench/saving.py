@@ -9,9 +9,10 @@ during the write would leave a torn or empty file. ``SavedRun``, a pytest plugin
 changes that through pytest's and pytest-benchmark's own hooks:
 
 - The files are written after the session's fixtures are torn down, each into a hidden
-  temporary file in the same folder (``.NAME.<random>.partial``), flushed to disk, then
-  renamed over the final name (``write_json``): a reader sees the whole file or none.
-  A signal during the write removes the temporary file and saves nothing.
+  temporary file in the same folder (``.NAME.<pid>-<random>.partial``), flushed to
+  disk, then renamed over the final name (``write_json``): a reader sees the whole file
+  or none. A signal during the write removes the temporary file and saves nothing; one
+  left by a process killed outright is removed by the next write into that folder.
 - An interrupted session saves no file, and says so in one line. Interrupted means: any
   interrupting signal arrived since the run started (``interrupts.received``), however
   many and whenever, even inside the code handling the first; or the test loop did not
@@ -42,7 +43,7 @@ from typing import Any
 
 import pytest
 
-from parbench import interrupts
+from parbench import interrupts, scratch
 
 RUN_KEY = "parbench_run"
 #: Exit statuses of sessions that ran to their end (1: some test failed; 5: none ran).
@@ -63,7 +64,8 @@ def write_json(path: Path, document: Any) -> None:
     temporary file is gone."""
     from pytest_benchmark.utils import SafeJSONEncoder
 
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
+    sweep_partials(path.parent)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
     try:
         # O_EXCL: a new file of our own; 0o666 less the umask, as open() would make it.
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -77,6 +79,19 @@ def write_json(path: Path, document: Any) -> None:
             temporary.unlink()
         raise
     _sync_folder(path.parent)
+
+
+def sweep_partials(folder: Path) -> list[Path]:
+    """Remove the temporary files in ``folder`` that ``write_json`` left when its process
+    died outright (SIGKILL) mid-write: those whose process is gone; returns them."""
+    stale = []
+    for partial in folder.glob(f".*{PARTIAL_SUFFIX}"):
+        pid = partial.name.removesuffix(PARTIAL_SUFFIX).rpartition(".")[2].split("-")[0]
+        if not scratch.made_by_live_process(pid, partial):
+            with contextlib.suppress(OSError):
+                partial.unlink()
+                stale.append(partial)
+    return stale
 
 
 def _sync_folder(folder: Path) -> None:
@@ -172,7 +187,7 @@ class SavedRun:
         try:
             result = yield
         except BaseException:
-            # A signal during the tear-down: nothing is saved.
+            # A signal (or an error) during the tear-down: nothing is saved.
             say(self._settle(asked))
             raise
         say(self._settle(asked))
@@ -182,7 +197,7 @@ class SavedRun:
             _write_atomically(benchmarks)
             try:
                 benchmarks.handle_saving()
-            except BaseException:
+            except KeyboardInterrupt:
                 say(
                     f"parbench: {', '.join(asked)}: a file being written when the run was "
                     "stopped was not saved (a file already written is whole)"

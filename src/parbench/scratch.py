@@ -51,15 +51,16 @@ def owner_alive(folder: Path) -> bool:
     was reused, and the owner is gone. A name without a pid is not a run's, and a folder
     already gone (another run swept it) has nothing left to remove: both count as alive.
     """
-    return _alive(folder.name.removeprefix(PREFIX).split("-", 1)[0], folder)
+    return made_by_live_process(folder.name.removeprefix(PREFIX).split("-", 1)[0], folder)
 
 
-def _alive(pid: str, folder: Path) -> bool:
-    """Whether process ``pid`` (a string of digits, or not a pid at all) made ``folder``."""
+def made_by_live_process(pid: str, path: Path) -> bool:
+    """Whether process ``pid`` (a string of digits, or not a pid at all) made ``path`` and
+    still runs; see ``owner_alive``."""
     if not pid.isdecimal():
         return True
     try:
-        changed = folder.stat().st_mtime
+        changed = path.stat().st_mtime
         started = psutil.Process(int(pid)).create_time()
     except psutil.NoSuchProcess:
         return False
@@ -72,7 +73,7 @@ def _multiprocessing_owner_alive(folder: Path) -> bool:
     """Whether the run that marked ``folder``, a multiprocessing folder, runs; a folder
     no run marked is taken as alive (it is not parbench's to remove)."""
     marks = [p.name.removeprefix(OWNER_PREFIX) for p in folder.glob(OWNER_PREFIX + "*")]
-    return not marks or _alive(marks[0], folder)
+    return not marks or made_by_live_process(marks[0], folder)
 
 
 def mark_multiprocessing_folder() -> Path:
