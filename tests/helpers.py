@@ -193,6 +193,9 @@ def benchmark_entry(
             "reference_loop_s": reference_loop_s,
             "baseline_pass": baseline_pass,
             "granularity": granularity,
+            "memory_resident_bytes": None,
+            "memory_footprint_bytes": None,
+            "memory_processes": None,
         },
     }
 

@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Sequence
 
-from parbench import machine
+from parbench import footprint, machine
 from parbench.results import Measurement
 from parbench.verdict import Row, WorkloadVerdict, format_seconds
 
@@ -20,6 +20,7 @@ COLUMNS = (
     "efficiency",
     "vs serial",
     "CPUs busy/wanted",
+    "memory",
     "note",
 )
 
@@ -59,6 +60,7 @@ def _cells(row: Row) -> tuple[str, ...]:
         "-" if row.impossible or row.is_baseline else f"{row.efficiency:.0%}",
         "baseline" if row.is_baseline else row.versus_serial,
         _cpus(row.measurement),
+        footprint.cell(row.measurement),
         row.note,
     )
 
@@ -91,6 +93,9 @@ def _record(run: str, verdict: WorkloadVerdict, row: Row) -> dict[str, object]:
         "versus_serial": row.versus_serial,
         "cpu_per_wall": m.cpu_per_wall,
         "runnable_per_wall": m.runnable_per_wall,
+        "memory_resident_bytes": m.memory_resident_bytes,
+        "memory_footprint_bytes": m.memory_footprint_bytes,
+        "memory_processes": m.memory_processes,
         "cpu_share_got": row.disturbance.starved,
         "cpu_slowdown": row.disturbance.slowed,
         "note": row.note,

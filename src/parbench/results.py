@@ -99,6 +99,12 @@ class Measurement:
     cpu_quota: float | None
     # The part of a --parbench-granularity run the case measured (GRANULARITY_ROLES), or None.
     granularity: str | None
+    # The case's process tree at its peak, in an untimed round (``parbench.memory``): its
+    # resident bytes, its footprint (shared pages once) and its processes; None in runs
+    # saved before memory was recorded, or where the platform does not report it.
+    memory_resident_bytes: int | None = None
+    memory_footprint_bytes: int | None = None
+    memory_processes: int | None = None
 
     @property
     def baseline_key(self) -> tuple:
@@ -200,6 +206,9 @@ FIELDS: dict[str, Field] = {
     "usable_cores": Field("usable_cores", POSITIVE),
     "cpu_quota": Field("cpu_quota", POSITIVE, nullable=True),
     "granularity": Field("granularity", one_of(*GRANULARITY_ROLES), nullable=True),
+    "memory_resident_bytes": Field("memory_resident_bytes", whole(1), nullable=True),
+    "memory_footprint_bytes": Field("memory_footprint_bytes", whole(1), nullable=True),
+    "memory_processes": Field("memory_processes", whole(1), nullable=True),
 }
 # Together they make ``Measurement.python``, e.g. "CPython 3.11.7".
 PYTHON_FIELDS = ("python_implementation", "python_version")

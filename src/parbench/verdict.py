@@ -40,7 +40,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from parbench import cpustat, stats
+from parbench import cpustat, footprint, stats
 from parbench.results import BASELINE, Measurement
 
 FASTER, SLOWER, DISTURBED = "faster", "slower", "disturbed"
@@ -645,7 +645,7 @@ def judge(measurements: Iterable[Measurement]) -> list[WorkloadVerdict]:
                 baseline=baseline,
                 rows=tuple(rows),
                 text=_sentence(passes[0].workload, kind, declared, baseline, rows),
-                notes=_notes(baseline, rows, evidence),
+                notes=(*_notes(baseline, rows, evidence), *filter(None, [footprint.note(rows)])),
             )
         )
     return verdicts
