@@ -130,8 +130,10 @@ def test_a_run_saved_before_memory_was_recorded_still_reads() -> None:
 
 
 @pytest.mark.timeout(RUN_TIMEOUT_S)
-def test_every_measured_case_records_its_process_tree(tmp_path: Path) -> None:
-    saved = tmp_path / "run.json"
+def test_every_measured_case_records_its_process_tree_and_the_run_writes_its_page(
+    tmp_path: Path,
+) -> None:
+    saved, page = tmp_path / "run.json", tmp_path / "page.html"
     result = run_pytest(
         sys.executable,
         SUITE_ROOT,
@@ -145,6 +147,7 @@ def test_every_measured_case_records_its_process_tree(tmp_path: Path) -> None:
             "--benchmark-min-rounds=2",
             "--benchmark-max-time=0.01",
             f"--benchmark-json={saved}",
+            f"--parbench-html={page}",
         ],
         tmp_path / "tmp",
         RUN_TIMEOUT_S,
@@ -157,3 +160,7 @@ def test_every_measured_case_records_its_process_tree(tmp_path: Path) -> None:
     assert (warm["serial"].memory_processes, warm["threads"].memory_processes) == (1, 1)
     assert warm["processes"].memory_processes == 3
     assert warm["processes"].memory_resident_bytes > 2 * warm["threads"].memory_resident_bytes
+    # The page of the run, written at its end, from the same data.
+    assert f"report page: {page}" in result.stdout
+    text = page.read_text()
+    assert "sleep (I/O-bound)" in text and "<th>memory</th>" in text

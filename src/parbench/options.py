@@ -193,6 +193,13 @@ def add_options(parser: pytest.Parser) -> None:
         f"count, {QUICK_MIN_ROUNDS} rounds or more and about "
         f"{QUICK_MAX_TIME_S} s a benchmark",
     )
+    group.addoption(
+        "--parbench-html",
+        default=None,
+        metavar="PATH",
+        help="write the run's report to PATH at the end: one HTML page that opens offline "
+        "(the same as parbench report RUN --format html)",
+    )
 
 
 def given(config: pytest.Config) -> list[str]:

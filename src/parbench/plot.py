@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import secrets
 import zlib
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from parbench import breakeven, machine
 from parbench.results import Measurement, Run
 from parbench.verdict import Row, WorkloadVerdict, format_seconds, judge, label
 
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 INSTALL_HINT = "charts need pygal: pip install 'parbench[plot]'"
 # Past this ratio of largest to smallest value plotted, a linear axis flattens the
 # smallest speedups (factorial at chunksize 1 runs at 0.0015x) onto zero.
@@ -158,7 +160,7 @@ def write_charts(runs: list[Run], output: Path) -> list[Path]:
     for chart in charts:
         path = output / f"{chart.name}.svg"
         try:
-            _write_atomically(path, chart.svg.encode())
+            write_atomically(path, chart.svg.encode())
         except OSError as error:
             raise PlotError(f"{output}: cannot write a chart there ({error.strerror})") from None
         written.append(path)
@@ -167,17 +169,22 @@ def write_charts(runs: list[Run], output: Path) -> list[Path]:
 
 def draw(runs: list[Run], *, inline: bool = False) -> list[Drawn]:
     """The charts ``write_charts`` writes, as SVG text in the same order; ``inline``
-    leaves out the XML declaration, for SVG inside an HTML page. Raises
+    leaves out the XML declaration and pygal's script, for SVG inside an HTML page. Raises
     ``PlotUnavailable`` if pygal is not installed, ``PlotError`` if a workload's name
     cannot be a file name."""
     try:
         import pygal
     except ImportError:
         raise PlotUnavailable(INSTALL_HINT) from None
-    return [
-        Drawn(chart.file_stem or chart.workload, chart.workload, _render(pygal, chart, inline))
-        for chart in _charts(runs)
-    ]
+    drawn = []
+    for chart in _charts(runs):
+        svg = _render(pygal, chart, inline)
+        if inline:
+            # pygal's config for its tooltip script, which is never loaded: a page with
+            # no script at all is one a reader can trust offline.
+            svg = _SCRIPT.sub("", svg)
+        drawn.append(Drawn(chart.file_stem or chart.workload, chart.workload, svg))
+    return drawn
 
 
 def _caption(cases: list[tuple[Run, Measurement]]) -> list[str]:
@@ -455,7 +462,7 @@ def _decade(axes: _Axes, above: int) -> dict[str, Any]:
     return {"value": above, "label": f"{10.0**exponent:.{max(0, -exponent)}f}x"}
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     # Not mkstemp: its files are private (0600), and a chart should get the umask's mode.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import sys
@@ -15,6 +16,7 @@ from parbench import (
     breakeven,
     environment,
     granularity,
+    htmlreport,
     interrupts,
     leftovers,
     machine,
@@ -281,6 +283,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         write("")
         for line in summary.splitlines():
             write(line)
+    page = write_page(config)
+    if page:
+        write(page)
     if not xdist_active(config):
         # Session fixtures (the network, the live server) are torn down by now.
         folder = config.stash.get(SCRATCH, None)
@@ -300,8 +305,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         )
 
 
-def verdicts(config: pytest.Config) -> str | None:
-    """This run's verdicts as text, from the same data that ``--benchmark-json`` saves."""
+def session_run(config: pytest.Config) -> results.Run | None:
+    """This run, from the same data that ``--benchmark-json`` saves; ``None`` where no
+    benchmark was measured. Raises ``results.RunError`` where it cannot be read."""
     session = getattr(config, "_benchmarksession", None)
     benchmarks = [
         bench.as_dict(include_data=True)
@@ -310,10 +316,36 @@ def verdicts(config: pytest.Config) -> str | None:
     ]
     if not benchmarks:
         return None
+    return results.from_json({"benchmarks": benchmarks}, "this run")
+
+
+def write_page(config: pytest.Config) -> str | None:
+    """Write this run's page where ``--parbench-html`` says; the line that says so."""
+    path = options.value(config, "--parbench-html")
+    if not path:
+        return None
     try:
-        run = results.from_json({"benchmarks": benchmarks}, "this run")
+        run = session_run(config)
+        if run is None:
+            return f"--parbench-html: no page written to {path}: no benchmark was measured"
+        # pytest-benchmark's machine_info, as it saves it: the page names the CPU.
+        machine_info = config._benchmarksession.get_machine_info()  # type: ignore[attr-defined]
+        run = dataclasses.replace(run, machine=machine_info)
+        htmlreport.save(Path(str(path)), htmlreport.report([run]))
+    except (results.RunError, htmlreport.PageError) as error:
+        return f"--parbench-html: no page written: {error}"
+    return f"report page: {path}"
+
+
+def verdicts(config: pytest.Config) -> str | None:
+    """This run's verdicts as text, from the same data that ``--benchmark-json`` saves."""
+    try:
+        run = session_run(config)
     except results.RunError as error:
         return f"no verdicts: {error}"
+    if run is None:
+        return None
+    session = getattr(config, "_benchmarksession", None)
     storage = getattr(getattr(session, "storage", None), "path", results.DEFAULT_STORAGE)
     text = render.render(breakeven.with_saved_sweep(verdict.judge(run.measurements), run, storage))
     if breakeven.has_sweep(run.measurements):

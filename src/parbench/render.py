@@ -49,7 +49,8 @@ def _cpus(m: Measurement) -> str:
     return f"{m.cpu_per_wall:.2f}/{wanted}"
 
 
-def _cells(row: Row) -> tuple[str, ...]:
+def cells(row: Row) -> tuple[str, ...]:
+    """``row``'s cells under ``COLUMNS``."""
     shown = row.shown_interval
     interval = "-" if shown is None or row.impossible else "-".join(_speedup(v) for v in shown)
     return (
@@ -165,7 +166,7 @@ def _text(verdicts: Sequence[WorkloadVerdict]) -> str:
         return "no workload had a serial baseline to compare with"
     lines = [setting(verdicts[0].serial)]
     for verdict in verdicts:
-        table = grid(COLUMNS, [_cells(row) for row in verdict.rows])
+        table = grid(COLUMNS, [cells(row) for row in verdict.rows])
         lines += ["", verdict.text, *("  " + note for note in verdict.notes)]
         lines += ["    " + line for line in table.splitlines()]
     return "\n".join(lines)
@@ -179,5 +180,5 @@ def _markdown(verdicts: Sequence[WorkloadVerdict]) -> str:
         lines += ["", f"### {verdict.workload}", "", verdict.text, ""]
         if verdict.notes:
             lines += [*(f"- {note}" for note in verdict.notes), ""]
-        lines.append(grid(COLUMNS, [_cells(row) for row in verdict.rows], "markdown"))
+        lines.append(grid(COLUMNS, [cells(row) for row in verdict.rows], "markdown"))
     return "\n".join(lines)
