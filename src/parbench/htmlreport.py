@@ -29,7 +29,7 @@ STYLE = """
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
   color:#1a1a1a;background:#fafafa}
-main{max-width:1100px;margin:0 auto;padding:1rem}
+main{max-width:1100px;margin:0 auto;padding:1rem;overflow-wrap:anywhere}
 h1{font-size:1.4rem;margin:.2rem 0 .4rem;overflow-wrap:anywhere}
 h2{font-size:1.15rem;margin:0 0 .5rem;overflow-wrap:anywhere}
 section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:1rem;margin:1rem 0}
@@ -45,7 +45,7 @@ figure.chart{margin:.5rem 0}
 figure.chart{overflow-x:auto}
 figure.chart svg{display:block;width:100%;height:auto;min-width:520px;max-width:900px}
 .scroll{overflow-x:auto;max-width:100%;margin:.4rem 0}
-table{border-collapse:collapse;font-size:.85rem;font-variant-numeric:tabular-nums}
+table{overflow-wrap:normal;border-collapse:collapse;font-size:.85rem;font-variant-numeric:tabular-nums}
 th,td{border-bottom:1px solid #e4e4e4;padding:.25rem .4rem;text-align:left;
   white-space:nowrap;vertical-align:top}
 th{background:#f2f2f2}
@@ -56,7 +56,7 @@ td.case{white-space:normal;min-width:8rem}
 details{margin:.4rem 0}
 details li{overflow-wrap:anywhere}
 summary{cursor:pointer;color:#444}
-pre{overflow-x:auto;font-size:.8rem;background:#f6f6f6;padding:.5rem}
+pre{overflow:auto;max-height:28rem;font-size:.8rem;background:#f6f6f6;padding:.5rem;margin:0}
 footer{color:#666;font-size:.8rem;margin:1rem 0}
 """
 
