@@ -21,7 +21,7 @@ from pathlib import Path
 
 from parbench import breakeven, compare, plot, render
 from parbench.results import Run
-from parbench.verdict import WorkloadVerdict, format_seconds, judge
+from parbench.verdict import WorkloadVerdict, format_seconds
 
 # Notes that qualify figures rather than answer the question: folded away.
 FOLDED = ("disturbed:", "withheld:")
@@ -92,8 +92,8 @@ def _e(text: object) -> str:
 
 def _page(title: str, runs: Sequence[Run], intro: list[str]) -> str:
     several = len(runs) > 1
-    judged = [(run, judge(m for m in run.measurements if m.granularity is None)) for run in runs]
-    charts, missing = _charts(runs)
+    judged = [(run, plot.charted(run)) for run in runs]
+    charts, missing = _charts(runs, [verdicts for _, verdicts in judged])
     body = [f"<header><h1>{_e(title)}</h1>"]
     for run, verdicts in judged:
         prefix = f"{run.source}: " if several else ""
@@ -120,10 +120,13 @@ def _page(title: str, runs: Sequence[Run], intro: list[str]) -> str:
     )
 
 
-def _charts(runs: Sequence[Run]) -> tuple[dict[str, str], str | None]:
+def _charts(
+    runs: Sequence[Run], judged: list[list[WorkloadVerdict]]
+) -> tuple[dict[str, str], str | None]:
     """Each chart's SVG by its name (``plot.Drawn.name``), or none and why."""
     try:
-        return {chart.name: chart.svg for chart in plot.draw(list(runs), inline=True)}, None
+        drawn = plot.draw(list(runs), inline=True, judged=judged)
+        return {chart.name: chart.svg for chart in drawn}, None
     except plot.PlotUnavailable as error:
         return {}, str(error)
 

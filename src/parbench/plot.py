@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,9 +168,15 @@ def write_charts(runs: list[Run], output: Path) -> list[Path]:
     return sorted(written)
 
 
-def draw(runs: list[Run], *, inline: bool = False) -> list[Drawn]:
+def draw(
+    runs: list[Run],
+    *,
+    inline: bool = False,
+    judged: Sequence[Sequence[WorkloadVerdict]] | None = None,
+) -> list[Drawn]:
     """The charts ``write_charts`` writes, as SVG text in the same order; ``inline``
-    leaves out the XML declaration and pygal's script, for SVG inside an HTML page. Raises
+    leaves out the XML declaration and pygal's script, for SVG inside an HTML page.
+    ``judged`` is each run's ``charted`` verdicts where the caller has them already. Raises
     ``PlotUnavailable`` if pygal is not installed, ``PlotError`` if a workload's name
     cannot be a file name."""
     try:
@@ -177,7 +184,7 @@ def draw(runs: list[Run], *, inline: bool = False) -> list[Drawn]:
     except ImportError:
         raise PlotUnavailable(INSTALL_HINT) from None
     drawn = []
-    for chart in _charts(runs):
+    for chart in _charts(runs, judged):
         svg = _render(pygal, chart, inline)
         if inline:
             # pygal's config for its tooltip script, which is never loaded: a page with
@@ -228,13 +235,17 @@ def _make_folder(output: Path) -> None:
         raise PlotError(f"{output}: cannot make this folder ({error.strerror})") from None
 
 
-def _charts(runs: list[Run]) -> list[_Chart]:
+def charted(run: Run) -> list[WorkloadVerdict]:
+    """The verdicts a workers chart shows: of every case but a granularity run's."""
+    return judge(m for m in run.measurements if m.granularity is None)
+
+
+def _charts(
+    runs: list[Run], judged: Sequence[Sequence[WorkloadVerdict]] | None = None
+) -> list[_Chart]:
     names = _run_names(runs)
-    verdicts = [
-        (name, v)
-        for name, run in zip(names, runs, strict=True)
-        for v in judge(m for m in run.measurements if m.granularity is None)
-    ]
+    judged = judged if judged is not None else [charted(run) for run in runs]
+    verdicts = [(name, v) for name, verdicts in zip(names, judged, strict=True) for v in verdicts]
     # judge sorts rows by time; series follow the run's own order (strategy, then workers).
     order = {id(m): i for run in runs for i, m in enumerate(run.measurements)}
     charts = []
