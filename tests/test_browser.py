@@ -107,7 +107,7 @@ def test_every_verdict_and_chart_shows_and_nothing_overflows(
     page = opened(browser, page_file, width)
 
     sections = page.locator("section.workload")
-    assert sections.count() == 4  # sleep and factorial; busy_io and the recorded one's other
+    assert sections.count() == 4  # sleep and factorial; the recorded run's busy_io, sleepy_cpu
     for index in range(sections.count()):
         section = sections.nth(index)
         for verdict in section.locator("p.verdict").all():
