@@ -613,3 +613,30 @@ def test_a_sweep_gets_speedup_against_task_size_with_crossovers_ringed(tmp_path:
         assert abs(float(ring.get("cx", "")) - x) < 20  # beside its label, not at the next
         assert round(float(ring.get("cx", ""))) in nearest[title]
         assert float(ring.get("r", "")) > float(next(iter(nearest[title].values())).get("r", ""))
+
+
+@needs_pygal
+def test_an_overlay_legend_fits_inside_the_chart(tmp_path: Path) -> None:
+    runs = [
+        factorial_run(
+            f"000{n}_4f2c1d9e3b_2026120{n}_091234_uncommited-changes-on-a-branch.json", slowdown=n
+        )
+        for n in range(1, 5)
+    ]
+    write_charts(runs, tmp_path)
+    svg = parse(tmp_path / "factorial.svg")
+
+    _, _, width, height = (float(v) for v in (svg.get("viewBox") or "").split())
+    (legends,) = [g for g in svg.iter(f"{SVG}g") if classes(g) == ["legends"]]
+    left, top = numbers_of(legends.get("transform") or "")
+    entries = list(legends.iter(f"{SVG}text"))
+    assert len(entries) == 14  # 12 series, the ideal and 1x
+    for text in entries:
+        # pygal's legend font: 14 px monospace, about 0.6 of its size a character.
+        right = left + float(text.get("x", "")) + len(text.text or "") * 14 * 0.6
+        assert top + float(text.get("y", "")) <= height, f"{text.text}: below the chart"
+        assert right <= width, f"{text.text}: past the chart's right edge"
+
+
+def numbers_of(text: str) -> list[float]:
+    return [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", text)]

@@ -28,6 +28,9 @@ INSTALL_HINT = "charts need pygal: pip install 'parbench[plot]'"
 LOG_SPREAD = 100.0
 IDEAL, SERIAL, CROSSOVER = "ideal", "serial = 1x", "crossover: a clear win from here on"
 CHART_HEIGHT, LEGEND_ROW = 500, 24
+# pygal's default width; its legend starts about LEGEND_INDENT px before its text ends,
+# LEGEND_CHAR px a character (14 px monospace), so a chart widens for long entries.
+CHART_WIDTH, LEGEND_INDENT, LEGEND_CHAR = 800, 160, 8.4
 # Along x each doubling of workers is one unit, with half a unit to spare at either end;
 # each strategy's points stand a little aside of their worker count (neighbours ASIDE of
 # a unit apart, all within ASIDE_SPAN), so that equal speedups and their intervals do not
@@ -369,6 +372,7 @@ def _render(pygal: Any, chart: _Chart, inline: bool = False) -> str:
     else:
         axes, labels, top = _Axes(workers[0], None, chart.base), {}, high
     width = 2 * MARGIN + math.log(workers[-1] / workers[0], chart.base)
+    longest = max(len(title) for title in [*chart.series, IDEAL, SERIAL, CROSSOVER])
     colours = (IDEAL_COLOUR,) * bool(chart.crossovers)
     colours += (*_colours(pygal, chart), IDEAL_COLOUR, SERIAL_COLOUR)
     svg = pygal.XY(
@@ -395,6 +399,8 @@ def _render(pygal: Any, chart: _Chart, inline: bool = False) -> str:
         legend_at_bottom_columns=1,
         truncate_legend=-1,
         height=CHART_HEIGHT + LEGEND_ROW * (len(chart.series) + 2 + bool(chart.crossovers)),
+        # Wide enough for the longest legend entry: an overlay's names run long.
+        width=max(CHART_WIDTH, round(LEGEND_INDENT + LEGEND_CHAR * longest)),
         # pygal links its tooltip script from the web by default; a chart should open offline.
         js=[],
         disable_xml_declaration=inline,
