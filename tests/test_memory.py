@@ -26,10 +26,13 @@ def square(n: int) -> int:
 
 
 def peak_of(executor: Executor) -> memory.Peak:
+    # Processes that other tests in this worker left running (a resource tracker) are
+    # not this pool's.
+    others = memory.present()
     with executor:
         # Every worker started before the watch, as in a warm pool after its warm-up.
         list(executor.map(square, range(8)))
-        return memory.peak_while(lambda: list(executor.map(square, range(100))))
+        return memory.peak_while(lambda: list(executor.map(square, range(100))), others)
 
 
 @pytest.mark.skipif(
@@ -53,6 +56,16 @@ def test_a_process_pool_tree_holds_its_workers_and_a_thread_pool_none() -> None:
     # more than nothing and less than the whole of it.
     own = psutil.Process(os.getpid()).memory_info().rss
     assert own < processes.footprint_bytes < processes.resident_bytes
+
+
+def test_processes_there_before_a_case_are_not_its_own() -> None:
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(1, mp_context=context) as bystander:
+        bystander.submit(square, 2).result()
+        threads = peak_of(ThreadPoolExecutor(2))
+        own = psutil.Process(os.getpid())
+        assert memory.sample(own).processes >= 2
+    assert threads.processes == 1
 
 
 def test_a_process_that_ends_while_sampled_is_left_out() -> None:

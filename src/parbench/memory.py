@@ -2,9 +2,14 @@
 timed rounds.
 
 A case's tree is this process and every process under it (a process pool's workers, a
-local dask cluster's). ``peak_while`` runs an untimed action (one more round of the case,
-repeated while shorter than ``LEAST_WATCH_S``) while a background thread samples the tree
-every ``SAMPLE_EVERY_S`` and keeps the largest of two sums:
+local dask cluster's), less those that were there before the case began (``present``):
+a multiprocessing forkserver or resource tracker that an earlier case started lives on
+for the rest of the session, and is no cost of the cases after it (the workers a
+forkserver starts for a later case are).
+
+``peak_while`` runs an untimed action (one more round of the case, repeated while
+shorter than ``LEAST_WATCH_S``) while a background thread samples the tree every
+``SAMPLE_EVERY_S`` and keeps the largest of two sums:
 
 - resident: every process's resident memory (RSS). A page that several processes share
   (a forked worker's pages inherited from this process, shared libraries) counts once
@@ -55,12 +60,20 @@ class Peak:
     processes: int
 
 
-def sample(root: psutil.Process) -> Peak:
-    """The memory of ``root`` and every process under it, now (a ``Peak`` of one sample).
-    A process that ends while it is read is left out; the footprint is ``None`` if a
-    process under ``root`` would not give its unique memory."""
+def present() -> frozenset[int]:
+    """The process ids under this process now: the processes a case did not start."""
     try:
-        below = root.children(recursive=True)
+        return frozenset(p.pid for p in psutil.Process(os.getpid()).children(recursive=True))
+    except psutil.Error:
+        return frozenset()
+
+
+def sample(root: psutil.Process, leave_out: frozenset[int] = frozenset()) -> Peak:
+    """The memory of ``root`` and every process under it but those ``leave_out`` names,
+    now (a ``Peak`` of one sample). A process that ends while it is read is left out; the
+    footprint is ``None`` if a process under ``root`` would not give its unique memory."""
+    try:
+        below = [p for p in root.children(recursive=True) if p.pid not in leave_out]
     except psutil.Error:
         below = []
     own = root.memory_info().rss
@@ -83,14 +96,15 @@ def sample(root: psutil.Process) -> Peak:
 class _Sampler:
     """Samples a tree from a background thread until stopped; keeps the peaks."""
 
-    def __init__(self, root: psutil.Process) -> None:
+    def __init__(self, root: psutil.Process, leave_out: frozenset[int]) -> None:
         self._root = root
+        self._leave_out = leave_out
         self._samples: list[Peak] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="parbench-memory", daemon=True)
 
     def __enter__(self) -> _Sampler:
-        self._samples.append(sample(self._root))
+        self._samples.append(sample(self._root, self._leave_out))
         self._thread.start()
         return self
 
@@ -98,11 +112,11 @@ class _Sampler:
         self._stop.set()
         # A sample takes milliseconds; the bound only guards against a hung /proc read.
         self._thread.join(timeout=5)
-        self._samples.append(sample(self._root))
+        self._samples.append(sample(self._root, self._leave_out))
 
     def _loop(self) -> None:
         while not self._stop.wait(SAMPLE_EVERY_S):
-            self._samples.append(sample(self._root))
+            self._samples.append(sample(self._root, self._leave_out))
 
     @property
     def peak(self) -> Peak:
@@ -115,10 +129,11 @@ class _Sampler:
         )
 
 
-def peak_while(action: Callable[[], object]) -> Peak:
-    """The peaks of this process's tree while ``action`` runs: once, and again while all
-    the runs so far took less than ``LEAST_WATCH_S`` (at most ``MOST_REPEATS`` times)."""
-    with _Sampler(psutil.Process(os.getpid())) as sampler:
+def peak_while(action: Callable[[], object], leave_out: frozenset[int] = frozenset()) -> Peak:
+    """The peaks of this process's tree, less the processes ``leave_out`` names (see
+    ``present``), while ``action`` runs: once, and again while all the runs so far took
+    less than ``LEAST_WATCH_S`` (at most ``MOST_REPEATS`` times)."""
+    with _Sampler(psutil.Process(os.getpid()), leave_out) as sampler:
         started = time.perf_counter()
         for _ in range(MOST_REPEATS):
             action()

@@ -230,6 +230,7 @@ def measure(
     """
     benchmark.group = case.group
     benchmark.extra_info.update(extra_info(case, settings, overhead))
+    others = memory.present()
     try:
         with (
             case.workload.setup(),
@@ -241,7 +242,7 @@ def measure(
             if benchmark.enabled:
                 # Rounds of their own, untimed: sampling memory would slow the timed ones.
                 extra = _Batches(case, context, executor)
-                peak = memory.peak_while(lambda: _checked_round(extra))
+                peak = memory.peak_while(lambda: _checked_round(extra), others)
                 benchmark.extra_info.update(memory.recorded(peak))
     except BaseException:
         # pytest-benchmark leaves a failed benchmark out of reports and saved runs.
