@@ -138,7 +138,7 @@ def test_without_pygal_the_page_has_its_tables_and_says_how_to_get_charts(
     monkeypatch.setattr(plot, "draw", unavailable)
     text = htmlreport.report([results.read(saved(tmp_path, sample_document()))])
 
-    assert "charts need pygal: pip install &#x27;parbench[plot]&#x27;" in text
+    assert "no charts: charts need pygal: pip install &#x27;parbench[plot]&#x27;" in text
     assert "<svg" not in text and text.count("<table") == 2
 
 

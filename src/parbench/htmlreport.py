@@ -127,8 +127,8 @@ def _charts(
     try:
         drawn = plot.draw(list(runs), inline=True, judged=judged)
         return {chart.name: chart.svg for chart in drawn}, None
-    except plot.PlotUnavailable as error:
-        return {}, str(error)
+    except (plot.PlotUnavailable, plot.PlotError) as error:
+        return {}, f"no charts: {error}"
 
 
 def _setting(run: Run, first: WorkloadVerdict) -> str:
