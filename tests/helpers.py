@@ -220,6 +220,9 @@ def benchmark_entry(
             "stopped": stopped if strategy != "serial" else None,
             "budget_s": budget_s,
             "workload_budget_s": workload_budget_s,
+            "memory_resident_bytes": None,
+            "memory_footprint_bytes": None,
+            "memory_processes": None,
         },
     }
 

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 from test_breakeven import synthetic_sweep
 
 from parbench import results
-from parbench.plot import PlotError, PlotUnavailable, write_charts
+from parbench.plot import STRATEGY_COLOURS, PlotError, PlotUnavailable, write_charts
 from parbench.verdict import judge
 
 from helpers import SUITE_ROOT, benchmark_entry, pair_with_serial
@@ -178,6 +179,13 @@ def line(svg: ET.Element, title: str) -> list[tuple[int, float]]:
     return [(workers_at(svg, x), round(speedup_at(svg, y), 4)) for x, y in corners]
 
 
+def levels(svg: ET.Element) -> list[tuple[int, float]]:
+    """The ideal's (workers, speedup) levels: each drawn level across its worker count."""
+    corners = line(svg, "ideal")
+    assert corners[::2] == corners[1::2], "the ideal is not level at a worker count"
+    return corners[::2]
+
+
 def intervals(svg: ET.Element, title: str) -> list[tuple[int, float, float]]:
     """The (workers, low, high) bars drawn for the series ``title``."""
     return [
@@ -228,7 +236,7 @@ def test_points_are_speedups_sorted_by_workers(tmp_path: Path) -> None:
 
     assert points(sleep, "threads") == [(1, 1), (2, 1.9512), (4, 3.8095)]
     assert line(sleep, "threads") == points(sleep, "threads")
-    assert line(sleep, "ideal") == [(1, 1), (2, 2), (4, 4)]
+    assert levels(sleep) == [(1, 1), (2, 2), (4, 4)]
     # Serial's 1x crosses the whole plot, past the fewest and the most workers.
     assert line(sleep, "serial = 1x") == [(1, 1), (4, 1)]
     ((left, _), (right, _)) = strokes(sleep, "serial = 1x")[0]
@@ -238,7 +246,7 @@ def test_points_are_speedups_sorted_by_workers(tmp_path: Path) -> None:
     # the cold case at 1250 is not on it.
     assert points(factorial, "processes chunksize auto") == [(1, 0.5), (2, 0.3404)]
     # CPU-bound work on 2 usable CPUs: the ideal stops at 2 whatever the worker count.
-    assert line(factorial, "ideal") == [(1, 1), (2, 2), (4, 2)]
+    assert levels(factorial) == [(1, 1), (2, 2), (4, 2)]
 
 
 def without_rounds(saved: dict[str, Any]) -> dict[str, Any]:
@@ -346,8 +354,10 @@ def test_worker_counts_are_evenly_spaced(tmp_path: Path) -> None:
 
 
 @needs_pygal
-def test_only_the_reference_lines_are_black_or_grey_and_dashed(tmp_path: Path) -> None:
-    # Four runs of three variants: more strategies than the palette has colours.
+def test_only_the_reference_lines_are_black_or_grey_and_a_run_keeps_its_colours(
+    tmp_path: Path,
+) -> None:
+    # Four runs of three variants, two of them of one strategy.
     runs = [factorial_run(f"000{n}_py31{n}.json", slowdown=n) for n in range(1, 5)]
     write_charts(runs, tmp_path)
     svg = parse(tmp_path / "factorial.svg")
@@ -356,10 +366,57 @@ def test_only_the_reference_lines_are_black_or_grey_and_dashed(tmp_path: Path) -
     ideal, serial = styles.pop("ideal"), styles.pop("serial = 1x")
     assert ideal[0] == "#000000" and ideal[1] is not None
     assert is_grey(serial[0]) and serial[0] != ideal[0] and serial[1] not in (None, ideal[1])
-    colours = [colour for colour, _ in styles.values()]
-    assert len(colours) == 12 and len(set(colours)) == 12, "two strategies share a colour"
-    assert not any(is_grey(colour) for colour in colours)
-    assert {dashes for _, dashes in styles.values()} == {None}, "a strategy's line is dashed"
+    assert len(styles) == 12
+    assert not any(is_grey(colour) for colour, _ in styles.values())
+    by_run = {
+        n: [style for title, style in styles.items() if title.startswith(f"000{n}_")]
+        for n in range(1, 5)
+    }
+    # Within a run every variant has a colour of its own, and every run has the same ones.
+    assert len({colour for colour, _ in by_run[1]}) == 3
+    assert all([c for c, _ in by_run[n]] == [c for c, _ in by_run[1]] for n in by_run)
+    # The first run is drawn solid; each other run has dashes of its own.
+    assert {dashes for _, dashes in by_run[1]} == {None}
+    dash_of = [{dashes for _, dashes in by_run[n]} for n in range(2, 5)]
+    assert all(len(d) == 1 and None not in d for d in dash_of)
+    assert len({d.pop() for d in dash_of}) == 3
+
+
+@needs_pygal
+def test_a_strategy_has_one_colour_in_every_chart(tmp_path: Path) -> None:
+    write_charts([merged(sleep_run(), factorial_run())], tmp_path)
+    sleep, factorial = (parse(tmp_path / f"{name}.svg") for name in ("sleep", "factorial"))
+
+    def colour(svg: ET.Element, title: str) -> str:
+        return stroke(svg, legend(svg).index(title))[0]
+
+    assert colour(sleep, "threads") == colour(factorial, "threads") == STRATEGY_COLOURS["threads"]
+    assert colour(factorial, "processes chunksize 1") == STRATEGY_COLOURS["processes"]
+    assert colour(factorial, "processes chunksize auto") != STRATEGY_COLOURS["processes"]
+
+
+@needs_pygal
+def test_a_chart_names_its_machine_python_workload_batch_and_network(tmp_path: Path) -> None:
+    saved = run(
+        "run.json",
+        entry("sleep", "serial", 0.8, kind="io", tasks=16),
+        entry("sleep", "threads", 0.21, workers=4, kind="io", tasks=16),
+    )
+    saved = replace(saved, machine={"cpu": {"brand_raw": "Example CPU 9000"}})
+    write_charts([saved], tmp_path)
+    title = " ".join(
+        t
+        for g in parse(tmp_path / "sleep.svg").iter(f"{SVG}g")
+        if "titles" in classes(g)
+        for t in texts(g)
+    )
+
+    m = saved.measurements[0]
+    assert "sleep (I/O-bound): speedup over serial" in title
+    assert "Example CPU 9000" in title and f"{m.logical_cpus} usable" in title.replace(",", "")
+    assert m.python in title
+    assert "16 tasks (size 16)" in title
+    assert f"network: {m.network}, {m.latency_s * 1000:g} ms latency" in title
 
 
 def is_grey(colour: str) -> bool:
@@ -556,3 +613,30 @@ def test_a_sweep_gets_speedup_against_task_size_with_crossovers_ringed(tmp_path:
         assert abs(float(ring.get("cx", "")) - x) < 20  # beside its label, not at the next
         assert round(float(ring.get("cx", ""))) in nearest[title]
         assert float(ring.get("r", "")) > float(next(iter(nearest[title].values())).get("r", ""))
+
+
+@needs_pygal
+def test_an_overlay_legend_fits_inside_the_chart(tmp_path: Path) -> None:
+    runs = [
+        factorial_run(
+            f"000{n}_4f2c1d9e3b_2026120{n}_091234_uncommited-changes-on-a-branch.json", slowdown=n
+        )
+        for n in range(1, 5)
+    ]
+    write_charts(runs, tmp_path)
+    svg = parse(tmp_path / "factorial.svg")
+
+    _, _, width, height = (float(v) for v in (svg.get("viewBox") or "").split())
+    (legends,) = [g for g in svg.iter(f"{SVG}g") if classes(g) == ["legends"]]
+    left, top = numbers_of(legends.get("transform") or "")
+    entries = list(legends.iter(f"{SVG}text"))
+    assert len(entries) == 14  # 12 series, the ideal and 1x
+    for text in entries:
+        # pygal's legend font: 14 px monospace, about 0.6 of its size a character.
+        right = left + float(text.get("x", "")) + len(text.text or "") * 14 * 0.6
+        assert top + float(text.get("y", "")) <= height, f"{text.text}: below the chart"
+        assert right <= width, f"{text.text}: past the chart's right edge"
+
+
+def numbers_of(text: str) -> list[float]:
+    return [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", text)]

@@ -140,6 +140,9 @@ BAD: dict[str, list[Any]] = {
     "usable_cores": [0, NAN, INF, "1"],
     "cpu_quota": [0, -1, INF, NAN],
     "granularity": ["warm_up", 1, ""],
+    "memory_resident_bytes": [0, 1.5, "1"],
+    "memory_footprint_bytes": [0, -1, True],
+    "memory_processes": [0, 2.0, "3"],
 }
 NULLABLE = {spec.key for spec in results.FIELDS.values() if spec.nullable}
 

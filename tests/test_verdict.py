@@ -355,11 +355,13 @@ def test_a_golden_verdict_in_text() -> None:
         "  measured: 24 rounds paired with serial in 6.4 s (budget 20 s); a pair's ratio varied "
         "by 1.6%",
         "    case          median   speedup  interval     efficiency  vs serial  pairs  "
-        "CPUs busy/wanted  note",
-        "    processes x2  83.5 ms  1.8x     1.76x-1.84x  90%         faster     12     1.90/2.00",
+        "CPUs busy/wanted  memory  note",
+        "    processes x2  83.5 ms  1.8x     1.76x-1.84x  90%         faster     12     "
+        "1.90/2.00         -",
         "    threads x2    150 ms   1x       0.994x-1x    100%        within 5%  12     "
-        "0.99/1.00         threads on work that holds the GIL: at most 1x",
-        "    serial        150 ms   -        -            -           baseline   -      1.00/?",
+        "0.99/1.00         -       threads on work that holds the GIL: at most 1x",
+        "    serial        150 ms   -        -            -           baseline   -      "
+        "1.00/?            -",
         "  use: ProcessPoolExecutor(max_workers=2)",
     ]
 

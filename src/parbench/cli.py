@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from parbench import across, breakeven, compare, fit, plot, render, results, verdict
+from parbench import across, breakeven, compare, fit, htmlreport, plot, render, results, verdict
 
 RUN_HELP = "a JSON file, a saved run id under the storage folder (e.g. 0003), or 'latest'"
 # Problems with the input: reported in one line, exit status 2.
@@ -28,7 +28,9 @@ INPUT_ERRORS = (
     compare.Ungated,
     plot.PlotError,
     plot.PlotUnavailable,
+    htmlreport.PageError,
 )
+OUTPUT_HELP = "write to FILE instead of standard output (the html page, or any format)"
 _DURATION = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(ns|us|µs|ms|s)\s*")
 _SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
 
@@ -69,11 +71,14 @@ def _parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="the verdict summary of one or more runs")
     report.add_argument("runs", nargs="+", metavar="RUN", help=RUN_HELP)
-    report.add_argument("--format", choices=render.FORMATS, default="text")
+    report.add_argument("--format", choices=(*render.FORMATS, "html"), default="text")
+    report.add_argument("-o", "--output", type=Path, metavar="FILE", help=OUTPUT_HELP)
 
     diff = commands.add_parser("compare", help="what changed between two runs")
     diff.add_argument("old", metavar="OLD", help=RUN_HELP)
     diff.add_argument("new", metavar="NEW", help=RUN_HELP)
+    diff.add_argument("--format", choices=("text", "html"), default="text")
+    diff.add_argument("-o", "--output", type=Path, metavar="FILE", help=OUTPUT_HELP)
     diff.add_argument(
         "--fail-on-regression",
         type=_percent,
@@ -127,24 +132,36 @@ def _load(specs: Sequence[str], storage: Path) -> list[results.Run]:
     return runs
 
 
+def _emit(text: str, output: Path | None) -> None:
+    """``text`` to ``output``, or to standard output."""
+    if output is None:
+        print(text)
+    else:
+        htmlreport.save(output, text if text.endswith("\n") else text + "\n")
+
+
 def _report(arguments: argparse.Namespace) -> int:
     runs = _load(arguments.runs, arguments.storage)
+    if arguments.format == "html":
+        _emit(htmlreport.report(runs), arguments.output)
+        return 0
     named = [(run.source, verdict.judge(run.measurements)) for run in runs]
     if not any(verdicts for _, verdicts in named):
         raise results.RunError(
             f"nothing to report: no workload in {', '.join(arguments.runs)} has a serial baseline"
         )
     text = render.render_runs(named, arguments.format)
-    if arguments.format == "text":
+    if arguments.format == "text" and arguments.output is None:
         text = "\n".join(fit.wrap(text, shutil.get_terminal_size().columns))
-    print(text)
+    _emit(text, arguments.output)
     return 0
 
 
 def _compare(arguments: argparse.Namespace) -> int:
     old, new = _load([arguments.old, arguments.new], arguments.storage)
     comparison = compare.compare(old, new)
-    print(compare.render(comparison))
+    shown = htmlreport.comparison if arguments.format == "html" else compare.render
+    _emit(shown(comparison), arguments.output)
     if arguments.fail_on_regression is None:
         return 0
     try:

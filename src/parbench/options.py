@@ -68,6 +68,7 @@ class Options:
     quick: bool
     granularity: bool = False
     budget_s: float = 20.0
+    html: str | None = None
 
 
 class Refused(ValueError):
@@ -351,6 +352,13 @@ OPTIONS = (
         f"{QUICK_MIN_ROUNDS} rounds or more and about {QUICK_MAX_TIME_S} s a benchmark",
         switch=True,
     ),
+    Option(
+        "html",
+        _as_given,
+        "write the run's report to PATH at the end: one HTML page that opens offline "
+        "(the same as parbench report RUN --format html)",
+        metavar="PATH",
+    ),
 )
 BY_NAME = {option.name: option for option in OPTIONS}
 
@@ -470,6 +478,7 @@ def _combine(texts: dict[str, Text], values: dict[str, Any]) -> Options:
         quick=quick,
         granularity=granularity,
         budget_s=values["budget"] or (QUICK_BUDGET_S if quick else DEFAULT_BUDGET_S),
+        html=values["html"],
     )
 
 

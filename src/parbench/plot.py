@@ -9,45 +9,58 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import secrets
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from parbench import breakeven
-from parbench.results import Run
+from parbench import breakeven, machine
+from parbench.results import Measurement, Run
 from parbench.verdict import Row, WorkloadVerdict, format_seconds, judge, label
 
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 INSTALL_HINT = "charts need pygal: pip install 'parbench[plot]'"
 # Past this ratio of largest to smallest value plotted, a linear axis flattens the
 # smallest speedups (factorial at chunksize 1 runs at 0.0015x) onto zero.
 LOG_SPREAD = 100.0
 IDEAL, SERIAL, CROSSOVER = "ideal", "serial = 1x", "crossover: a clear win from here on"
 CHART_HEIGHT, LEGEND_ROW = 500, 24
+# pygal's default width; its legend starts about LEGEND_INDENT px before its text ends,
+# LEGEND_CHAR px a character (14 px monospace), so a chart widens for long entries.
+CHART_WIDTH, LEGEND_INDENT, LEGEND_CHAR = 800, 160, 8.4
 # Along x each doubling of workers is one unit, with half a unit to spare at either end;
 # each strategy's points stand a little aside of their worker count (neighbours ASIDE of
 # a unit apart, all within ASIDE_SPAN), so that equal speedups and their intervals do not
-# hide one another.
-MARGIN, ASIDE, ASIDE_SPAN = 0.5, 0.06, 0.4
+# hide one another. The ideal runs level across each worker count's points, and BAND
+# beyond the outermost, so that a point beside it reads against its own worker count's
+# ideal, never against the slope to the next.
+MARGIN, ASIDE, ASIDE_SPAN, BAND = 0.5, 0.06, 0.4, 0.08
 # Room above the highest value drawn, as a share of the y axis.
 HEADROOM = 0.05
 # The ideal is black and dashed, serial's 1x grey and dotted, the guides pale; the
-# strategies' lines are solid, in Tableau's ten colours less its grey, which is serial's.
+# strategies' lines are solid (the first run's; see RUN_STROKES), in Tableau's ten
+# colours less its grey, which is serial's.
 IDEAL_COLOUR, SERIAL_COLOUR, GUIDE_COLOUR = "#000000", "#7f7f7f", "#e0e0e0"
 CROSSOVER_DOT = 9
 IDEAL_STROKE = {"dasharray": "8, 4"}
 SERIAL_STROKE = {"dasharray": "3, 3"}
-STRATEGY_COLOURS = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#bcbd22",
-    "#17becf",
-)
+# A strategy has the same colour in every chart; variants of it (chunk policy, start
+# method, size) are shades of it, a step darker or lighter each.
+STRATEGY_COLOURS = {
+    "threads": "#1f77b4",
+    "processes": "#ff7f0e",
+    "interpreters": "#2ca02c",
+    "asyncio": "#d62728",
+    "dask": "#9467bd",
+}
+# Strategies not named above take one of these, by a hash of their name.
+SPARE_COLOURS = ("#8c564b", "#e377c2", "#bcbd22", "#17becf")
+SHADE_STEP = 15
+# Overlaid runs keep their strategies' colours; the second run on is told by its dashes.
+RUN_STROKES = (None, "10, 4", "2, 4", "10, 4, 2, 4")
 
 
 class PlotUnavailable(RuntimeError):
@@ -58,15 +71,29 @@ class PlotError(ValueError):
     """The charts cannot be written; the message names the folder or workload and why."""
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """One chart: ``name``, its file's stem (the workload, or ``<work>-break-even``), the
+    ``workload`` it shows and its ``svg`` text."""
+
+    name: str
+    workload: str
+    svg: str
+
+
 @dataclass
 class _Chart:
     """What one chart shows, before pygal draws it: speedups over x, which is the worker
     count (each doubling one step along the axis) or, for a sweep, the task size in
-    seconds (each tenfold one step); ``crossovers`` are marked points."""
+    seconds (each tenfold one step); ``crossovers`` are marked points. ``runs`` holds
+    each series' run (its place among the runs drawn); ``cases``, the run and serial
+    measurement of each setting shown, which the caption names."""
 
     workload: str
     kinds: list[str] = field(default_factory=list)
     series: dict[str, dict[float, Row]] = field(default_factory=dict)
+    runs: dict[str, int] = field(default_factory=dict)
+    cases: list[tuple[Run, Measurement]] = field(default_factory=list)
     ideal: dict[float, float] = field(default_factory=dict)
     # (series, x) of the points to mark.
     crossovers: list[tuple[str, float]] = field(default_factory=list)
@@ -76,7 +103,9 @@ class _Chart:
 
     @property
     def title(self) -> str:
-        return f"{self.workload} ({' / '.join(self.kinds)}): speedup over serial"
+        """The chart's name and, below it, the machine, Python, batch and network."""
+        head = f"{self.workload} ({' / '.join(self.kinds)}): speedup over serial"
+        return "\n".join([head, *_caption(self.cases)])
 
     @property
     def workers(self) -> list[float]:
@@ -129,21 +158,73 @@ def write_charts(runs: list[Run], output: Path) -> list[Path]:
     Raises ``PlotUnavailable`` if pygal is not installed, and ``PlotError`` if a
     workload's name cannot be a file name or ``output`` cannot be made or written to.
     """
-    try:
-        import pygal
-    except ImportError:
-        raise PlotUnavailable(INSTALL_HINT) from None
-    charts = _charts(runs)
+    charts = draw(runs)
     _make_folder(output)
     written = []
     for chart in charts:
-        path = output / f"{chart.file_stem or chart.workload}.svg"
+        path = output / f"{chart.name}.svg"
         try:
-            _write_atomically(path, _render(pygal, chart))
+            write_atomically(path, chart.svg.encode())
         except OSError as error:
             raise PlotError(f"{output}: cannot write a chart there ({error.strerror})") from None
         written.append(path)
     return sorted(written)
+
+
+def draw(
+    runs: list[Run],
+    *,
+    inline: bool = False,
+    judged: Sequence[Sequence[WorkloadVerdict]] | None = None,
+) -> list[Drawn]:
+    """The charts ``write_charts`` writes, as SVG text in the same order; ``inline``
+    leaves out the XML declaration and pygal's script, for SVG inside an HTML page.
+    ``judged`` is each run's ``charted`` verdicts where the caller has them already. Raises
+    ``PlotUnavailable`` if pygal is not installed, ``PlotError`` if a workload's name
+    cannot be a file name."""
+    try:
+        import pygal
+    except ImportError:
+        raise PlotUnavailable(INSTALL_HINT) from None
+    drawn = []
+    for chart in _charts(runs, judged):
+        svg = _render(pygal, chart, inline)
+        if inline:
+            # pygal's config for its tooltip script, which is never loaded: a page with
+            # no script at all is one a reader can trust offline.
+            svg = _SCRIPT.sub("", svg)
+        drawn.append(Drawn(chart.file_stem or chart.workload, chart.workload, svg))
+    return drawn
+
+
+def _caption(cases: list[tuple[Run, Measurement]]) -> list[str]:
+    """``machine: AMD EPYC, 2 cores, ...; CPython 3.11.7`` and ``batch: 2,500 tasks (size
+    1); network: mock, 50 ms latency, 200 kB bodies``: each setting once, several joined
+    by `` / `` where the runs or settings charted differ."""
+
+    def once(values: list[str]) -> str:
+        return " / ".join(dict.fromkeys(values))
+
+    machines, pythons, batches, networks = [], [], [], []
+    for run, m in cases:
+        cpu = run.machine.get("cpu")
+        brand = cpu.get("brand_raw") if isinstance(cpu, dict) else None
+        cpus = machine.describe(
+            m.logical_cpus, m.physical_cores, m.usable_cpus, m.usable_cores, m.cpu_quota
+        )
+        machines.append(f"{brand}, {cpus}" if isinstance(brand, str) and brand else cpus)
+        gil = "" if m.gil_enabled else ", GIL disabled"
+        pythons.append(m.python.strip() + gil)
+        batches.append(f"{m.tasks:,} task{'s' * (m.tasks != 1)} (size {m.size})")
+        networks.append(
+            f"{m.network}, {m.latency_s * 1000:g} ms latency, {m.body_bytes / 1000:g} kB bodies"
+        )
+    if not cases:
+        return []
+    return [
+        f"machine: {once(machines)}; {once(pythons)}",
+        f"batch: {once(batches)}; network: {once(networks)}",
+    ]
 
 
 def _make_folder(output: Path) -> None:
@@ -157,13 +238,17 @@ def _make_folder(output: Path) -> None:
         raise PlotError(f"{output}: cannot make this folder ({error.strerror})") from None
 
 
-def _charts(runs: list[Run]) -> list[_Chart]:
+def charted(run: Run) -> list[WorkloadVerdict]:
+    """The verdicts a workers chart shows: of every case but a granularity run's."""
+    return judge(m for m in run.measurements if m.granularity is None)
+
+
+def _charts(
+    runs: list[Run], judged: Sequence[Sequence[WorkloadVerdict]] | None = None
+) -> list[_Chart]:
     names = _run_names(runs)
-    verdicts = [
-        (name, v)
-        for name, run in zip(names, runs, strict=True)
-        for v in judge(m for m in run.measurements if m.granularity is None)
-    ]
+    judged = judged if judged is not None else [charted(run) for run in runs]
+    verdicts = [(name, v) for name, verdicts in zip(names, judged, strict=True) for v in verdicts]
     # judge sorts rows by time; series follow the run's own order (strategy, then workers).
     order = {id(m): i for run in runs for i, m in enumerate(run.measurements)}
     charts = []
@@ -182,10 +267,12 @@ def _charts(runs: list[Run]) -> list[_Chart]:
             if len(siblings) > 1:
                 prefix += f"{_setting(verdict, siblings)}: "
             rows = sorted(_plotted(verdict), key=lambda row: order[id(row.measurement)])
+            if rows:
+                chart.cases.append((runs[names.index(name)], verdict.serial))
             for row in rows:
-                name = label(row.measurement, every_measurement, workers=False)
-                series = chart.series.setdefault(prefix + name, {})
-                series[row.measurement.workers] = row
+                title = prefix + label(row.measurement, every_measurement, workers=False)
+                chart.series.setdefault(title, {})[row.measurement.workers] = row
+                chart.runs[title] = names.index(name)
                 chart.ideal.setdefault(row.measurement.workers, row.ideal)
         if chart.series:
             charts.append(chart)
@@ -217,6 +304,8 @@ def _sweep_charts(runs: list[Run], names: list[str]) -> list[_Chart]:
             title = prefix + label(row.points[0].row.measurement, group)
             plotted = [p for p in row.points if not p.row.impossible]
             chart.series[title] = {p.task_s: p.row for p in plotted}
+            chart.runs[title] = names.index(name)
+            chart.cases.extend((run, p.row.measurement) for p in plotted[:1])
             for p in plotted:
                 chart.ideal.setdefault(p.task_s, p.row.ideal)
                 if p.task_s == row.crossover_task_s:
@@ -272,7 +361,7 @@ class _Axes:
         return y if self.bottom is None else 10 ** (y + self.bottom)
 
 
-def _render(pygal: Any, chart: _Chart) -> bytes:
+def _render(pygal: Any, chart: _Chart, inline: bool = False) -> str:
     workers = chart.workers
     low, high = chart.extent
     if chart.logarithmic:
@@ -283,8 +372,9 @@ def _render(pygal: Any, chart: _Chart) -> bytes:
     else:
         axes, labels, top = _Axes(workers[0], None, chart.base), {}, high
     width = 2 * MARGIN + math.log(workers[-1] / workers[0], chart.base)
+    longest = max(len(title) for title in [*chart.series, IDEAL, SERIAL, CROSSOVER])
     colours = (IDEAL_COLOUR,) * bool(chart.crossovers)
-    colours += (*(_colour(pygal, i) for i in range(len(chart.series))), IDEAL_COLOUR, SERIAL_COLOUR)
+    colours += (*_colours(pygal, chart), IDEAL_COLOUR, SERIAL_COLOUR)
     svg = pygal.XY(
         title=chart.title,
         x_title=chart.x_title,
@@ -309,8 +399,11 @@ def _render(pygal: Any, chart: _Chart) -> bytes:
         legend_at_bottom_columns=1,
         truncate_legend=-1,
         height=CHART_HEIGHT + LEGEND_ROW * (len(chart.series) + 2 + bool(chart.crossovers)),
+        # Wide enough for the longest legend entry: an overlay's names run long.
+        width=max(CHART_WIDTH, round(LEGEND_INDENT + LEGEND_CHAR * longest)),
         # pygal links its tooltip script from the web by default; a chart should open offline.
         js=[],
+        disable_xml_declaration=inline,
         **labels,
     )
     count = len(chart.series)
@@ -324,17 +417,20 @@ def _render(pygal: Any, chart: _Chart) -> bytes:
         ]
         svg.add(CROSSOVER, marks, stroke=False, dots_size=CROSSOVER_DOT)
     for title, points in chart.series.items():
-        svg.add(title, _strategy(axes, points, asides[title]))
+        dashes = RUN_STROKES[chart.runs.get(title, 0) % len(RUN_STROKES)]
+        stroke = {"stroke_style": {"dasharray": dashes}} if dashes else {}
+        svg.add(title, _strategy(axes, points, asides[title]), **stroke)
     # Drawn last and dashed, so that a strategy on them still shows between the dashes. The
     # ideal at a single worker count is a level dash across the middle of the plot.
-    ideal = [(axes.x(w), axes.y(chart.ideal[w])) for w in workers]
-    if len(ideal) == 1:
+    band = max((abs(a) for a in asides.values()), default=0.0) + BAND
+    ideal = [(axes.x(w, side), axes.y(chart.ideal[w])) for w in workers for side in (-band, band)]
+    if len(workers) == 1:
         ideal = [(width / 4, ideal[0][1]), (width * 3 / 4, ideal[0][1])]
     svg.add(IDEAL, ideal, show_dots=False, stroke_style=IDEAL_STROKE)
     svg.add(
         SERIAL, [(0, axes.y(1)), (width, axes.y(1))], show_dots=False, stroke_style=SERIAL_STROKE
     )
-    return svg.render()
+    return svg.render(is_unicode=True)
 
 
 def _strategy(axes: _Axes, points: dict[int, Row], aside: float) -> list[Any]:
@@ -354,10 +450,27 @@ def _strategy(axes: _Axes, points: dict[int, Row], aside: float) -> list[Any]:
     return values
 
 
-def _colour(pygal: Any, index: int) -> str:
-    """The ``index``-th strategy's colour: the palette, a shade darker each time round."""
-    turn, place = divmod(index, len(STRATEGY_COLOURS))
-    return pygal.colors.darken(STRATEGY_COLOURS[place], 20 * turn)
+def _colours(pygal: Any, chart: _Chart) -> list[str]:
+    """Each series' colour, in order: its strategy's (``STRATEGY_COLOURS``), shaded for
+    each earlier variant of that strategy in the same run."""
+    seen: dict[tuple[str, int], int] = {}
+    colours = []
+    for title, points in chart.series.items():
+        strategy = next(iter(points.values())).measurement.strategy
+        key = (strategy, chart.runs.get(title, 0))
+        shade = seen[key] = seen.get(key, -1) + 1
+        # Darker and lighter by turns, so that many variants stay clear of black and white.
+        turn = pygal.colors.darken if shade % 2 else pygal.colors.lighten
+        colours.append(turn(strategy_colour(strategy), SHADE_STEP * ((shade + 1) // 2)))
+    return colours
+
+
+def strategy_colour(strategy: str) -> str:
+    """``strategy``'s colour in every chart and page: its own, or a spare one by a hash of
+    its name (the same in every run)."""
+    if strategy in STRATEGY_COLOURS:
+        return STRATEGY_COLOURS[strategy]
+    return SPARE_COLOURS[zlib.crc32(strategy.encode()) % len(SPARE_COLOURS)]
 
 
 def _decade(axes: _Axes, above: int) -> dict[str, Any]:
@@ -366,7 +479,7 @@ def _decade(axes: _Axes, above: int) -> dict[str, Any]:
     return {"value": above, "label": f"{10.0**exponent:.{max(0, -exponent)}f}x"}
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     # Not mkstemp: its files are private (0600), and a chart should get the umask's mode.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import sys
@@ -16,7 +17,7 @@ import pytest
 from parbench import options
 
 if TYPE_CHECKING:
-    from parbench import leftovers, matrix, network, probe, runner, scratch
+    from parbench import leftovers, matrix, network, probe, results, runner, scratch
     from parbench.network import NetworkSettings
 
 OPTIONS: pytest.StashKey[options.Options] = pytest.StashKey()
@@ -344,6 +345,9 @@ def summary(terminalreporter: Any, config: pytest.Config, cases: list[Any]) -> N
     if text:
         write("")
         write(text)
+    page = write_page(config)
+    if page:
+        write(page)
     if not xdist_active(config):
         # Session fixtures (the network, the live server) are torn down by now.
         folder = config.stash.get(SCRATCH, None)
@@ -373,9 +377,10 @@ def skipped_by_reason(cases: list[Any]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
 
-def verdicts(config: pytest.Config) -> str | None:
-    """This run's verdicts as text, from the same data that ``--benchmark-json`` saves."""
-    from parbench import breakeven, render, results, verdict
+def session_run(config: pytest.Config) -> results.Run | None:
+    """This run, from the same data that ``--benchmark-json`` saves; ``None`` where no
+    benchmark was measured. Raises ``results.RunError`` where it cannot be read."""
+    from parbench import results
 
     session = getattr(config, "_benchmarksession", None)
     benchmarks = [
@@ -385,10 +390,40 @@ def verdicts(config: pytest.Config) -> str | None:
     ]
     if not benchmarks:
         return None
+    return results.from_json({"benchmarks": benchmarks}, "this run")
+
+
+def write_page(config: pytest.Config) -> str | None:
+    """Write this run's page where ``--parbench-html`` says; the line that says so."""
+    from parbench import htmlreport, results
+
+    path = chosen(config).html
+    if not path:
+        return None
     try:
-        run = results.from_json({"benchmarks": benchmarks}, "this run")
+        run = session_run(config)
+        if run is None:
+            return f"--parbench-html: no page written to {path}: no benchmark was measured"
+        # pytest-benchmark's machine_info, as it saves it: the page names the CPU.
+        machine_info = config._benchmarksession.get_machine_info()  # type: ignore[attr-defined]
+        run = dataclasses.replace(run, machine=machine_info)
+        htmlreport.save(Path(path), htmlreport.report([run]))
+    except (results.RunError, htmlreport.PageError) as error:
+        return f"--parbench-html: no page written: {error}"
+    return f"report page: {path}"
+
+
+def verdicts(config: pytest.Config) -> str | None:
+    """This run's verdicts as text, from the same data that ``--benchmark-json`` saves."""
+    from parbench import breakeven, render, results, verdict
+
+    try:
+        run = session_run(config)
     except results.RunError as error:
         return f"no verdicts: {error}"
+    if run is None:
+        return None
+    session = getattr(config, "_benchmarksession", None)
     storage = getattr(getattr(session, "storage", None), "path", results.DEFAULT_STORAGE)
     text = render.render(breakeven.with_saved_sweep(verdict.judge(run.measurements), run, storage))
     if breakeven.has_sweep(run.measurements):

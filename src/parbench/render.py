@@ -9,7 +9,7 @@ import json
 import math
 from collections.abc import Sequence
 
-from parbench import finite, machine
+from parbench import finite, footprint, machine
 from parbench.results import Measurement
 from parbench.verdict import (
     CANNOT_SHOW,
@@ -43,6 +43,7 @@ COLUMNS = (
     "vs serial",
     "pairs",
     "CPUs busy/wanted",
+    "memory",
     "note",
 )
 # Below this serial time per task, a pool's per-task overhead is what gets measured.
@@ -107,7 +108,8 @@ def row_note(row: Row) -> str:
     return "; ".join(notes)
 
 
-def _cells(row: Row) -> tuple[str, ...]:
+def cells(row: Row) -> tuple[str, ...]:
+    """``row``'s cells under ``COLUMNS``."""
     shown = row.shown_interval
     hidden = row.impossible or row.is_baseline
     interval = "-" if shown is None or hidden else "-".join(_speedup(v) for v in shown)
@@ -120,6 +122,7 @@ def _cells(row: Row) -> tuple[str, ...]:
         _versus(row),
         "-" if row.is_baseline else str(row.pairs),
         _cpus(row.measurement),
+        footprint.cell(row.measurement),
         row_note(row),
     )
 
@@ -247,6 +250,9 @@ def notes(verdict: WorkloadVerdict) -> tuple[str, ...]:
         )
     if verdict.noise.pairs:
         found.append(_noise_note(verdict.noise))
+    memory = footprint.note(verdict.rows)
+    if memory is not None:
+        found.append(memory)
     return (*found, *verdict.notes)
 
 
@@ -305,6 +311,9 @@ def _record(run: str, verdict: WorkloadVerdict, row: Row) -> dict[str, object]:
         "versus_serial": "baseline" if row.is_baseline else row.versus_serial,
         "cpu_per_wall": m.cpu_per_wall,
         "runnable_per_wall": m.runnable_per_wall,
+        "memory_resident_bytes": m.memory_resident_bytes,
+        "memory_footprint_bytes": m.memory_footprint_bytes,
+        "memory_processes": m.memory_processes,
         "note": row_note(row),
         "python": m.python.strip(),
         "gil_enabled": m.gil_enabled,
@@ -379,7 +388,7 @@ def _text(verdicts: Sequence[WorkloadVerdict]) -> str:
         return "no workload had a serial baseline to compare with"
     lines = [setting(verdicts[0].serial)]
     for verdict in verdicts:
-        table = grid(COLUMNS, [_cells(row) for row in verdict.rows])
+        table = grid(COLUMNS, [cells(row) for row in verdict.rows])
         lines += ["", sentence(verdict), *("  " + note for note in notes(verdict))]
         lines += ["    " + line for line in table.splitlines()]
         use = use_line(verdict)
@@ -396,7 +405,7 @@ def _markdown(verdicts: Sequence[WorkloadVerdict]) -> str:
         lines += ["", f"### {verdict.workload}", "", sentence(verdict), ""]
         if notes(verdict):
             lines += [*(f"- {note}" for note in notes(verdict)), ""]
-        lines.append(grid(COLUMNS, [_cells(row) for row in verdict.rows], "markdown"))
+        lines.append(grid(COLUMNS, [cells(row) for row in verdict.rows], "markdown"))
         use = use_line(verdict)
         if use:
             lines += ["", f"`{use}`"]

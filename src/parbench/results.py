@@ -131,6 +131,12 @@ class Measurement:
     stopped: str | None = None
     budget_s: float | None = None
     workload_budget_s: float | None = None
+    # The case's process tree at its peak, in an untimed round (``parbench.memory``): its
+    # resident bytes, its footprint (shared pages once) and its processes; None in runs
+    # saved before memory was recorded, or where the platform does not report it.
+    memory_resident_bytes: int | None = None
+    memory_footprint_bytes: int | None = None
+    memory_processes: int | None = None
 
     @property
     def baseline_key(self) -> tuple:
@@ -245,6 +251,9 @@ FIELDS: dict[str, Field] = {
     "stopped": Field("stopped", one_of("settled", "budget", "max_pairs"), nullable=True),
     "budget_s": Field("budget_s", DURATION, nullable=True),
     "workload_budget_s": Field("workload_budget_s", DURATION, nullable=True),
+    "memory_resident_bytes": Field("memory_resident_bytes", whole(1), nullable=True),
+    "memory_footprint_bytes": Field("memory_footprint_bytes", whole(1), nullable=True),
+    "memory_processes": Field("memory_processes", whole(1), nullable=True),
 }
 # Together they make ``Measurement.python``, e.g. "CPython 3.11.7".
 PYTHON_FIELDS = ("python_implementation", "python_version")

@@ -37,7 +37,7 @@ from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from typing import Any
 
-from parbench import cpustat, environment, network, sequential
+from parbench import cpustat, environment, memory, network, sequential
 from parbench.context import Context
 from parbench.matrix import Case
 from parbench.results import BASELINE, SCHEMA
@@ -217,12 +217,15 @@ def run_once(case: Case, settings: network.NetworkSettings) -> list[Any]:
         network.workload_context() as context,
         _pool(case, settings) as executor,
     ):
-        batches = _Batches(case, context, executor)
-        (batch,), _ = batches.prepare()
-        try:
-            return batches.run(batch)
-        finally:
-            batches.finish(batch)
+        return _checked_round(_Batches(case, context, executor))
+
+
+def _checked_round(batches: _Batches) -> list[Any]:
+    (batch,), _ = batches.prepare()
+    try:
+        return batches.run(batch)
+    finally:
+        batches.finish(batch)
 
 
 def measure(
@@ -243,6 +246,7 @@ def measure(
     benchmark.group = case.group
     benchmark.extra_info.update(extra_info(case, settings, overhead))
     paired = case.strategy.name != BASELINE
+    others = memory.present()
     try:
         with (
             case.workload.setup(),
@@ -254,6 +258,11 @@ def measure(
                 results = _paired(benchmark, batches, settings, budget or Budget.unlimited())
             else:
                 results = _timed(benchmark, batches, plan)
+            if benchmark.enabled:
+                # Rounds of their own, untimed: sampling memory would slow the timed ones.
+                extra = _Batches(case, context, executor)
+                peak = memory.peak_while(lambda: _checked_round(extra), others)
+                benchmark.extra_info.update(memory.recorded(peak))
     except BaseException:
         # pytest-benchmark leaves a failed benchmark out of reports and saved runs.
         benchmark.has_error = True
