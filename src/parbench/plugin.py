@@ -33,6 +33,9 @@ from parbench import (
 )
 from parbench.network import NetworkSettings
 
+# The latency benchmarks (servers, responsiveness) have a plugin module of their own.
+pytest_plugins = ["parbench.latency.plugin"]
+
 OPTIONS = pytest.StashKey[options.Options]()
 OVERHEAD = pytest.StashKey[network.Overhead]()
 ASYNC_OVERHEAD = pytest.StashKey[network.Overhead]()

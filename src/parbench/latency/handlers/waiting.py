@@ -1,0 +1,18 @@
+"""Waiting: the request waits on something else (a database, another service) and
+computes nothing. The wait releases the GIL, as a socket read does."""
+
+import asyncio
+import time
+
+DESCRIPTION = "waits 10 ms (a call to another service)"
+WAIT_S = 0.010
+
+
+def handle(path: str) -> bytes:
+    time.sleep(WAIT_S)
+    return b"waited\n"
+
+
+async def ahandle(path: str) -> bytes:
+    await asyncio.sleep(WAIT_S)
+    return b"waited\n"
