@@ -7,11 +7,12 @@ import os
 import subprocess
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from parbench import results, strategies, workload
+from parbench import leftovers, results, strategies, workload
 from parbench.matrix import Case, task_count
 from parbench.strategies.interpreters import _unavailable as interpreters_unavailable
 
@@ -258,3 +259,10 @@ def assert_no_children(within: float = 10.0, besides: Sequence[object] = ()) -> 
     while left() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert left() == []
+
+
+def started_since(before: leftovers.Snapshot) -> list[str]:
+    """Threads, processes and sockets of this process that ``before`` did not have
+    (``leftovers.added`` less the machine-wide temporary folders other runs make)."""
+    after = leftovers.snapshot()
+    return leftovers.added(before, replace(after, temporary=before.temporary))
