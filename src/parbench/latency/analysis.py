@@ -256,3 +256,48 @@ def judge_ticks(cases: Iterable[TickCase]) -> list[WorkVerdict]:
             )
         )
     return verdicts
+
+
+@dataclass(frozen=True)
+class Change:
+    """One figure of a case in two runs: ``better`` or ``worse`` when the intervals do not
+    overlap (a higher rate, a lower latency is better), else ``same``."""
+
+    case: str
+    figure: str
+    old: Estimate
+    new: Estimate
+
+    @property
+    def outcome(self) -> str:
+        higher_is_better = self.figure == "sustained"
+        if self.old.clearly_below(self.new):
+            return "better" if higher_is_better else "worse"
+        if self.new.clearly_below(self.old):
+            return "worse" if higher_is_better else "better"
+        return "same"
+
+
+def changes(
+    old: tuple[Sequence[ServerCase], Sequence[TickCase]],
+    new: tuple[Sequence[ServerCase], Sequence[TickCase]],
+) -> list[Change]:
+    """The cases of both runs, matched: each server's sustained rate and p99 at half load,
+    each tick case's p99 lag."""
+    found = []
+    before = {(c.model, c.handler, c.workers): c for c in old[0]}
+    for case in new[0]:
+        previous = before.get((case.model, case.handler, case.workers))
+        if previous is None:
+            continue
+        name = f"{case.model} serving {case.handler}"
+        found.append(Change(name, "sustained", previous.sustained, case.sustained))
+        if HALF in case.loads and HALF in previous.loads:
+            found.append(Change(name, "p99", previous.loads[HALF].p99, case.loads[HALF].p99))
+    ticks = {(c.way, c.work, c.switch_interval_s): c for c in old[1]}
+    for case in new[1]:
+        previous = ticks.get((case.way, case.work, case.switch_interval_s))
+        if previous is not None:
+            name = f"{case.way} / {case.work} / switch {case.switch_interval_s * 1000:g} ms"
+            found.append(Change(name, "p99 lag", previous.p99, case.p99))
+    return found

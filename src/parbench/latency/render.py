@@ -197,3 +197,15 @@ def report(servers: Sequence[ServerCase], ticks: Sequence[TickCase], fmt: str = 
             lines += tick_verdict(verdict)
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+def comparison(changes: Sequence[analysis.Change]) -> str:
+    """Latency cases of two runs side by side: a line per figure, better, worse or same."""
+    lines = ["latency benchmarks (better or worse only where the 95% intervals do not overlap):"]
+    for change in changes:
+        show = _rate if change.figure == "sustained" else _with_interval
+        lines.append(
+            f"  {change.case}: {change.figure} {show(change.old)} -> {show(change.new)}  "
+            f"{change.outcome}"
+        )
+    return "\n".join(lines)

@@ -20,7 +20,7 @@ is a ``results.RunError`` naming the file, the benchmark and the field.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +173,16 @@ def tick_info(way: str, work: str, interval: float, period: float, outcome: Any)
         "lags_s": outcome.lags,
         "background_calls": outcome.calls,
     }
+
+
+def from_runs(
+    sources: Sequence[str],
+) -> list[tuple[str, list[analysis.ServerCase], list[analysis.TickCase]]]:
+    """``(source, server cases, tick cases)`` of each saved run named, read again from its
+    file; runs without latency benchmarks are left out."""
+    found = []
+    for source in sources:
+        servers, ticks = read(source)
+        if servers or ticks:
+            found.append((source, servers, ticks))
+    return found
