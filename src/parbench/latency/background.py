@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from parbench.latency import handlers, ticker
 from parbench.strategies import interpreters
@@ -119,7 +120,13 @@ def _one_process() -> Executor:
 
 
 def _one_interpreter() -> Executor:
-    return interpreters._executor_class()(1)
+    return interpreter_pool(1)
+
+
+def interpreter_pool(workers: int) -> Executor:
+    """A pool of ``workers`` sub-interpreters that import from this process's path."""
+    pool: Any = interpreters._executor_class()
+    return pool(workers, initializer=interpreters.prepare, initargs=(list(sys.path), None, ()))
 
 
 WAYS: dict[str, Way] = {

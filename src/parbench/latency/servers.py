@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from multiprocessing.connection import Connection
 
-from parbench.latency import handlers
+from parbench.latency import background, handlers
 from parbench.strategies import interpreters
 from parbench.workload import describe
 
@@ -170,7 +170,7 @@ def _interpreters(serving: Serving) -> None:
     each with a GIL of its own."""
     _watch_parent(serving.parent)
     spec = serving.spec
-    with interpreters._executor_class()(serving.workers) as pool:
+    with background.interpreter_pool(serving.workers) as pool:
 
         def through_pool(path: str) -> tuple[int, bytes]:
             handler = handlers.cached(spec)
