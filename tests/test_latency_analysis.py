@@ -91,6 +91,19 @@ def test_a_ticker_that_misses_the_frame_alone_leaves_the_claim_unclear() -> None
     assert verdict.busy and verdict.claim == UNCLEAR
 
 
+def test_a_miss_that_waits_for_a_cpu_explain_is_the_machines() -> None:
+    lags = [0.001] * 980 + [0.040] * 20
+    queued = [0.0] * 980 + [0.039] * 20
+    thread = analysis.tick_case("thread", "holding", 0.005, lags, 100, 1.0, queued)
+    assert thread.within_budget is False and thread.machine_explains
+    [verdict] = analysis.judge_ticks([tick("none", 0.0002), thread])
+    assert verdict.busy and verdict.claim == UNCLEAR
+    text = "\n".join(render.tick_verdict(verdict))
+    assert "only by waiting for a CPU that other processes held" in text
+    unexplained = analysis.tick_case("thread", "holding", 0.005, lags, 100, 1.0, [0.0] * 1000)
+    assert not unexplained.machine_explains
+
+
 def test_within_budget_needs_the_whole_interval_on_one_side() -> None:
     assert tick("thread", FRAME_BUDGET_S / 2).within_budget is True
     assert tick("thread", FRAME_BUDGET_S * 3).within_budget is False

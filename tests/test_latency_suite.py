@@ -61,7 +61,7 @@ def test_every_case_is_saved_with_its_samples(saved_run: Path) -> None:
             assert info["offered_rate"] == pytest.approx(info["load"] * sustained)
     available = [w for w, way in background.WAYS.items() if way.unavailable() is None]
     assert len(ticks) == 1 + 3 * (len(available) - 1)
-    assert all(len(i["lags_s"]) == 100 for i in ticks)  # 0.4 s at 4 ms
+    assert all(len(i["lags_s"]) == len(i["queued_s"]) == 100 for i in ticks)  # 0.4 s at 4 ms
 
 
 def test_report_compare_and_plot_read_the_saved_run(

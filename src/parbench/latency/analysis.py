@@ -176,21 +176,45 @@ class TickCase:
     p99: Estimate
     max: float
     calls_per_s: float
+    # p99 of the lags less each tick's wait for a CPU (None where not reported).
+    p99_unqueued: Estimate | None = None
 
     @property
     def within_budget(self) -> bool | None:
         """Whether p99 lag is clearly within a 60 Hz frame (True), clearly beyond it
         (False), or cannot be told (None)."""
-        if self.p99.high is not None and self.p99.high < FRAME_BUDGET_S:
-            return True
-        if self.p99.low is not None and self.p99.low > FRAME_BUDGET_S:
-            return False
-        return None
+        return _within(self.p99)
+
+    @property
+    def machine_explains(self) -> bool:
+        """Whether p99 lag is not clearly within the frame only because the ticker waited
+        for a CPU other processes held: less those waits, it is clearly within."""
+        unqueued = self.p99_unqueued
+        return self.within_budget is not True and unqueued is not None and _within(unqueued)
+
+
+def _within(p99: Estimate) -> bool | None:
+    if p99.high is not None and p99.high < FRAME_BUDGET_S:
+        return True
+    if p99.low is not None and p99.low > FRAME_BUDGET_S:
+        return False
+    return None
 
 
 def tick_case(
-    way: str, work: str, interval: float, lags: Sequence[float], calls: int, seconds: float
+    way: str,
+    work: str,
+    interval: float,
+    lags: Sequence[float],
+    calls: int,
+    seconds: float,
+    queued: Sequence[float] | None = None,
 ) -> TickCase:
+    """A tick case from its lags and, where known, each tick's wait for a CPU."""
+    unqueued = None
+    if queued is not None:
+        net = [max(0.0, lag - wait) for lag, wait in zip(lags, queued, strict=True)]
+        unqueued = percentile(net, 0.99)
     return TickCase(
         way,
         work,
@@ -199,6 +223,7 @@ def tick_case(
         percentile(lags, 0.99),
         max(lags),
         calls / seconds,
+        unqueued,
     )
 
 
@@ -208,7 +233,8 @@ class WorkVerdict:
     whose p99 lag is clearly within the frame budget, the fastest background first;
     ``steadiest``, the ways not clearly laggier than the least laggy; ``claim``, whether a
     background thread keeps the main thread within the budget (HOLDS, FAILS, UNCLEAR, or
-    UNTESTED without a thread case). ``busy``: the ticker alone missed the budget, so the
+    UNTESTED without a thread case). ``busy``: the ticker alone missed the budget, or the
+    thread's ticks missed it only by waiting for a CPU other processes held, so the
     machine, not the work, decided (the claim is then UNCLEAR)."""
 
     work: str
@@ -232,8 +258,10 @@ def judge_ticks(cases: Iterable[TickCase]) -> list[WorkVerdict]:
             c for c in every if c.way != ALONE and (c.work, c.switch_interval_s) == (work, interval)
         )
         reference = alone.get(interval)
-        busy = reference is not None and reference.within_budget is False
         thread = next((c for c in mine if c.way == THREAD), None)
+        busy = (reference is not None and reference.within_budget is False) or (
+            thread is not None and thread.machine_explains
+        )
         if thread is None:
             claim = UNTESTED
         elif busy or thread.within_budget is None:

@@ -29,9 +29,9 @@ STOP_TIMEOUT_S = 30.0
 
 @dataclass(frozen=True)
 class Outcome:
-    """A run's tick lags (seconds) and the background calls finished in ``seconds``."""
+    """A run's ticks (``ticker.Ticks``) and the background calls finished in ``seconds``."""
 
-    lags: list[float]
+    ticks: ticker.Ticks
     calls: int
     seconds: float
 
@@ -69,8 +69,8 @@ def _in_pool(make: Callable[[], Executor]) -> Callable[[str, float, float, float
             # Started and warmed (the handler imported) before the ticker starts.
             pool.submit(handlers.repeat, spec, 0.0, interval).result(timeout=STOP_TIMEOUT_S)
             calls = pool.submit(handlers.repeat, spec, duration, interval)
-            lags = ticker.tick(period, duration)
-            return Outcome(lags, calls.result(timeout=STOP_TIMEOUT_S), duration)
+            ticks = ticker.tick(period, duration)
+            return Outcome(ticks, calls.result(timeout=STOP_TIMEOUT_S), duration)
 
     return run
 
@@ -103,14 +103,14 @@ def _on_loop(work: Callable[[str, float], object]) -> Callable[[str, float, floa
     def run(spec: str, period: float, duration: float, interval: float) -> Outcome:
         handlers.cached(spec)
 
-        async def both() -> tuple[list[float], int]:
+        async def both() -> tuple[ticker.Ticks, int]:
             background = asyncio.ensure_future(work(spec, duration))  # type: ignore[arg-type]
-            lags = await ticker.atick(period, duration)
-            return lags, await asyncio.wait_for(background, STOP_TIMEOUT_S)
+            ticks = await ticker.atick(period, duration)
+            return ticks, await asyncio.wait_for(background, STOP_TIMEOUT_S)
 
         with switch_interval(interval):
-            lags, calls = asyncio.run(both())
-        return Outcome(lags, calls, duration)
+            ticks, calls = asyncio.run(both())
+        return Outcome(ticks, calls, duration)
 
     return run
 

@@ -41,6 +41,7 @@ TICK_COLUMNS = (
     "background",
     "p50 lag",
     "p99 lag (95%)",
+    "less CPU waits",
     "max lag",
     "in a frame",
     "background calls/s",
@@ -102,6 +103,7 @@ def tick_rows(cases: Sequence[TickCase]) -> list[tuple[str, ...]]:
             case.way,
             ms(case.p50.value),
             _with_interval(case.p99),
+            "?" if case.p99_unqueued is None else ms(case.p99_unqueued.value),
             ms(case.max),
             inside[case.within_budget],
             "-" if case.way == analysis.ALONE else rate(case.calls_per_s),
@@ -162,9 +164,14 @@ def tick_verdict(verdict: WorkVerdict) -> list[str]:
     if thread is None:
         lines.append(f"  '{TICKS_CLAIM}': untested (no thread case)")
     elif verdict.busy:
+        why = (
+            "the thread's ticks missed the frame only by waiting for a CPU that other "
+            "processes held"
+            if thread.machine_explains
+            else "the ticker alone missed the frame"
+        )
         lines.append(
-            f"  '{TICKS_CLAIM}': not shown either way: the ticker alone missed the frame, "
-            "so the machine was too busy to judge"
+            f"  '{TICKS_CLAIM}': not shown either way: {why}, so the machine was too busy to judge"
         )
     else:
         why = "" if thread.p99.high is not None else " (too few ticks to bound p99 from above)"

@@ -10,7 +10,9 @@ Each benchmark of ``parbench.latency.suite`` keeps in its ``extra_info``:
   it failed), ``errors`` (count by kind) and ``latest_send_s`` (how late the generator
   sent its latest request: over a millisecond or so, the generator fell behind).
 - responsiveness: ``way``, ``work``, ``switch_interval_s``, ``period_s``,
-  ``duration_s``, ``lags_s`` (every tick's lag) and ``background_calls``.
+  ``duration_s``, ``lags_s`` (every tick's lag), ``queued_s`` (each tick's wait for a
+  CPU from its due time to its run; null where the platform does not report it) and
+  ``background_calls``.
 
 Every sample is kept (at most a few thousand a benchmark), so that percentiles and their
 intervals are computed from the saved run alone. Reading checks every field; a bad one
@@ -44,6 +46,7 @@ _SAMPLES = results.Check(
     ),
     "a non-empty list of seconds (null where a request failed)",
 )
+_QUEUED = results.Check(lambda v: v is None or _NUMBERS.accepts(v), "null or " + _NUMBERS.expected)
 _COUNTS = results.Check(
     lambda v: isinstance(v, dict) and all(results.whole(1).accepts(n) for n in v.values()),
     "an object of error counts",
@@ -87,6 +90,12 @@ def cases(document: Any, source: str) -> tuple[list[analysis.ServerCase], list[a
         suite = read("suite", results.one_of(*SUITES))
         if suite == RESPONSIVENESS:
             lags = read("lags_s", _NUMBERS)
+            queued = read("queued_s", _QUEUED)
+            if queued is not None and len(queued) != len(lags):
+                raise results.RunError(
+                    f"{read.where}: extra_info.queued_s has {len(queued)} values for "
+                    f"{len(lags)} ticks"
+                )
             ticks.append(
                 analysis.tick_case(
                     read("way", results.TEXT),
@@ -95,6 +104,7 @@ def cases(document: Any, source: str) -> tuple[list[analysis.ServerCase], list[a
                     lags,
                     read("background_calls", results.whole(0)),
                     read("duration_s", results.POSITIVE),
+                    queued,
                 )
             )
             continue
@@ -170,7 +180,8 @@ def tick_info(way: str, work: str, interval: float, period: float, outcome: Any)
         "switch_interval_s": interval,
         "period_s": period,
         "duration_s": outcome.seconds,
-        "lags_s": outcome.lags,
+        "lags_s": outcome.ticks.lags,
+        "queued_s": outcome.ticks.queued,
         "background_calls": outcome.calls,
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from parbench.latency import background, handlers, servers
+from parbench.latency import background, handlers, servers, ticker
 
 LOADS = (0.25, 0.5, 0.75)
 WORKS = ("holding", "releasing", "waiting")
@@ -37,8 +37,8 @@ class Timing:
         return max(self.min_requests, min(MAX_SAMPLES, round(rate * self.load_s)))
 
 
-FULL = Timing(8, 0.25, 2.0, 50, 2.0, 0.004, 5.0)
-QUICK = Timing(4, 0.1, 0.4, 20, 0.4, 0.004, 2.0)
+FULL = Timing(12, 0.2, 2.0, 50, 2.0, ticker.PERIOD_S, 5.0)
+QUICK = Timing(4, 0.1, 0.4, 20, 0.4, ticker.PERIOD_S, 2.0)
 
 
 @dataclass(frozen=True)

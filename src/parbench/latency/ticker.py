@@ -5,17 +5,36 @@ Tick ``i`` is due at ``i * period`` from the start. The ticker sleeps until a ti
 and runs it; if it wakes late, every tick already due runs at once, each as late as it
 is (a frame that was due and not drawn was late, however many were missed). The lag of
 a tick is when it ran minus when it was due.
+
+Part of a lag can be the machine's, not the program's: the ticker's thread, woken, may
+wait for a CPU that other processes hold. Where Linux reports it (the thread's
+``schedstat``), the ticker also records how long its thread waited for a CPU between
+each tick's due time and its run, so that a lag those waits explain is not blamed on
+the background work.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
-PERIOD_S = 0.005
+PERIOD_S = 0.004
 #: A frame at 60 frames a second.
 FRAME_BUDGET_S = 1 / 60
+SCHEDSTAT = Path("/proc/thread-self/schedstat")
+
+
+@dataclass(frozen=True)
+class Ticks:
+    """A ticker's run: each tick's ``lags`` and, where the platform reports run-queue
+    waits, each tick's wait for a CPU between its due time and its run (``queued``)."""
+
+    lags: list[float]
+    queued: list[float] | None
 
 
 def lags(due: Sequence[float], ran: Sequence[float]) -> list[float]:
@@ -26,6 +45,31 @@ def lags(due: Sequence[float], ran: Sequence[float]) -> list[float]:
     return [max(0.0, r - d) for d, r in zip(due, ran, strict=True)]
 
 
+def queued(
+    due: Sequence[float], ran: Sequence[float], waits: Sequence[float], start: float
+) -> list[float]:
+    """Each tick's wait for a CPU from its due time to its run: ``waits[i]`` is the
+    thread's cumulative run-queue wait read just after tick ``i`` ran, ``start`` the same
+    read at time 0. A tick is charged the wait since the last reading taken no later than
+    its due time (all of it, for ticks that came due during one long stall)."""
+    times = [0.0, *ran]
+    readings = [start, *waits]
+    charged = []
+    for i, when in enumerate(due):
+        last = bisect.bisect_right(times, when, hi=i + 1) - 1
+        charged.append(max(0.0, readings[i + 1] - readings[max(last, 0)]))
+    return charged
+
+
+def run_queue_wait() -> float | None:
+    """This thread's cumulative seconds ready to run but waiting for a CPU, or None where
+    the platform does not say (Linux's ``/proc/thread-self/schedstat``, second field)."""
+    try:
+        return int(SCHEDSTAT.read_bytes().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def due_times(period: float, duration: float) -> list[float]:
     """When each tick of a ``duration`` run is due, from 0, every ``period`` seconds."""
     if not (period > 0 and duration >= 0):
@@ -33,28 +77,41 @@ def due_times(period: float, duration: float) -> list[float]:
     return [i * period for i in range(int(duration / period))]
 
 
-def tick(period: float = PERIOD_S, duration: float = 1.0) -> list[float]:
-    """Tick in this thread for ``duration`` seconds; returns every tick's lag."""
+def _ticks(
+    due: list[float], ran: list[float], waits: list[float | None], start: float | None
+) -> Ticks:
+    known = [w for w in waits if w is not None]
+    if start is None or len(known) != len(waits):
+        return Ticks(lags(due, ran), None)
+    return Ticks(lags(due, ran), queued(due, ran, known, start))
+
+
+def tick(period: float = PERIOD_S, duration: float = 1.0) -> Ticks:
+    """Tick in this thread for ``duration`` seconds."""
     due = due_times(period, duration)
+    start_wait = run_queue_wait()
     start = time.perf_counter()
-    ran = []
+    ran, waits = [], []
     for offset in due:
         wait = start + offset - time.perf_counter()
         if wait > 0:
             time.sleep(wait)
         ran.append(time.perf_counter() - start)
-    return lags(due, ran)
+        waits.append(run_queue_wait())
+    return _ticks(due, ran, waits, start_wait)
 
 
-async def atick(period: float = PERIOD_S, duration: float = 1.0) -> list[float]:
+async def atick(period: float = PERIOD_S, duration: float = 1.0) -> Ticks:
     """``tick`` as a task of the running event loop: the lag of its timer callbacks."""
     loop = asyncio.get_running_loop()
     due = due_times(period, duration)
+    start_wait = run_queue_wait()
     start = loop.time()
-    ran = []
+    ran, waits = [], []
     for offset in due:
         wait = start + offset - loop.time()
         if wait > 0:
             await asyncio.sleep(wait)
         ran.append(loop.time() - start)
-    return lags(due, ran)
+        waits.append(run_queue_wait())
+    return _ticks(due, ran, waits, start_wait)
