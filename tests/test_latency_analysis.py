@@ -32,11 +32,25 @@ def test_too_few_values_leave_a_bound_unknown() -> None:
 
 def test_failed_requests_count_as_slower_than_any_answer() -> None:
     samples = [0.01] * 95 + [None] * 5
-    found = analysis.latencies(samples, {"HTTP 500: boom": 5})
+    found = analysis.latencies(samples, {"HTTP 500: boom": 4, "timeout": 1})
     assert found.p50.value == 0.01
     assert math.isinf(found.p99.value)
     assert found.failed == 5 and found.sent == 100
     assert render.ms(found.p99.value) == "failed"
+    broken = analysis.ServerCase("asyncio", "mine", 1, Estimate(50, 40, 60), {0.5: found})
+    [verdict] = analysis.judge_servers([broken])
+    assert "  asyncio: 5 of 100 requests failed, most often HTTP 500: boom" in (
+        render.server_verdict(verdict)
+    )
+
+
+def test_the_sustained_rate_is_the_mean_of_bursty_slices() -> None:
+    rates = [0.0, 0.0, 0.0, 360.0, 0.0, 0.0, 320.0, 0.0, 0.0, 10.0, 310.0, 0.0]
+    found = analysis.sustained(rates)
+    assert found.value == pytest.approx(1000 / 12)
+    assert found.low == 0.0  # the mean less 2.201 standard errors is below 0
+    assert found.high == pytest.approx(1000 / 12 + 2.201 * 149.2 / 12**0.5, rel=1e-3)
+    assert analysis.sustained([5.0]) == Estimate(5.0, None, None)
 
 
 def case(model: str, rate: float, spread: float, p99: float = 0.01) -> analysis.ServerCase:

@@ -5,6 +5,7 @@ running; a user's handler plugs in by the contract."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import psutil
 import pytest
 
 from parbench import leftovers
-from parbench.latency import handlers, load, servers
+from parbench.latency import handlers, load, plugin, servers, settings
 
 from helpers import started_since
 
@@ -106,6 +107,21 @@ def test_a_handler_that_cannot_load_is_one_clear_line(tmp_path: Path) -> None:
     refused = pytest.raises(servers.ServerError, match=r"asyncio: handler 'no_handle' .*handle")
     with refused, servers.serving("asyncio", str(broken)):
         pass
+
+
+def test_a_server_that_never_answers_is_one_clear_line(tmp_path: Path) -> None:
+    stuck = tmp_path / "stuck.py"
+    stuck.write_text("import time\ndef handle(path):\n    time.sleep(3600)\n")
+    case = settings.ServerCase("thread-pool", "stuck", str(stuck), 2, None)
+    before = leftovers.snapshot()
+    with contextlib.ExitStack() as stack:
+        bench = plugin.Servers(stack, settings.QUICK)
+        with pytest.raises(servers.ServerError) as caught:
+            bench.saturation(case)
+    assert str(caught.value) == (
+        "thread-pool serving stuck answered none of its requests: no answer within 2 s"
+    )
+    assert started_since(before) == []
 
 
 def test_the_asyncio_server_awaits_ahandle_and_blocks_on_handle() -> None:

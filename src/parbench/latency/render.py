@@ -133,6 +133,18 @@ def server_verdict(verdict: HandlerVerdict) -> list[str]:
     if verdict.steadiest:
         tails = ", ".join(f"{m} {ms(by_model[m].loads[HALF].p99.value)}" for m in verdict.steadiest)
         lines.append(f"  lowest p99 at half of each model's sustained rate: {tails}")
+    for case in verdict.cases:
+        errors: dict[str, int] = {}
+        for found in case.loads.values():
+            for kind, count in found.errors.items():
+                errors[kind] = errors.get(kind, 0) + count
+        if errors:
+            sent = sum(found.sent for found in case.loads.values())
+            common = max(errors, key=errors.__getitem__)
+            lines.append(
+                f"  {case.model}: {sum(errors.values())} of {sent} requests failed, "
+                f"most often {common}"
+            )
     threads, processes = verdict.threads, verdict.processes
     if threads is None or processes is None:
         lines.append(f"  '{SERVERS_CLAIM}': untested (needs a threaded model and prefork)")

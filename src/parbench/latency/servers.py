@@ -290,7 +290,8 @@ def _serve(
     model_name: str, spec: str, workers: int, port: int, ready: Connection, parent: int
 ) -> None:
     """The server process: bind, say so (the port, or one line on why not), serve."""
-    os.setpgrp()  # a group of its own, which ``_stop`` ends whole
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()  # a group of its own, which ``_stop`` ends whole
     model = MODELS[model_name]
     try:
         handler = handlers.cached(spec)
@@ -367,6 +368,8 @@ def _signal_group(process: multiprocessing.process.BaseProcess, sent: signal.Sig
     if process.pid is None:
         return
     try:
+        if not hasattr(os, "killpg"):
+            raise ProcessLookupError  # no process groups here: the server alone
         os.killpg(process.pid, sent)
     except (ProcessLookupError, PermissionError):
         with contextlib.suppress(ProcessLookupError):

@@ -24,6 +24,7 @@ import functools
 import importlib
 import inspect
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -92,8 +93,6 @@ def repeat(spec: str, seconds: float, switch_interval: float | None = None) -> i
     """Call the handler ``spec`` again and again for ``seconds``; returns how many calls
     finished. The background work of the responsiveness benchmarks, run in a worker.
     ``switch_interval`` is set in the worker's interpreter first, where given."""
-    import time
-
     if switch_interval is not None:
         sys.setswitchinterval(switch_interval)
     handle = cached(spec).module.handle
