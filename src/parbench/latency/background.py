@@ -42,7 +42,6 @@ class Way:
     ``unavailable()`` says why it cannot run here, or None."""
 
     name: str
-    description: str
     run: Callable[[str, float, float, float], Outcome]
     unavailable: Callable[[], str | None] = lambda: None
 
@@ -132,23 +131,20 @@ def interpreter_pool(workers: int) -> Executor:
 WAYS: dict[str, Way] = {
     way.name: way
     for way in (
-        Way("none", "the ticker alone, no background work (the reference)", _alone),
-        Way("thread", "a threading thread of the same process", _in_pool(ThreadPoolExecutor)),
-        Way("process", "a process of its own (spawned)", _in_pool(_one_process)),
+        Way("none", _alone),
+        Way("thread", _in_pool(ThreadPoolExecutor)),
+        Way("process", _in_pool(_one_process)),
         Way(
             "interpreter",
-            "a sub-interpreter with a GIL of its own",
             _in_pool(_one_interpreter),
             unavailable=interpreters._unavailable,
         ),
         Way(
             "asyncio-loop",
-            "a task of the ticker's event loop (awaits ahandle, or calls handle and yields)",
             _on_loop(_in_loop),
         ),
         Way(
             "asyncio-to-thread",
-            "asyncio.to_thread from a task of the ticker's event loop",
             _on_loop(_to_thread),
         ),
     )

@@ -308,7 +308,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         "benchmarks": [
             bench.as_dict(include_data=False)
             for bench in getattr(session, "benchmarks", ())
-            if not bench.has_error
+            # A run stopped mid-benchmark leaves one with no time taken.
+            if not bench.has_error and bench.stats.data
         ]
     }
     if not saved.has_records(document):

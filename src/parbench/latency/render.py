@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from parbench.latency import analysis
+from parbench.latency import analysis, servers
 from parbench.latency.analysis import (
     FAILS,
     HALF,
@@ -76,7 +76,9 @@ def _with_interval(estimate: Estimate) -> str:
 def server_rows(cases: Sequence[ServerCase]) -> list[tuple[str, ...]]:
     rows = []
     for case in cases:
-        first = (case.handler, case.model, str(case.workers), _rate(case.sustained))
+        model = servers.MODELS.get(case.model)
+        workers = str(case.workers) if model is None or model.fixed_workers else "-"
+        first = (case.handler, case.model, workers, _rate(case.sustained))
         if not case.loads:
             rows.append((*first, "-", "-", "-", "-", "-", "-"))
         for share, found in sorted(case.loads.items()):

@@ -67,7 +67,6 @@ class Model:
     ``serving.workers``; ``unavailable()`` says why the model cannot run here, or None."""
 
     name: str
-    description: str
     run: Callable[[Serving], None]
     fixed_workers: bool
     unavailable: Callable[[], str | None] = lambda: None
@@ -236,33 +235,27 @@ MODELS: dict[str, Model] = {
     for model in (
         Model(
             "thread-per-request",
-            "http.server's ThreadingHTTPServer: a new thread for each request",
             _thread_per_request,
             fixed_workers=False,
         ),
         Model(
             "thread-pool",
-            "http.server with a fixed pool of threads taking requests in turn",
             _thread_pool,
             fixed_workers=True,
         ),
         Model(
             "prefork",
-            "pre-forked processes sharing the listening socket, one request at a time each",
             _prefork,
             fixed_workers=True,
             unavailable=_no_fork,
         ),
         Model(
             "asyncio",
-            "asyncio.start_server: one event loop; a handler's ahandle awaited, else its "
-            "handle run in the loop",
             _asyncio,
             fixed_workers=False,
         ),
         Model(
             "interpreters",
-            "a thread per request handing the work to a pool of sub-interpreters",
             _interpreters,
             fixed_workers=True,
             unavailable=interpreters._unavailable,

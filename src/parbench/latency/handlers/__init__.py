@@ -10,7 +10,6 @@ A handler is a module with:
 - optional ``async def ahandle(path: str) -> bytes``: what the asyncio server awaits.
   Without it the asyncio server calls ``handle`` in its event loop, as a synchronous
   endpoint in an async framework would, blocking the loop while it runs.
-- optional ``DESCRIPTION``: a few words on what one request does, for reports.
 
 Built in: ``waiting`` (a sleep, as a call to another service), ``holding`` (pure Python,
 holding the GIL), ``releasing`` (SHA-256, which releases the GIL) and ``mixed`` (half
@@ -47,10 +46,6 @@ class Handler:
     name: str
     spec: str
     module: ModuleType
-
-    @property
-    def description(self) -> str:
-        return str(getattr(self.module, "DESCRIPTION", "a user's handler"))
 
     @property
     def is_async(self) -> bool:

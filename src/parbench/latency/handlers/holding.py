@@ -1,7 +1,6 @@
 """Holding the GIL: pure Python arithmetic, about 2 ms of it, during which no other
 thread of the process runs Python."""
 
-DESCRIPTION = "about 2 ms of pure Python (holds the GIL)"
 ITERATIONS = 50_000
 
 

@@ -6,7 +6,6 @@ import time
 
 from parbench.latency.handlers import holding
 
-DESCRIPTION = "waits 5 ms, then about 1 ms of pure Python"
 WAIT_S = 0.005
 ITERATIONS = holding.ITERATIONS // 2
 

@@ -3,7 +3,6 @@ releases it for inputs over 2 KiB), so threads of one process hash in parallel."
 
 import hashlib
 
-DESCRIPTION = "SHA-256 over 4 MiB (releases the GIL)"
 BUFFER = bytes(4 * 1024 * 1024)
 
 

@@ -4,7 +4,6 @@ computes nothing. The wait releases the GIL, as a socket read does."""
 import asyncio
 import time
 
-DESCRIPTION = "waits 10 ms (a call to another service)"
 WAIT_S = 0.010
 
 
