@@ -4,10 +4,16 @@ subprocess; saved with every sample; read back by ``parbench report``, ``compare
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from parbench import cli
@@ -116,3 +122,40 @@ def test_a_bad_option_is_one_clear_line(
     )
     result = pytester.runpytest("--co", argument, *suite)
     result.stderr.fnmatch_lines([f"ERROR: {message}"])
+
+
+def test_a_run_stopped_by_sigterm_leaves_no_server_running(tmp_path: Path) -> None:
+    """SIGTERM while a prefork server serves: the run stops and every process of the
+    server (its forked workers too) is gone."""
+    environment = {**os.environ, "TMPDIR": str(tmp_path)}
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_ADDOPTS", "PYTHONPATH"):
+        environment.pop(name, None)
+    command = [
+        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--benchmark-only",
+        "--parbench-latency-suite=servers", "--parbench-server-models=prefork",
+        "--parbench-handlers=waiting", "--parbench-server-workers=2",
+    ]  # fmt: skip
+    run = subprocess.Popen(
+        command, cwd=SUITE_ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        pytest_process = psutil.Process(run.pid)
+        deadline = time.monotonic() + 60
+        server = None
+        while server is None and time.monotonic() < deadline and run.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                server = next(
+                    (p for p in pytest_process.children() if len(p.children()) == 2), None
+                )
+            time.sleep(0.1)
+        assert server is not None, "no prefork server with its 2 workers appeared"
+        serving = [server, *server.children()]
+        run.send_signal(signal.SIGTERM)
+        output, _ = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.communicate()
+    assert b"stopped by SIGTERM" in output
+    _, alive = psutil.wait_procs(serving, timeout=10)
+    assert alive == []

@@ -7,10 +7,10 @@ is (a frame that was due and not drawn was late, however many were missed). The 
 a tick is when it ran minus when it was due.
 
 Part of a lag can be the machine's, not the program's: the ticker's thread, woken, may
-wait for a CPU that other processes hold. Where Linux reports it (the thread's
-``schedstat``), the ticker also records how long its thread waited for a CPU between
-each tick's due time and its run, so that a lag those waits explain is not blamed on
-the background work.
+wait for a CPU that other processes hold, or wait for the GIL held by a thread that
+waits for a CPU. Where Linux reports it (each thread's ``schedstat``), the ticker also
+records how long the process's threads waited for a CPU between each tick's due time
+and its run, so that a lag those waits explain is not blamed on the background work.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 PERIOD_S = 0.004
 #: A frame at 60 frames a second.
 FRAME_BUDGET_S = 1 / 60
-SCHEDSTAT = Path("/proc/thread-self/schedstat")
+TASKS = Path("/proc/self/task")
 
 
 @dataclass(frozen=True)
@@ -62,12 +62,22 @@ def queued(
 
 
 def run_queue_wait() -> float | None:
-    """This thread's cumulative seconds ready to run but waiting for a CPU, or None where
-    the platform does not say (Linux's ``/proc/thread-self/schedstat``, second field)."""
-    try:
-        return int(SCHEDSTAT.read_bytes().split()[1]) / 1e9
-    except (OSError, ValueError, IndexError):
+    """The cumulative seconds this process's threads were ready to run but waited for a
+    CPU, or None where the platform does not say (Linux's ``schedstat`` of each thread,
+    second field). Every thread's, not only the ticker's: a thread that holds the GIL and
+    waits for a CPU keeps the ticker waiting too. (Two threads waiting at once count
+    twice, which can only excuse a lag, never blame one.)"""
+    if not TASKS.is_dir():
         return None
+    total = 0
+    for stat in TASKS.glob("*/schedstat"):
+        try:
+            total += int(stat.read_bytes().split()[1])
+        except FileNotFoundError:
+            continue  # a thread that ended meanwhile
+        except (OSError, ValueError, IndexError):
+            return None
+    return total / 1e9
 
 
 def due_times(period: float, duration: float) -> list[float]:
