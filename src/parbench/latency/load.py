@@ -151,7 +151,12 @@ async def open_loop(port: int, offsets: Sequence[float], timeout: float) -> list
             await asyncio.sleep(wait)
         if len(outstanding) >= MAX_OUTSTANDING:
             tasks.append(
-                Sample(offset, loop.time() - due, None, f"{NOT_SENT}: {MAX_OUTSTANDING} out")
+                Sample(
+                    offset,
+                    loop.time() - due,
+                    None,
+                    f"{NOT_SENT}: {MAX_OUTSTANDING} already outstanding",
+                )
             )
             continue
         task = asyncio.ensure_future(_timed(port, number, due, timeout, start))
