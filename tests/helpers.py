@@ -13,13 +13,14 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
 import psutil
 import pytest
 
-from parbench import results, strategies, workload
+from parbench import leftovers, results, strategies, workload
 from parbench.matrix import Case, task_count
 from parbench.strategies.interpreters import _unavailable as interpreters_unavailable
 
@@ -434,3 +435,10 @@ def killed_at_the_end(process: subprocess.Popen, marker: str) -> Iterator[None]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         process.wait(timeout=30)
+
+
+def started_since(before: leftovers.Snapshot) -> list[str]:
+    """Threads, processes and sockets of this process that ``before`` did not have
+    (``leftovers.added`` less the machine-wide temporary folders other runs make)."""
+    after = leftovers.snapshot()
+    return leftovers.added(before, replace(after, temporary=before.temporary))

@@ -87,6 +87,9 @@ def column_name(run: Run) -> str:
 
 def build(runs: Sequence[Run]) -> Table:
     """The table of ``runs``, one column each, rows in first-seen order."""
+    for run in runs:
+        if not run.measurements:
+            raise RunError(f"{run.source}: holds latency benchmarks only, no batch to compare")
     names = [column_name(run) for run in runs]
     columns = tuple(
         f"{name} ({Path(run.source).stem})" if names.count(name) > 1 else name
@@ -132,6 +135,8 @@ def latest_per_python(storage: Path = DEFAULT_STORAGE) -> tuple[list[Run], list[
             run = results.read(path)
         except RunError as error:
             unreadable.append(error)
+            continue
+        if not run.measurements:  # latency benchmarks only
             continue
         name = column_name(run)
         if run.completeness.complete is False:

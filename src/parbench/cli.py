@@ -19,6 +19,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from parbench import across, breakeven, compare, fit, htmlreport, plot, render, results, verdict
+from parbench.latency import analysis as latency_analysis
+from parbench.latency import charts as latency_charts
+from parbench.latency import render as latency_render
+from parbench.latency import saved as latency_saved
 
 RUN_HELP = "a JSON file, a saved run id under the storage folder (e.g. 0003), or 'latest'"
 # Problems with the input: reported in one line, exit status 2.
@@ -145,12 +149,21 @@ def _report(arguments: argparse.Namespace) -> int:
     if arguments.format == "html":
         _emit(htmlreport.report(runs), arguments.output)
         return 0
-    named = [(run.source, verdict.judge(run.measurements)) for run in runs]
-    if not any(verdicts for _, verdicts in named):
+    named = [(run.source, verdict.judge(run.measurements)) for run in runs if run.measurements]
+    latency = latency_saved.from_runs([run.source for run in runs])
+    if not any(verdicts for _, verdicts in named) and not latency:
         raise results.RunError(
             f"nothing to report: no workload in {', '.join(arguments.runs)} has a serial baseline"
         )
-    text = render.render_runs(named, arguments.format)
+    parts = []
+    if named or arguments.format in ("csv", "json"):
+        parts.append(render.render_runs(named, arguments.format))
+    if arguments.format in ("text", "markdown"):
+        parts += [
+            f"\n{source}:\n" + latency_render.report(servers, ticks, arguments.format)
+            for source, servers, ticks in latency
+        ]
+    text = "\n".join(parts)
     if arguments.format == "text" and arguments.output is None:
         text = "\n".join(fit.wrap(text, shutil.get_terminal_size().columns))
     _emit(text, arguments.output)
@@ -159,6 +172,18 @@ def _report(arguments: argparse.Namespace) -> int:
 
 def _compare(arguments: argparse.Namespace) -> int:
     old, new = _load([arguments.old, arguments.new], arguments.storage)
+    latency = latency_analysis.changes(
+        latency_saved.read(old.source), latency_saved.read(new.source)
+    )
+    if latency:
+        print(latency_render.comparison(latency))
+        if not (old.measurements and new.measurements):
+            if arguments.fail_on_regression is not None:
+                raise compare.Ungated(
+                    "--fail-on-regression: gates batch benchmarks, and these runs do not "
+                    "both hold some"
+                )
+            return 0
     comparison = compare.compare(old, new)
     shown = htmlreport.comparison if arguments.format == "html" else compare.render
     _emit(shown(comparison), arguments.output)
@@ -186,7 +211,10 @@ def _versions(arguments: argparse.Namespace) -> int:
 
 
 def _plot(arguments: argparse.Namespace) -> int:
-    written = plot.write_charts(_load(arguments.runs, arguments.storage), arguments.output)
+    runs = _load(arguments.runs, arguments.storage)
+    written = plot.write_charts([run for run in runs if run.measurements], arguments.output)
+    latency = latency_saved.from_runs([run.source for run in runs])
+    written += latency_charts.write(latency, arguments.output)
     if not written:
         raise plot.PlotError("no chart to draw: no workload in these runs has a serial baseline")
     for path in written:

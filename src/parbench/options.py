@@ -116,7 +116,7 @@ def _workers(value: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(numbers))
 
 
-def _duration(highest: float, *, zero: bool) -> Callable[[str], float]:
+def duration(highest: float, *, zero: bool) -> Callable[[str], float]:
     """A converter to seconds: a number of milliseconds, or one with a unit (ms or s); up
     to ``highest`` seconds, and above 0 unless ``zero`` is allowed."""
 
@@ -299,7 +299,7 @@ OPTIONS = (
     ),
     Option(
         "latency",
-        _duration(MAX_LATENCY_S, zero=True),
+        duration(MAX_LATENCY_S, zero=True),
         "wait before each HTTP response, in ms or with a unit: 50, 50ms, 0.05s; at most "
         f"{MAX_LATENCY_S}s (default: 50ms)",
         default="50ms",
@@ -315,7 +315,7 @@ OPTIONS = (
     ),
     Option(
         "request_timeout",
-        _duration(MAX_REQUEST_TIMEOUT_S, zero=False),
+        duration(MAX_REQUEST_TIMEOUT_S, zero=False),
         "longest wait of an HTTP request to connect, and between reads: 10s, 500ms; at most "
         f"{MAX_REQUEST_TIMEOUT_S}s (default: 10s)",
         default="10s",
@@ -339,7 +339,7 @@ OPTIONS = (
     ),
     Option(
         "budget",
-        _duration(MAX_BUDGET_S, zero=False),
+        duration(MAX_BUDGET_S, zero=False),
         "how long each workload's cases may take together, in rounds paired with serial, "
         "before one that has not settled stops, e.g. 40s (default: 20s; 2s with "
         "--parbench-quick)",
@@ -404,6 +404,15 @@ def text(config: pytest.Config, name: str) -> Text:
         where = config.inipath.name if config.inipath else "the ini file"
         return Text(str(kept).strip(), f"{option.ini} in {where}")
     return Text(option.default, option.flag)
+
+
+def chosen_switch(config: pytest.Config, name: str) -> bool:
+    """Whether switch ``name`` is on, from the command line or the ini file."""
+    given_text = text(config, name)
+    try:
+        return given_text.value is not None and _switch(given_text.value)
+    except Refused as refused:
+        raise _usage(given_text.source, refused) from None
 
 
 def _usage(source: str, message: object) -> pytest.UsageError:

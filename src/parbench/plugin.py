@@ -16,6 +16,9 @@ import pytest
 # pays for nothing else. Each hook imports what it uses once the run asks.
 from parbench import options
 
+# The latency benchmarks (servers, responsiveness) have a plugin module of their own.
+pytest_plugins = ["parbench.latency.plugin"]
+
 if TYPE_CHECKING:
     from parbench import leftovers, matrix, network, probe, results, runner, scratch
     from parbench.network import NetworkSettings
@@ -421,7 +424,7 @@ def verdicts(config: pytest.Config) -> str | None:
         run = session_run(config)
     except results.RunError as error:
         return f"no verdicts: {error}"
-    if run is None:
+    if run is None or not run.measurements:  # none measured, or latency benchmarks only
         return None
     session = getattr(config, "_benchmarksession", None)
     storage = getattr(getattr(session, "storage", None), "path", results.DEFAULT_STORAGE)

@@ -52,6 +52,9 @@ RUN_KEY = "parbench_run"
 GRANULARITY_ROLES = ("start_up", "per_task", "payload", "sweep")
 # At most this many benchmarks are named in one message, to keep it one line.
 NAMED = 10
+# The extra_info key of the latency benchmarks (read by ``parbench.latency.saved``): a run
+# of those alone is a run, with no measurements of its own.
+LATENCY_KEY = "parbench_latency"
 
 # Upper bounds of what a run can be made with; the options that set them refuse more.
 #: Each process worker costs about 20 MiB and a quarter of a CPU second to start (spawn).
@@ -508,7 +511,9 @@ def from_json(document: Any, source: str) -> Run:
     completeness = _completeness(document, source)
     found = [_measurement(b, i, source) for i, b in enumerate(document["benchmarks"])]
     measurements = tuple(m for m in found if m is not None)
-    if not measurements:
+    if not measurements and not any(
+        LATENCY_KEY in (b.get("extra_info") or {}) for b in document["benchmarks"]
+    ):
         raise RunError(f"{source}: holds no parbench benchmarks")
     repeated = [n for n, count in Counter(m.name for m in measurements).items() if count > 1]
     if repeated:
