@@ -236,6 +236,18 @@ def test_a_tie_of_one_pool_recommends_its_fewest_workers_and_its_chunks() -> Non
     )
 
 
+def test_a_tie_recommends_the_cheapest_case_decided_faster() -> None:
+    # The leader is faster; a cold pool tied with it was not told from serial.
+    [found] = judge(
+        entry("work", "serial", 0.1),
+        paired("work", "processes", spread(1.4, 0.05), 0.1, workers=2),
+        paired("work", "processes", [1.6, 0.9, 1.5, 1.0], 0.1, workers=2, pool="cold"),
+    )
+    assert found.answer.kind == verdict.TIE
+    assert row(found, "processes x2 cold").outcome == verdict.UNCLEAR
+    assert render.use_line(found) == "use: ProcessPoolExecutor(max_workers=2)"
+
+
 def test_the_noise_line_says_what_measuring_cost() -> None:
     [found] = judge(
         entry("work", "serial", 0.1),

@@ -395,10 +395,11 @@ def answer(rows: Sequence[Row]) -> Answer:
 
 
 def _cheapest(tied: Sequence[Row]) -> Row | None:
-    """Of cases that tie, all faster than serial, the one to use: the cheapest pool
-    (``COST``), then the fewest workers, the smallest chunks and a warm pool; ``None``
-    where any of them is not decided faster."""
-    if any(r.outcome != FASTER for r in tied):
+    """Of cases that tie, the one to use: of those decided faster than serial (the leader
+    always is), the cheapest pool (``COST``), then the fewest workers, the smallest chunks
+    and a warm pool."""
+    faster = [r for r in tied if r.outcome == FASTER]
+    if not faster:
         return None
 
     def cost(row: Row) -> tuple:
@@ -406,7 +407,7 @@ def _cheapest(tied: Sequence[Row]) -> Row | None:
         rank = COST.index(m.strategy) if m.strategy in COST else len(COST)
         return (rank, m.workers, m.chunksize, m.pool == "cold")
 
-    return min(tied, key=cost)
+    return min(faster, key=cost)
 
 
 def _noise(rows: Sequence[Row]) -> Noise:
