@@ -313,6 +313,47 @@ def test_no_gil_claim_where_the_machine_held_threads_back_or_they_cannot_show() 
     assert one_cpu.gil.reason == verdict.CANNOT_SHOW and one_cpu.gil.parallel is None
 
 
+def held_back_threads(ratios: Sequence[float]) -> dict:
+    """Threads x2 that a busy machine kept to one CPU though two were ready to run."""
+    return paired(
+        "work", "threads", ratios, 0.08, workers=2, cpu_per_wall=0.98, runnable_per_wall=1.9
+    )
+
+
+def test_threads_held_back_by_a_neighbour_that_still_gained_in_pairs_run_in_parallel() -> None:
+    [found] = judge(entry("work", "serial", 0.08), held_back_threads(spread(1.6, 0.1)))
+    assert found.gil.parallel is True and found.gil.reason == verdict.GAINED
+    assert found.kind == "CPU-bound, releases the GIL"
+    [evidence] = [n for n in render.notes(found) if n.startswith("evidence:")]
+    assert "on a busy machine, yet gained 1.51x or more over serial" in evidence
+    assert evidence.endswith("its threads run in parallel")
+
+
+def test_threads_held_back_and_behind_processes_in_pairs_run_one_at_a_time() -> None:
+    [found] = judge(
+        entry("work", "serial", 0.08),
+        held_back_threads(spread(1.0, 0.02)),
+        paired("work", "processes", spread(1.7, 0.05), 0.08, workers=2),
+    )
+    assert found.gil.parallel is False and found.gil.reason == verdict.BEHIND_PROCESSES
+    assert found.kind == "CPU-bound, holds the GIL"
+    # Known to hold the GIL, the threads are held to 1x.
+    assert row(found, "threads x2").ceiling == 1
+    [evidence] = [n for n in render.notes(found) if n.startswith("evidence:")]
+    assert "while processes x2 gained 1.6" in evidence
+    assert evidence.endswith("one thread runs at a time")
+
+
+def test_no_gil_claim_where_pairs_cannot_tell_either() -> None:
+    # Threads and processes alike within noise of serial: nothing shows how threads run.
+    [found] = judge(
+        entry("work", "serial", 0.08),
+        held_back_threads(spread(1.0, 0.3)),
+        paired("work", "processes", spread(1.1, 0.3), 0.08, workers=2),
+    )
+    assert found.gil.parallel is None and found.gil.reason == verdict.MACHINE_BUSY
+
+
 def test_every_format_carries_the_rows_and_the_line_to_paste() -> None:
     found = judge(
         entry("sleep", "serial", 0.8, kind="io", cpu_share=0.0),

@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from parbench import finite, footprint, machine
 from parbench.results import Measurement
 from parbench.verdict import (
+    BEHIND_PROCESSES,
     CANNOT_SHOW,
     DECLARED,
     FASTER,
+    GAINED,
     MACHINE_BUSY,
     ONLY_SERIAL,
     PARALLEL,
@@ -198,6 +200,17 @@ def _gil_note(gil: Gil) -> str:
         return (
             f"{seen}; with {m.usable_cpus:g} usable CPUs, {min(m.workers, m.tasks)} workers "
             "with tasks and this little CPU work, parallel threads cannot show"
+        )
+    if gil.reason == GAINED and gil.speedup is not None:
+        return (
+            f"{seen} on a busy machine, yet gained {gil.speedup.low:.2f}x or more over serial "
+            "in rounds taken beside it: its threads run in parallel"
+        )
+    if gil.reason == BEHIND_PROCESSES and gil.speedup and gil.rival_speedup:
+        return (
+            f"{seen} on a busy machine and gained at most {gil.speedup.high:.2f}x over serial, "
+            f"while {gil.rival} gained {gil.rival_speedup.low:.2f}x or more beside the same "
+            "neighbour: one thread runs at a time"
         )
     if gil.reason == MACHINE_BUSY:
         return (

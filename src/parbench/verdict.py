@@ -35,7 +35,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from parbench import cpustat, sequential
+from parbench import cpustat, sequential, stats
 from parbench.results import BASELINE, Measurement
 from parbench.sequential import FASTER, SAME, SLOWER, UNCLEAR
 
@@ -46,6 +46,9 @@ DECLARED = {"io": "I/O-bound", "cpu": "CPU-bound", "mixed": "mixed"}
 # Threads that keep at least this many CPUs busy run Python in parallel; serial that
 # keeps this many busy is parallel inside.
 PARALLEL_BUSY = 1.3
+# CPU-bound threads one at a time gain nothing: paired rounds whose interval lies above
+# this gained from running in parallel.
+GAINED_PAIRED = 1.1
 # Threads that could have had this many more CPUs than they kept busy were held back by
 # something other than the GIL: whether they run in parallel cannot be told.
 HELD_BACK = 0.25
@@ -53,12 +56,15 @@ HELD_BACK = 0.25
 # Pools from the cheapest to start and feed: threads share the caller's memory; asyncio
 # needs the work's async variant; interpreters and processes copy every task and result.
 COST = ("threads", "asyncio", "interpreters", "processes", "dask")
-# What the thread pools' CPU use says (``Gil.reason``).
-PARALLEL, ONE_AT_A_TIME, MACHINE_BUSY, CANNOT_SHOW = (
+# What the thread pools' CPU use says (``Gil.reason``); where a busy machine held the
+# threads back, what their rounds paired with serial's say instead.
+PARALLEL, ONE_AT_A_TIME, MACHINE_BUSY, CANNOT_SHOW, GAINED, BEHIND_PROCESSES = (
     "parallel",
     "one at a time",
     "machine busy",
     "cannot show",
+    "gained in pairs",
+    "behind processes in pairs",
 )
 # What a verdict answers (``Answer.kind``).
 WINNER, TIE, SERIAL_WINS, UNDECIDED, ONLY_SERIAL = (
@@ -80,6 +86,11 @@ class Gil:
     measurement: Measurement
     parallel: bool | None
     reason: str
+    # Told by paired rounds: the threads' speedup, and the process pool of as many
+    # workers they were measured behind (its label and speedup).
+    speedup: stats.Paired | None = None
+    rival: str | None = None
+    rival_speedup: stats.Paired | None = None
 
     @property
     def held(self) -> bool:
@@ -299,8 +310,41 @@ def gil_evidence(group: Iterable[Measurement], share: float) -> Gil | None:
     if min(min(m.workers, m.tasks) * share, m.usable_cpus) < PARALLEL_BUSY:
         return Gil(name, m, None, CANNOT_SHOW)
     if wanted is not None and min(wanted, m.usable_cpus) - busy > HELD_BACK:
-        return Gil(name, m, None, MACHINE_BUSY)
+        return _gil_by_pairs(name, m, group, share)
     return Gil(name, m, False, ONE_AT_A_TIME)
+
+
+def _paired(m: Measurement) -> stats.Paired | None:
+    """``m``'s speedup from its rounds paired with serial's, or ``None`` without pairs."""
+    if len(m.rounds) < 2 or len(m.serial_rounds) != len(m.rounds):
+        return None
+    return sequential.estimate(m.serial_rounds, m.rounds)
+
+
+def _gil_by_pairs(name: str, m: Measurement, group: Iterable[Measurement], share: float) -> Gil:
+    """Threads that a busy machine held back, told by their rounds paired with serial's,
+    which met the same neighbour: on CPU-bound work, threads that gained ``GAINED_PAIRED``
+    or more ran Python in parallel; threads decidedly behind a process pool of as many
+    workers that was decidedly faster than serial (so the machine let work run in parallel
+    beside the same neighbour, and threads, which cost less to feed, fell behind it) ran
+    one at a time."""
+    threads = _paired(m)
+    if threads is None or cpustat.kind_of(share) != "cpu":
+        return Gil(name, m, None, MACHINE_BUSY)
+    if threads.low >= GAINED_PAIRED:
+        return Gil(name, m, True, GAINED, threads)
+    rivals = [
+        (p, found)
+        for p in group
+        if p.strategy == "processes" and p.pool == "warm" and p.workers == m.workers
+        for found in [_paired(p)]
+        if found is not None
+    ]
+    if rivals:
+        rival, found = max(rivals, key=lambda pair: pair[1].low)
+        if found.low > 1 and threads.high < found.low:
+            return Gil(name, m, False, BEHIND_PROCESSES, threads, label(rival, group), found)
+    return Gil(name, m, None, MACHINE_BUSY)
 
 
 def limits(
