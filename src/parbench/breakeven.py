@@ -315,8 +315,8 @@ def hint(verdict: WorkloadVerdict, rows: Sequence[BreakEven]) -> str | None:
         named = len(policies) > 1
         text = f"{strategy} pay off above ~{format_seconds(paying[0][1])} a task"
         text += f" (chunksize {paying[0][0]})" if named else ""
-        for policy, found in paying[1:]:
-            text += f" or ~{format_seconds(found)} (chunksize {policy})"
+        for policy, smallest in paying[1:]:
+            text += f" or ~{format_seconds(smallest)} (chunksize {policy})"
         phrases.append(text)
     return f"{format_seconds(task_s)} a task; here {'; '.join(phrases)}"
 

@@ -433,7 +433,7 @@ def _render(pygal: Any, chart: _Chart, inline: bool = False) -> str:
     return svg.render(is_unicode=True)
 
 
-def _strategy(axes: _Axes, points: dict[int, Row], aside: float) -> list[Any]:
+def _strategy(axes: _Axes, points: dict[float, Row], aside: float) -> list[Any]:
     """A strategy's values for pygal, ``aside`` its worker counts: its points, joined by its
     line, then each point's 95% interval, where measured, as a bar from end to end. (pygal's
     own intervals are for its Line charts, where points cannot stand aside.)"""

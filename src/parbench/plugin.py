@@ -20,7 +20,7 @@ from parbench import options
 pytest_plugins = ["parbench.latency.plugin"]
 
 if TYPE_CHECKING:
-    from parbench import leftovers, matrix, network, probe, results, runner, scratch
+    from parbench import interrupts, leftovers, matrix, network, probe, results, runner, scratch
     from parbench.network import NetworkSettings
 
 OPTIONS: pytest.StashKey[options.Options] = pytest.StashKey()
@@ -29,7 +29,7 @@ ASYNC_OVERHEAD: pytest.StashKey[network.Overhead] = pytest.StashKey()
 CASES: pytest.StashKey[dict[str, matrix.Case]] = pytest.StashKey()
 PROBES: pytest.StashKey[list[probe.Probe]] = pytest.StashKey()
 BEFORE: pytest.StashKey[leftovers.Snapshot] = pytest.StashKey()
-SIGNALS: pytest.StashKey[dict[int, object]] = pytest.StashKey()
+SIGNALS: pytest.StashKey[dict[int, interrupts.Handler]] = pytest.StashKey()
 ACTIVE: pytest.StashKey[bool] = pytest.StashKey()
 SCRATCH: pytest.StashKey[scratch.RunFolder] = pytest.StashKey()
 SESSION: pytest.StashKey[pytest.Session] = pytest.StashKey()

@@ -142,7 +142,7 @@ class Measurement:
     memory_processes: int | None = None
 
     @property
-    def baseline_key(self) -> tuple:
+    def baseline_key(self) -> tuple[str, int, str, float, int]:
         """Measurements with the same key share one serial baseline."""
         return (self.workload, self.size, self.network, self.latency_s, self.body_bytes)
 

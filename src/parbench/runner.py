@@ -119,7 +119,6 @@ class _Batches:
     cpu_seconds: list[float] = field(default_factory=list)
     usages: list[cpustat.Usage] = field(default_factory=list)
     checked: int = 0
-    sampling: bool = False
     tree: cpustat.Tree | None = None
     sample_every: int = 1
     prepared: int = 0
@@ -129,7 +128,6 @@ class _Batches:
         """Sample the rounds to come: the CPU use of the process tree as it is now (a
         cold pool's workers come and go within a round, so for it, of this process and
         the children it reaped)."""
-        self.sampling = True
         self.tree = cpustat.Tree(reaped=self.case.cold)
         self.sample_every = max(1, math.ceil(SAMPLE_SPACING_S / max(round_seconds, 1e-9)))
 
@@ -137,7 +135,7 @@ class _Batches:
         batch = Round(self.case.workload.tasks(self.case.size, self.context))
         self.pending.append(batch)
         self.prepared += 1
-        if self.sampling and self.prepared % self.sample_every == 0:
+        if self.tree is not None and self.prepared % self.sample_every == 0:
             batch.started = self.tree.sample()
         return (batch,), {}
 

@@ -401,7 +401,7 @@ def _cheapest(tied: Sequence[Row]) -> Row | None:
     if any(r.outcome != FASTER for r in tied):
         return None
 
-    def cost(row: Row) -> tuple:
+    def cost(row: Row) -> tuple[int, int, int, bool]:
         m = row.measurement
         rank = COST.index(m.strategy) if m.strategy in COST else len(COST)
         return (rank, m.workers, m.chunksize, m.pool == "cold")
@@ -454,7 +454,7 @@ def judge(measurements: Iterable[Measurement]) -> list[WorkloadVerdict]:
 
     Measurements without a serial case in the same run are left out.
     """
-    groups: dict[tuple, list[Measurement]] = {}
+    groups: dict[tuple[str, int, str, float, int], list[Measurement]] = {}
     for measurement in measurements:
         groups.setdefault(measurement.baseline_key, []).append(measurement)
     verdicts = []

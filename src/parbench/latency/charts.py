@@ -89,8 +89,8 @@ def write(
             drawn[f"servers-{handler}"] = latency_by_model(pygal, handler, mine)
         alone = [c for c in ticks if c.way == analysis.ALONE]
         for work in dict.fromkeys(c.work for c in ticks if c.way != analysis.ALONE):
-            mine = alone + [c for c in ticks if c.work == work and c.way != analysis.ALONE]
-            drawn[f"responsiveness-{work}"] = lag_by_way(pygal, work, mine)
+            beside = alone + [c for c in ticks if c.work == work and c.way != analysis.ALONE]
+            drawn[f"responsiveness-{work}"] = lag_by_way(pygal, work, beside)
         for stem, svg in drawn.items():
             if svg is None:
                 continue

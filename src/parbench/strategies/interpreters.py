@@ -53,7 +53,7 @@ def _interpreters() -> ModuleType:
     try:
         from concurrent import interpreters  # type: ignore[attr-defined]  # Python 3.14+
     except ImportError:
-        from interpreters_backport import interpreters  # type: ignore[import-not-found]
+        from interpreters_backport import interpreters
     return interpreters
 
 
