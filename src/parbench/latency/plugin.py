@@ -84,8 +84,8 @@ def _usage(flag: str, value: str, allowed: str) -> pytest.UsageError:
 
 def parse(config: pytest.Config) -> settings.Settings:
     """The latency options, checked; a bad one is a one-line ``pytest.UsageError``."""
-    from parbench import options
     from parbench.latency import handlers, saved, servers, settings
+    from parbench.measure import options
 
     suites = _get(config, _SUITE)
     chosen_suites = _items(_SUITE, suites) if suites else []
@@ -149,9 +149,9 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if not _get(config, _SUITE):
         return
-    from parbench import plugin
-    from parbench import suite as batch
     from parbench.latency import suite
+    from parbench.measure import plugin
+    from parbench.measure import suite as batch
 
     picked = chosen(config)
     plugin.activate(config)

@@ -19,7 +19,7 @@ from parbench.latency.analysis import (
     WorkVerdict,
 )
 from parbench.latency.ticker import FRAME_BUDGET_S
-from parbench.render import grid
+from parbench.report.render import grid
 
 SERVERS_CLAIM = "threads for web servers (more efficient than processes)"
 TICKS_CLAIM = "a background thread keeps the interface responsive"

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from multiprocessing.connection import Connection
 
+from parbench.contract.workload import describe
 from parbench.latency import background, handlers
 from parbench.strategies import interpreters
-from parbench.workload import describe
 
 START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 5.0

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, TypeVar
 
+from parbench.contract.workload import Workload
 from parbench.strategies import PoolSpec, Strategy
-from parbench.workload import Workload
 
 T = TypeVar("T")
 

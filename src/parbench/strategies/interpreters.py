@@ -17,8 +17,8 @@ from concurrent.futures import Executor
 from types import ModuleType
 from typing import Any
 
+from parbench.contract.workload import Workload
 from parbench.strategies import PoolSpec, Strategy
-from parbench.workload import Workload
 
 INSTALL_HINT = "pip install 'parbench[interpreters]'"
 

@@ -43,7 +43,7 @@ from typing import Any
 
 import pytest
 
-from parbench import interrupts, scratch
+from parbench.measure import interrupts, scratch
 
 RUN_KEY = "parbench_run"
 #: Exit statuses of sessions that ran to their end (1: some test failed; 5: none ran).

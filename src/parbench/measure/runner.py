@@ -37,10 +37,12 @@ from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from typing import Any
 
-from parbench import cpustat, environment, memory, network, sequential
-from parbench.context import Context
-from parbench.matrix import Case
-from parbench.results import BASELINE, SCHEMA
+from parbench import network
+from parbench.analysis import sequential
+from parbench.contract.context import Context
+from parbench.data.results import BASELINE, SCHEMA
+from parbench.measure import cpustat, environment, memory
+from parbench.measure.matrix import Case
 from parbench.strategies import PoolSpec, Strategy, all_strategies, skip_reason
 
 

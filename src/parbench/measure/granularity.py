@@ -13,7 +13,7 @@ serial baseline before and after. The parts (``ROLES``):
   flavour that holds the GIL (``work_python``) and one that releases it
   (``work_hashlib``).
 
-``parbench.breakeven`` turns the saved run into costs and crossovers.
+``parbench.analysis.breakeven`` turns the saved run into costs and crossovers.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping
 
-from parbench import machine, matrix, workload
-from parbench.matrix import Case
-from parbench.options import Options
-from parbench.results import BASELINE, GRANULARITY_ROLES
+from parbench.contract import workload
+from parbench.data.results import BASELINE, GRANULARITY_ROLES
+from parbench.measure import machine, matrix
+from parbench.measure.matrix import Case
+from parbench.measure.options import Options
 from parbench.strategies import all_strategies
 
 ROLES = GRANULARITY_ROLES
