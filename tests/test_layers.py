@@ -91,3 +91,15 @@ def test_pure_layers_import_no_measuring_code() -> None:
 def test_every_allowed_edge_is_still_taken() -> None:
     taken = {(_module_name(path), name) for path in _checked() for name in _imports(path)}
     assert taken >= ALLOWED, f"no longer imported, drop from ALLOWED: {ALLOWED - taken}"
+
+
+def test_the_architecture_map_names_every_module_of_the_layers() -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "architecture.md").read_text()
+    layers = ("contract", "measure", *PURE)
+    missing = [
+        f"{layer}/{path.name}"
+        for layer in layers
+        for path in sorted((PACKAGE / layer).glob("*.py"))
+        if path.name != "__init__.py" and f"    {path.name} " not in text
+    ]
+    assert not missing, f"docs/architecture.md does not name: {missing}"
