@@ -1,5 +1,5 @@
 """What parbench costs a pytest run that uses none of it: the same tiny run of pytest with
-the plugin and without it (``-p no:parbench``), and ``import parbench.plugin`` beside
+the plugin and without it (``-p no:parbench``), and ``import parbench.measure.plugin`` beside
 ``import pytest``, each in a fresh interpreter.
 
 Not collected with the matrix (its name does not start with ``test_``); run it alone:
@@ -32,7 +32,7 @@ def test_unrelated_pytest_run(benchmark: Any, tmp_path: Path, plugin: str) -> No
     benchmark.pedantic(_run, args=(command, tmp_path), rounds=ROUNDS, warmup_rounds=1)
 
 
-@pytest.mark.parametrize("module", ["pytest", "parbench.plugin"])
+@pytest.mark.parametrize("module", ["pytest", "parbench.measure.plugin"])
 def test_import(benchmark: Any, tmp_path: Path, module: str) -> None:
     command = [sys.executable, "-c", f"import {module}"]
     benchmark.pedantic(_run, args=(command, tmp_path), rounds=ROUNDS, warmup_rounds=1)

@@ -4,6 +4,6 @@ The matrix comes from the command line (``pytest --help``, group "parbench"); th
 itself ships with the package, so that the same one runs in any project.
 """
 
-from parbench.suite import test_batch
+from parbench.measure.suite import test_batch
 
 __all__ = ["test_batch"]

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from parbench import network, workload
+from parbench import network
+from parbench.contract import workload
 from parbench.network import guard
 
 from helpers import FAULTY

@@ -20,8 +20,11 @@ from typing import TypeVar
 import psutil
 import pytest
 
-from parbench import leftovers, results, strategies, workload
-from parbench.matrix import Case, task_count
+from parbench import strategies
+from parbench.contract import workload
+from parbench.data import results
+from parbench.measure import leftovers
+from parbench.measure.matrix import Case, task_count
 from parbench.strategies.interpreters import _unavailable as interpreters_unavailable
 
 SUITE_ROOT = Path(__file__).resolve().parent.parent

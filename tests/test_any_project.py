@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from parbench import network, runner, workload
+from parbench import network
+from parbench.contract import workload
+from parbench.measure import runner
 
 from helpers import SUITE_ROOT, make_case, run_pytest
 

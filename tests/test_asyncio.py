@@ -20,7 +20,9 @@ import pytest
 import requests
 from test_suite_runs import CLEAN, RUN_TIMEOUT_S, passed, run_suite
 
-from parbench import network, runner, workload
+from parbench import network
+from parbench.contract import workload
+from parbench.measure import runner
 from parbench.strategies import PoolSpec, all_strategies, asyncio_loop, skip_reason
 from parbench.workloads import download
 

@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 from test_suite_runs import passed, run_suite
 
-from parbench import breakeven, cli, granularity, matrix, options, results, strategies, verdict
+from parbench import strategies
+from parbench.analysis import breakeven, verdict
+from parbench.data import results
+from parbench.measure import granularity, matrix, options
 from parbench.network import NetworkSettings
+from parbench.report import cli
 
 from helpers import benchmark_entry, run_document
 

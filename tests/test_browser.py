@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 from test_html import sample_document
 
-from parbench import htmlreport, results
+from parbench.data import results
+from parbench.report import htmlreport
 
 from helpers import SUITE_ROOT
 
@@ -139,7 +140,7 @@ def test_how_it_was_measured_opens_on_a_click(browser: Any, tmp_path: Path) -> N
 
 
 def test_a_comparison_fits_a_phone(browser: Any, tmp_path: Path) -> None:
-    from parbench import compare
+    from parbench.analysis import compare
 
     old = results.read(written(tmp_path, json.dumps(sample_document()), "old.json"))
     slower = sample_document()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parbench import machine, matrix, options, runner
+from parbench.measure import machine, matrix, options, runner
 
 TWO_CORES = machine.Topology(logical=2, physical=2, affinity=2, affinity_cores=2, quota=None)
 SMT_8X2 = machine.Topology(logical=16, physical=8, affinity=16, affinity_cores=8, quota=None)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from parbench import cli
+from parbench.report import cli
 
 from helpers import benchmark_entry as entry
 from helpers import long_run_document, run_document
@@ -495,7 +495,7 @@ def test_plot_with_nothing_to_draw_says_so(tmp_path: Path, capsys) -> None:
 def test_output_cut_short_by_its_reader_ends_quietly(tmp_path: Path) -> None:
     saved = save(tmp_path / "run.json")
     reader = subprocess.Popen(
-        [sys.executable, "-m", "parbench.cli", "report", str(saved), "--format", "json"],
+        [sys.executable, "-m", "parbench.report.cli", "report", str(saved), "--format", "json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from parbench import compare, results
+from parbench.analysis import compare
+from parbench.data import results
 
 from helpers import benchmark_entry as entry
 from helpers import run_document

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from test_noise import noisy_neighbour
 
-from parbench import cpustat, machine
+from parbench.analysis import verdict
+from parbench.measure import cpustat, machine
 
 BUFFER = b"x" * (4 << 20)
 schedstat = pytest.mark.skipif(
@@ -94,14 +95,14 @@ def test_cpu_work_beside_a_neighbour_on_every_cpu_still_computes_whenever_it_run
             python_loop(0)
         used = cpustat.usage(before, tree.sample())
     assert used.computing is not None
-    assert cpustat.kind_of(min(1.0, used.computing)) == "cpu", used
+    assert verdict.kind_of(min(1.0, used.computing)) == "cpu", used
 
 
 @pytest.mark.parametrize(
     ("share", "kind"), [(0.0, "io"), (0.2, "io"), (0.5, "mixed"), (0.8, "cpu"), (1.0, "cpu")]
 )
 def test_kind_of_a_cpu_share(share: float, kind: str) -> None:
-    assert cpustat.kind_of(share) == kind
+    assert verdict.kind_of(share) == kind
 
 
 def test_a_reaped_tree_counts_the_cpu_of_children_that_came_and_went() -> None:

@@ -20,7 +20,9 @@ import pytest
 import requests
 from test_suite_runs import CLEAN
 
-from parbench import network, runner, workload
+from parbench import network
+from parbench.contract import workload
+from parbench.measure import runner
 from parbench.network import bodies, guard
 from parbench.strategies import PoolSpec, all_strategies, skip_reason
 from parbench.strategies import dask as dask_strategy

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from parbench import cli, workload
+from parbench.contract import workload
+from parbench.report import cli
 
 from helpers import SUITE_ROOT
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from parbench import cli, fit, options
+from parbench.measure import options
+from parbench.report import cli, fit
 
 from helpers import SUITE_ROOT, run_pytest
 
@@ -108,9 +109,16 @@ def test_a_bad_ini_value_names_its_key(pytester: pytest.Pytester) -> None:
 
 
 def test_importing_the_plugin_imports_nothing_a_run_does_not_ask_for() -> None:
-    heavy = ["requests", "responses", "psutil", "httpx", "parbench.network", "parbench.verdict"]
-    heavy += ["parbench.strategies", "parbench.runner", "parbench.matrix"]
-    code = f"import sys, parbench.plugin; print([m for m in {heavy!r} if m in sys.modules])"
+    heavy = [
+        "requests",
+        "responses",
+        "psutil",
+        "httpx",
+        "parbench.network",
+        "parbench.analysis.verdict",
+    ]
+    heavy += ["parbench.strategies", "parbench.measure.runner", "parbench.measure.matrix"]
+    code = f"import sys, parbench.measure.plugin; print([m for m in {heavy!r} if m in sys.modules])"
     found = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
@@ -229,7 +237,7 @@ def test_saved_runs_are_numbered_across_every_interpreters_folder(tmp_path: Path
 
     from pytest_benchmark.storage.file import FileStorage
 
-    from parbench import numbering
+    from parbench.measure import numbering
 
     (tmp_path / "Linux-CPython-3.10-64bit").mkdir()
     (tmp_path / "Linux-CPython-3.10-64bit" / "0003_bench-py310.json").write_text("{}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parbench import environment
+from parbench.measure import environment
 
 
 def test_a_free_threaded_build_with_the_gil_back_on_is_warned_about(monkeypatch) -> None:

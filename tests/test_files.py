@@ -15,7 +15,9 @@ import psutil
 import pytest
 from test_suite_runs import CLEAN, passed, run_suite
 
-from parbench import network, runner, workload
+from parbench import network
+from parbench.contract import workload
+from parbench.measure import runner
 from parbench.workloads import _files
 
 from helpers import POOLS, make_case

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from test_breakeven import synthetic_sweep
 
-from parbench import htmlreport, plot, render, results
-from parbench.cli import main
-from parbench.verdict import judge
+from parbench.analysis.verdict import judge
+from parbench.data import results
+from parbench.report import htmlreport, plot, render
+from parbench.report.cli import main
 
 from helpers import benchmark_entry, run_document
 
@@ -198,7 +199,7 @@ def test_a_page_that_cannot_be_written_is_one_line(
 
 def test_the_command_line_names_the_html_format() -> None:
     shown = subprocess.run(
-        [sys.executable, "-m", "parbench.cli", "report", "--help"],
+        [sys.executable, "-m", "parbench.report.cli", "report", "--help"],
         capture_output=True,
         text=True,
         check=True,

@@ -8,8 +8,8 @@ import types
 
 import pytest
 
+from parbench.contract.workload import load
 from parbench.strategies import all_strategies, interpreters, skip_reason
-from parbench.workload import load
 
 from helpers import make_case
 
@@ -134,7 +134,8 @@ def test_skip_reason_asks_availability_first(monkeypatch) -> None:
     interpreters._unavailable() is not None, reason="no working sub-interpreter pool here"
 )
 def test_runs_a_batch_where_available() -> None:
-    from parbench import network, runner
+    from parbench import network
+    from parbench.measure import runner
 
     case = make_case("pure_python", "interpreters")
     assert runner.run_once(case, network.NetworkSettings()) == [

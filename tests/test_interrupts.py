@@ -11,7 +11,7 @@ from multiprocessing.synchronize import Event
 
 import pytest
 
-from parbench import interrupts
+from parbench.measure import interrupts
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from parbench import leftovers
 from parbench.latency import load
+from parbench.measure import leftovers
 
 from helpers import started_since
 

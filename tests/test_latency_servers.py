@@ -12,8 +12,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from parbench import leftovers
 from parbench.latency import handlers, load, servers, session, settings
+from parbench.measure import leftovers
 
 from helpers import started_since
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from parbench import cli
 from parbench.latency import analysis, background, saved
+from parbench.report import cli
 
 from helpers import SUITE_ROOT, run_pytest
 

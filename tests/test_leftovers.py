@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from parbench import leftovers, scratch
+from parbench.measure import leftovers, scratch
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from parbench import machine
+from parbench.measure import machine
 
 
 def fake_sysfs(root: Path, cores: int, threads_per_core: int) -> Path:

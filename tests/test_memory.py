@@ -12,8 +12,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from parbench import memory, render, results
-from parbench.verdict import judge
+from parbench.analysis.verdict import judge
+from parbench.data import results
+from parbench.measure import memory
+from parbench.report import render
 
 from helpers import SUITE_ROOT, benchmark_entry, run_pytest
 

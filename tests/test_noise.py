@@ -21,7 +21,10 @@ from pathlib import Path
 
 from test_suite_runs import RUN_TIMEOUT_S, passed, run_suite
 
-from parbench import machine, render, results, verdict
+from parbench.analysis import verdict
+from parbench.data import results
+from parbench.measure import machine
+from parbench.report import render
 
 # A run recorded by the test below, beside its neighbour switching on and off on both CPUs
 # of a 2-core VM that five other people's work kept busy besides.

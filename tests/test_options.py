@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from parbench import options, workload
+from parbench.contract import workload
+from parbench.measure import options
 
 
 @pytest.fixture

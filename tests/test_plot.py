@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from test_breakeven import synthetic_sweep
 
-from parbench import results
-from parbench.plot import STRATEGY_COLOURS, PlotError, PlotUnavailable, write_charts
-from parbench.verdict import judge
+from parbench.analysis.verdict import judge
+from parbench.data import results
+from parbench.report.plot import STRATEGY_COLOURS, PlotError, PlotUnavailable, write_charts
 
 from helpers import SUITE_ROOT, benchmark_entry, pair_with_serial
 
@@ -577,7 +577,7 @@ def test_without_pygal_it_says_how_to_install_it(
 
 
 def test_the_module_imports_without_pygal() -> None:
-    code = "import sys; sys.modules['pygal'] = None; import parbench.plot"
+    code = "import sys; sys.modules['pygal'] = None; import parbench.report.plot"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=SUITE_ROOT, capture_output=True, text=True, check=False
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from parbench import preflight
+from parbench.measure import preflight
 
 BENCHMARK = """
 def test_one(benchmark):

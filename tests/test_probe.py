@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from parbench import network, probe, workload
+from parbench import network
+from parbench.contract import workload
+from parbench.measure import probe
 from parbench.strategies import processes
 
 SETTINGS = network.NetworkSettings(latency=0.001)

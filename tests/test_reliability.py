@@ -20,7 +20,9 @@ import psutil
 import pytest
 import requests
 
-from parbench import network, runner, workload
+from parbench import network
+from parbench.contract import workload
+from parbench.measure import runner
 from parbench.strategies import all_strategies, processes
 from parbench.workloads import download
 

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from parbench import network, results, runner
+from parbench import network
+from parbench.data import results
+from parbench.measure import runner
 
 from helpers import benchmark_entry as entry
 from helpers import make_case, run_document

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from parbench import options, rounds
+from parbench.measure import options, rounds
 
 from helpers import SUITE_ROOT, run_pytest
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from parbench import saving
+from parbench.measure import saving
 
 BENCHMARKS = """
 import os, signal

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from parbench import scratch
+from parbench.measure import scratch
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from parbench import runner, sequential, stats
+from parbench.analysis import sequential, stats
+from parbench.measure import runner
 
 from helpers import make_case
 

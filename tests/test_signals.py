@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from parbench import results, scratch
+from parbench.data import results
+from parbench.measure import scratch
 
 from helpers import (
     benchmark_entry,

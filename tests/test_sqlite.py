@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from test_suite_runs import CLEAN, passed, run_suite
 
-from parbench import network, runner, workload
+from parbench import network
+from parbench.contract import workload
+from parbench.measure import runner
 from parbench.workloads import _sqlite, sqlite_lookup, sqlite_scan
 
 from helpers import POOLS, make_case

@@ -9,7 +9,7 @@ import statistics
 
 import pytest
 
-from parbench import stats
+from parbench.analysis import stats
 
 
 @pytest.mark.parametrize(

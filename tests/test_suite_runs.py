@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from parbench import workload
+from parbench.contract import workload
 from parbench.strategies import all_strategies, skip_reason
 
 from helpers import SUITE_ROOT, WIDE_COLUMNS, run_pytest
@@ -74,7 +74,7 @@ def test_measured_run_records_everything_and_threads_beat_serial_on_sleep(
     # The saved JSON alone rebuilds the same verdicts as the end-of-run summary, wrapped
     # to a terminal as wide.
     report = subprocess.run(
-        [sys.executable, "-m", "parbench.cli", "report", str(saved)],
+        [sys.executable, "-m", "parbench.report.cli", "report", str(saved)],
         capture_output=True,
         text=True,
         check=True,

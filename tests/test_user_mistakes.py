@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from test_suite_runs import run_suite
 
-from parbench import matrix, workload
+from parbench.contract import workload
+from parbench.measure import matrix
 
 RUNS = "KIND = 'cpu'\ndef run(n):\n    return n\n"
 

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from parbench import breakeven, render, results, verdict
+from parbench.analysis import breakeven, verdict
+from parbench.data import results
+from parbench.report import render
 
 from helpers import benchmark_entry as entry
 from helpers import run_document

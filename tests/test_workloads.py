@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from parbench import network, runner, workload
+from parbench import network
+from parbench.contract import workload
+from parbench.measure import runner
 
 from helpers import make_case
 

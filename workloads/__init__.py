@@ -1,5 +1,5 @@
 """Built-in workloads: one module each, every one following the workload contract.
 
-The contract (see ``parbench.workload``): ``KIND``, ``tasks(size)``, ``run(task)``, and the
+The contract (see ``parbench.contract.workload``): ``KIND``, ``tasks(size)``, ``run(task)``, and the
 optional ``check(tasks, results)``, ``setup()`` and ``cleanup(tasks)``.
 """

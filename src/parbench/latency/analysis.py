@@ -203,7 +203,7 @@ class TickCase:
         """Whether p99 lag is not clearly within the frame only because the ticker waited
         for a CPU other processes held: less those waits, it is clearly within."""
         unqueued = self.p99_unqueued
-        return self.within_budget is not True and unqueued is not None and _within(unqueued)
+        return self.within_budget is not True and unqueued is not None and _within(unqueued) is True
 
 
 def _within(p99: Estimate) -> bool | None:
@@ -336,9 +336,9 @@ def changes(
         if HALF in case.loads and HALF in previous.loads:
             found.append(Change(name, "p99", previous.loads[HALF].p99, case.loads[HALF].p99))
     ticks = {(c.way, c.work, c.switch_interval_s): c for c in old[1]}
-    for case in new[1]:
-        previous = ticks.get((case.way, case.work, case.switch_interval_s))
-        if previous is not None:
-            name = f"{case.way} / {case.work} / switch {case.switch_interval_s * 1000:g} ms"
-            found.append(Change(name, "p99 lag", previous.p99, case.p99))
+    for tick in new[1]:
+        earlier = ticks.get((tick.way, tick.work, tick.switch_interval_s))
+        if earlier is not None:
+            name = f"{tick.way} / {tick.work} / switch {tick.switch_interval_s * 1000:g} ms"
+            found.append(Change(name, "p99 lag", earlier.p99, tick.p99))
     return found

@@ -14,7 +14,7 @@ import asyncio
 import multiprocessing
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -98,12 +98,14 @@ async def _to_thread(spec: str, duration: float) -> int:
     return calls
 
 
-def _on_loop(work: Callable[[str, float], object]) -> Callable[[str, float, float, float], Outcome]:
+def _on_loop(
+    work: Callable[[str, float], Awaitable[int]],
+) -> Callable[[str, float, float, float], Outcome]:
     def run(spec: str, period: float, duration: float, interval: float) -> Outcome:
         handlers.cached(spec)
 
         async def both() -> tuple[ticker.Ticks, int]:
-            background = asyncio.ensure_future(work(spec, duration))  # type: ignore[arg-type]
+            background = asyncio.ensure_future(work(spec, duration))
             ticks = await ticker.atick(period, duration)
             return ticks, await asyncio.wait_for(background, STOP_TIMEOUT_S)
 

@@ -1,6 +1,6 @@
 """SVG charts of the latency benchmarks: latency percentiles by server model (a chart a
 handler, at half of each model's sustained rate) and tick lag by background way (a chart
-a kind of work). Needs pygal, as ``parbench.plot`` does."""
+a kind of work). Needs pygal, as ``parbench.report.plot`` does."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from parbench import plot
 from parbench.latency import analysis
 from parbench.latency.analysis import HALF, ServerCase, TickCase
 from parbench.latency.ticker import FRAME_BUDGET_S
+from parbench.report import plot
 
 PERCENTILES = ("p50", "p90", "p99", "max")
 
@@ -89,8 +89,8 @@ def write(
             drawn[f"servers-{handler}"] = latency_by_model(pygal, handler, mine)
         alone = [c for c in ticks if c.way == analysis.ALONE]
         for work in dict.fromkeys(c.work for c in ticks if c.way != analysis.ALONE):
-            mine = alone + [c for c in ticks if c.work == work and c.way != analysis.ALONE]
-            drawn[f"responsiveness-{work}"] = lag_by_way(pygal, work, mine)
+            beside = alone + [c for c in ticks if c.work == work and c.way != analysis.ALONE]
+            drawn[f"responsiveness-{work}"] = lag_by_way(pygal, work, beside)
         for stem, svg in drawn.items():
             if svg is None:
                 continue

@@ -84,8 +84,8 @@ def _usage(flag: str, value: str, allowed: str) -> pytest.UsageError:
 
 def parse(config: pytest.Config) -> settings.Settings:
     """The latency options, checked; a bad one is a one-line ``pytest.UsageError``."""
-    from parbench import options
     from parbench.latency import handlers, saved, servers, settings
+    from parbench.measure import options
 
     suites = _get(config, _SUITE)
     chosen_suites = _items(_SUITE, suites) if suites else []
@@ -117,7 +117,7 @@ def parse(config: pytest.Config) -> settings.Settings:
             f"a whole number from 1 to {settings.MAX_WORKERS}",
         )
     intervals_text = _get(config, "--parbench-switch-intervals")
-    intervals = settings.DEFAULT_SWITCH_INTERVALS
+    intervals: tuple[float, ...] = settings.DEFAULT_SWITCH_INTERVALS
     if intervals_text is not None:
         to_seconds = options.duration(1.0, zero=False)
         try:
@@ -149,9 +149,9 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if not _get(config, _SUITE):
         return
-    from parbench import plugin
-    from parbench import suite as batch
     from parbench.latency import suite
+    from parbench.measure import plugin
+    from parbench.measure import suite as batch
 
     picked = chosen(config)
     plugin.activate(config)
@@ -177,7 +177,8 @@ def _named(config: pytest.Config, item: pytest.Item) -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     named = set(chosen(config).suites) if _get(config, _SUITE) else set()
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         mark = item.get_closest_marker(MARK)
         wanted = mark is None or mark.args[0] in named or _named(config, item)

@@ -19,7 +19,7 @@ from parbench.latency.analysis import (
     WorkVerdict,
 )
 from parbench.latency.ticker import FRAME_BUDGET_S
-from parbench.render import grid
+from parbench.report.render import grid
 
 SERVERS_CLAIM = "threads for web servers (more efficient than processes)"
 TICKS_CLAIM = "a background thread keeps the interface responsive"
@@ -74,7 +74,7 @@ def _with_interval(estimate: Estimate) -> str:
 
 
 def server_rows(cases: Sequence[ServerCase]) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for case in cases:
         model = servers.MODELS.get(case.model)
         workers = str(case.workers) if model is None or model.fixed_workers else "-"
@@ -214,8 +214,8 @@ def report(servers: Sequence[ServerCase], ticks: Sequence[TickCase], fmt: str = 
             grid(TICK_COLUMNS, tick_rows(ticks), fmt),
             "",
         ]
-        for verdict in analysis.judge_ticks(ticks):
-            lines += tick_verdict(verdict)
+        for tick in analysis.judge_ticks(ticks):
+            lines += tick_verdict(tick)
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from parbench import results
+from parbench.data import results
 from parbench.latency import analysis
 
 KEY = "parbench_latency"

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from multiprocessing.connection import Connection
 
+from parbench.contract.workload import describe
 from parbench.latency import background, handlers
 from parbench.strategies import interpreters
-from parbench.workload import describe
 
 START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 5.0
@@ -132,7 +132,10 @@ class _Pool(socketserver.ThreadingMixIn, _HTTPServer):
         super().__init__(listening, dispatch)
         self.pool = pool
 
-    def process_request(self, request: socket.socket, client_address: object) -> None:
+    # A stream server: its requests are sockets, never the datagram tuples the stubs allow.
+    def process_request(  # type: ignore[override]
+        self, request: socket.socket, client_address: object
+    ) -> None:
         self.pool.submit(self.process_request_thread, request, client_address)
 
 

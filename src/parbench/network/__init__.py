@@ -4,7 +4,7 @@ In the main process, ``serving(settings)`` holds the network for a run: in mock 
 starts the ``responses`` mock (and, with the ``async`` extra installed, the ``respx`` mock
 of httpx's ``AsyncClient``, which only the main process's event loops use) and refuses
 remote sockets; in live mode it starts the loopback server. ``workload_context()`` tells
-a workload about it (``parbench.context``): where its URLs go, the latency, limits and a
+a workload about it (``parbench.contract.context``): where its URLs go, the latency, limits and a
 folder of its own. Process workers do not share the main process, so
 ``prepare_worker(settings)`` is their pool initializer.
 """
@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from parbench.context import Context
+from parbench.contract.context import Context
 from parbench.network import guard
 from parbench.network.live import live_server
 from parbench.network.mock import MockNetwork

@@ -16,8 +16,8 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
-from parbench.results import BASELINE
-from parbench.workload import Workload
+from parbench.contract.workload import Workload
+from parbench.data.results import BASELINE
 
 
 @dataclass(frozen=True)

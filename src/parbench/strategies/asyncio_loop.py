@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, TypeVar
 
+from parbench.contract.workload import Workload
 from parbench.strategies import PoolSpec, Strategy
 
 T = TypeVar("T")
@@ -46,7 +47,7 @@ TASK_TIMEOUT_S = 60.0
 #: How often the running loop tells the watchdog that it turns.
 BEAT_S = 0.25
 #: The signal by which the watchdog interrupts a blocked loop (none on Windows).
-WATCHDOG_SIGNAL = getattr(signal, "SIGUSR1", None)
+WATCHDOG_SIGNAL: int | None = getattr(signal, "SIGUSR1", None)
 
 
 class TaskOverran(Exception):
@@ -66,12 +67,13 @@ class _Watchdog:
         self._beat = time.monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next: asyncio.Handle | None = None
 
     def _heartbeat(self) -> None:
         self._beat = time.monotonic()
         self._next = self._loop.call_later(BEAT_S, self._heartbeat)
 
-    def _watch(self, main: int) -> None:
+    def _watch(self, main: int, signum: int) -> None:
         kicked = 0.0
         while not self._stop.wait(BEAT_S):
             with self._lock:
@@ -79,7 +81,7 @@ class _Watchdog:
                 silent = now - max(self._beat, kicked)
                 if self._armed and silent > self._limit:
                     kicked = now  # again after another limit, if need be
-                    signal.pthread_kill(main, WATCHDOG_SIGNAL)
+                    signal.pthread_kill(main, signum)
 
     def _interrupt(self, signum: int, frame: FrameType | None) -> None:
         silent = time.monotonic() - self._beat
@@ -92,19 +94,19 @@ class _Watchdog:
     @contextlib.contextmanager
     def watching(self, limit: float) -> Iterator[None]:
         """Watch the loop while the block runs it, for silences of ``limit`` seconds."""
-        usable = (
-            WATCHDOG_SIGNAL is not None
-            and threading.current_thread() is threading.main_thread()
-            and signal.getsignal(WATCHDOG_SIGNAL) in (signal.SIG_DFL, None)
-        )
-        if not usable:
+        signum = WATCHDOG_SIGNAL
+        if (
+            signum is None
+            or threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signum) not in (signal.SIG_DFL, None)
+        ):
             yield
             return
-        previous = signal.signal(WATCHDOG_SIGNAL, self._interrupt)
+        previous = signal.signal(signum, self._interrupt)
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._watch,
-                args=(threading.main_thread().ident,),
+                args=(threading.main_thread().ident, signum),
                 name="parbench-asyncio-watchdog",
                 daemon=True,
             )
@@ -121,8 +123,9 @@ class _Watchdog:
             # been delivered (to the handler, which ignores it or raises) by now.
             with self._lock:
                 self._armed = False
-            self._next.cancel()
-            signal.signal(WATCHDOG_SIGNAL, previous)
+            if self._next is not None:
+                self._next.cancel()
+            signal.signal(signum, previous)
 
     def stop(self) -> None:
         self._stop.set()
@@ -159,7 +162,9 @@ class EventLoopExecutor(Executor):
     async def _bounded(self, name: str, call: Awaitable[Any]) -> Any:
         """Await ``call``, named ``name`` in messages, within the task's bound."""
         # Before 3.12, wait_for runs a coroutine in a task of its own: name both.
-        tasks = (asyncio.current_task(), asyncio.ensure_future(call))
+        outer = asyncio.current_task()
+        assert outer is not None  # a coroutine awaited on the loop runs in a task
+        tasks = (outer, asyncio.ensure_future(call))
         self._watchdog.names.update(dict.fromkeys(tasks, name))
         try:
             return await asyncio.wait_for(tasks[1], self._task_timeout)
@@ -169,7 +174,10 @@ class EventLoopExecutor(Executor):
             for task in tasks:
                 self._watchdog.names.pop(task, None)
 
-    def submit(self, fn: Callable[..., Awaitable[Any]], /, *args: Any, **kwargs: Any) -> Future:
+    # Narrower than Executor's: this executor runs coroutine functions only.
+    def submit(  # type: ignore[override]
+        self, fn: Callable[..., Awaitable[Any]], /, *args: Any, **kwargs: Any
+    ) -> Future:
         future: Future = Future()
         try:
             call = self._bounded(f"task {reprlib.repr(args)}", fn(*args, **kwargs))
@@ -178,7 +186,7 @@ class EventLoopExecutor(Executor):
             future.set_exception(error)
         return future
 
-    def map(
+    def map(  # type: ignore[override]
         self,
         fn: Callable[..., Awaitable[Any]],
         *iterables: Iterable[Any],
@@ -245,11 +253,19 @@ def _make(spec: PoolSpec) -> Executor:
     return EventLoopExecutor(spec.workers, TASK_TIMEOUT_S)
 
 
+def _arun(workload: Workload) -> Callable[[Any], Awaitable[Any]]:
+    """The workload's ``arun``; ``incompatible`` has already refused workloads without one."""
+    arun = workload.arun
+    if arun is None:
+        raise TypeError(workload.why_no_arun())
+    return arun
+
+
 STRATEGY = Strategy(
     name="asyncio",
     summary="the workload's arun(task) on one event loop in the main thread, "
     "at most as many tasks at once as workers",
     make_executor=_make,
     incompatible=lambda workload: workload.why_no_arun(),
-    function_of=lambda workload: workload.arun,
+    function_of=_arun,
 )

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import BrokenExecutor, Executor, Future
 from typing import Any
 
-from parbench import interrupts
+from parbench.measure import interrupts
 from parbench.network import guard
 from parbench.strategies import PoolSpec, Strategy
 

@@ -17,8 +17,8 @@ from concurrent.futures import Executor
 from types import ModuleType
 from typing import Any
 
+from parbench.contract.workload import Workload
 from parbench.strategies import PoolSpec, Strategy
-from parbench.workload import Workload
 
 INSTALL_HINT = "pip install 'parbench[interpreters]'"
 
@@ -53,7 +53,7 @@ def _interpreters() -> ModuleType:
     try:
         from concurrent import interpreters  # type: ignore[attr-defined]  # Python 3.14+
     except ImportError:
-        from interpreters_backport import interpreters  # type: ignore[import-not-found]
+        from interpreters_backport import interpreters
     return interpreters
 
 

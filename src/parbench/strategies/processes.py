@@ -46,7 +46,7 @@ def _end(workers: list[BaseProcess], manager: Any, deadline: float) -> list[Base
     running = {worker.sentinel: worker for worker in workers}
     while running and (left := deadline - time.monotonic()) > 0:
         for ended in connection.wait(list(running), left):
-            running.pop(ended)
+            running.pop(ended)  # type: ignore[arg-type]  # wait() returns what it was given
     stuck = list(running.values())
     for worker in stuck:
         worker.kill()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
 from typing import Any
 
-from parbench.results import BASELINE
+from parbench.data.results import BASELINE
 from parbench.strategies import PoolSpec, Strategy
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from parbench.workload import describe
+from parbench.contract.workload import describe
 
 BUILTIN_PACKAGE = "parbench.latency.handlers"
 BUILTIN = ("waiting", "holding", "releasing", "mixed")

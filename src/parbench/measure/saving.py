@@ -43,7 +43,7 @@ from typing import Any
 
 import pytest
 
-from parbench import interrupts, scratch
+from parbench.measure import interrupts, scratch
 
 RUN_KEY = "parbench_run"
 #: Exit statuses of sessions that ran to their end (1: some test failed; 5: none ran).
@@ -124,7 +124,7 @@ def _write_atomically(benchmarks: Any) -> None:
             write_json(path, output_json)
             storage.logger.info(f"Saved benchmark data in: {path}")
 
-        storage.save = save
+        storage.save = save  # type: ignore[method-assign]
 
 
 def _say(config: pytest.Config, line: str | None) -> None:
@@ -173,7 +173,8 @@ class SavedRun:
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Any:
         self.exit_status = int(exitstatus)
-        benchmarks = getattr(session.config, "_benchmarksession", None)
+        # pytest-benchmark's own session, untyped; nothing is asked of it when it is absent.
+        benchmarks: Any = getattr(session.config, "_benchmarksession", None)
         held = {name: getattr(benchmarks, name, None) for name in _SAVING.values()}
         asked = [option for option, name in _SAVING.items() if held[name]]
         if not asked:

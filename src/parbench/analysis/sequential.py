@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from parbench import stats
-from parbench.stats import Paired
+from parbench.analysis import stats
+from parbench.analysis.stats import Paired
 
 FIRST_LOOK = 4
 LOOKS = 7

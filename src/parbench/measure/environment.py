@@ -6,7 +6,7 @@ import platform
 import sys
 import sysconfig
 
-from parbench import machine
+from parbench.measure import machine
 
 
 def gil_enabled() -> bool:

@@ -15,9 +15,11 @@ from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
 from typing import Any
 
-from parbench import cpustat, network
+from parbench import network
+from parbench.analysis import verdict
+from parbench.contract.workload import Workload
+from parbench.measure import cpustat
 from parbench.strategies import PoolSpec, all_strategies
-from parbench.workload import Workload
 
 MIN_SECONDS = 0.05
 MAX_BATCHES = 200
@@ -114,7 +116,7 @@ def probe(
     except Exception as error:
         return _failed(workload, f"{type(error).__name__}: {error}")
     share = cpustat.computing(cpu, wall, waited)
-    kind = cpustat.kind_of(share)
+    kind = verdict.kind_of(share)
     return Probe(workload.name, workload.kind, kind, share, uses_network=context.routed > 0)
 
 

@@ -3,7 +3,7 @@
 Every part is ordinary benchmarks of built-in workloads, built by ``matrix.build`` one
 point at a time (so every strategy it knows, at the worker counts, start methods and
 chunksizes it would give CPU work, is measured the same way), each point with its own
-serial baseline before and after. The parts (``ROLES``):
+serial case and every other case's rounds paired with serial's. The parts (``ROLES``):
 
 - ``start_up``: one trivial task in a cold pool, at each worker count and start method:
   making the pool, getting a first result and shutting the pool down.
@@ -13,7 +13,7 @@ serial baseline before and after. The parts (``ROLES``):
   flavour that holds the GIL (``work_python``) and one that releases it
   (``work_hashlib``).
 
-``parbench.breakeven`` turns the saved run into costs and crossovers.
+``parbench.analysis.breakeven`` turns the saved run into costs and crossovers.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping
 
-from parbench import machine, matrix, workload
-from parbench.matrix import Case
-from parbench.options import Options
-from parbench.results import BASELINE, GRANULARITY_ROLES
+from parbench.contract import workload
+from parbench.data.results import BASELINE, GRANULARITY_ROLES
+from parbench.measure import machine, matrix
+from parbench.measure.matrix import Case
+from parbench.measure.options import Options
 from parbench.strategies import all_strategies
 
 ROLES = GRANULARITY_ROLES

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from parbench import results, workload
+from parbench.contract import workload
+from parbench.data import results
 
 if TYPE_CHECKING:
     from parbench import network, strategies
@@ -55,7 +56,7 @@ PREFIX = "--parbench-"
 class Options:
     """The parsed options. ``workers`` is ``None`` where the matrix's defaults apply (they
     follow what each workload is measured to do: ``matrix.default_workers``).
-    ``granularity``: the run measures the break-even sweep (``parbench.granularity``),
+    ``granularity``: the run measures the break-even sweep (``parbench.measure.granularity``),
     with workloads of its own, instead of ``workloads`` (then empty)."""
 
     workloads: tuple[workload.Workload, ...]

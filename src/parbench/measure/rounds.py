@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from parbench import options
+from parbench.measure import options
 
 MIN_ROUNDS, MAX_TIME = "--benchmark-min-rounds", "--benchmark-max-time"
 

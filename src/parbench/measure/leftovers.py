@@ -36,7 +36,7 @@ from pathlib import Path
 
 import psutil
 
-from parbench import scratch
+from parbench.measure import scratch
 
 TEMP_PREFIX = "parbench-"
 RUN_VARIABLE = "PARBENCH_RUN"

@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
-from parbench import workload
+from parbench.contract import workload
 
 DEFAULT_STORAGE = Path(".benchmarks")
 # The version of what parbench records in each benchmark's extra_info (see FIELDS).
@@ -48,7 +48,8 @@ SCHEMA = 2
 # The strategy every speedup divides by.
 BASELINE = "serial"
 RUN_KEY = "parbench_run"
-# The parts of a ``--parbench-granularity`` run (``parbench.granularity``) a case can belong to.
+# The parts of a ``--parbench-granularity`` run (``parbench.measure.granularity``) a case can
+# belong to.
 GRANULARITY_ROLES = ("start_up", "per_task", "payload", "sweep")
 # At most this many benchmarks are named in one message, to keep it one line.
 NAMED = 10
@@ -134,7 +135,7 @@ class Measurement:
     stopped: str | None = None
     budget_s: float | None = None
     workload_budget_s: float | None = None
-    # The case's process tree at its peak, in an untimed round (``parbench.memory``): its
+    # The case's process tree at its peak, in an untimed round (``parbench.measure.memory``): its
     # resident bytes, its footprint (shared pages once) and its processes; None in runs
     # saved before memory was recorded, or where the platform does not report it.
     memory_resident_bytes: int | None = None
@@ -142,7 +143,7 @@ class Measurement:
     memory_processes: int | None = None
 
     @property
-    def baseline_key(self) -> tuple:
+    def baseline_key(self) -> tuple[str, int, str, float, int]:
         """Measurements with the same key share one serial baseline."""
         return (self.workload, self.size, self.network, self.latency_s, self.body_bytes)
 

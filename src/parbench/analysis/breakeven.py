@@ -1,5 +1,5 @@
 """Where each strategy pays off, from a saved ``--parbench-granularity`` run
-(``parbench.granularity``).
+(``parbench.measure.granularity``).
 
 Every figure is taken against the serial baseline of its own point, as the verdicts take
 it (``verdict.judge``), and every time is wall time, as a user waits for it:
@@ -32,9 +32,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from parbench import finite, render, results
-from parbench.results import Measurement
-from parbench.verdict import FASTER, Row, WorkloadVerdict, format_seconds, judge
+from parbench.analysis.verdict import FASTER, Row, WorkloadVerdict, format_seconds, judge
+from parbench.data import results
+from parbench.data.results import Measurement
+from parbench.report import finite, render
 
 START_UP, PER_TASK, PAYLOAD, SWEEP = results.GRANULARITY_ROLES
 KB = 1000
@@ -315,8 +316,8 @@ def hint(verdict: WorkloadVerdict, rows: Sequence[BreakEven]) -> str | None:
         named = len(policies) > 1
         text = f"{strategy} pay off above ~{format_seconds(paying[0][1])} a task"
         text += f" (chunksize {paying[0][0]})" if named else ""
-        for policy, found in paying[1:]:
-            text += f" or ~{format_seconds(found)} (chunksize {policy})"
+        for policy, smallest in paying[1:]:
+            text += f" or ~{format_seconds(smallest)} (chunksize {policy})"
         phrases.append(text)
     return f"{format_seconds(task_s)} a task; here {'; '.join(phrases)}"
 

@@ -8,7 +8,7 @@ within the interval of its last look (``sequential``), and its claim against ser
 that comes and goes hits both rounds of a pair alike: nothing is widened afterwards.
 
 **Kind.** Serial's own case says how much of its time, less the time it waited for a
-CPU, it computed: I/O-bound, mixed or CPU-bound (``cpustat.kind_of``). For work that
+CPU, it computed: I/O-bound, mixed or CPU-bound (``kind_of``). For work that
 computes, the CPUs that the largest warm thread pool kept busy say whether threads run
 its Python in parallel: about one where the work holds the GIL, one per thread where it
 releases it (``Gil``).
@@ -35,9 +35,9 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from parbench import cpustat, sequential, stats
-from parbench.results import BASELINE, Measurement
-from parbench.sequential import FASTER, SAME, SLOWER, UNCLEAR
+from parbench.analysis import sequential, stats
+from parbench.analysis.sequential import FASTER, SAME, SLOWER, UNCLEAR
+from parbench.data.results import BASELINE, Measurement
 
 __all__ = ["FASTER", "SAME", "SLOWER", "UNCLEAR"]
 
@@ -329,7 +329,7 @@ def _gil_by_pairs(name: str, m: Measurement, group: Iterable[Measurement], share
     beside the same neighbour, and threads, which cost less to feed, fell behind it) ran
     one at a time."""
     threads = _paired(m)
-    if threads is None or cpustat.kind_of(share) != "cpu":
+    if threads is None or kind_of(share) != "cpu":
         return Gil(name, m, None, MACHINE_BUSY)
     if threads.low >= GAINED_PAIRED:
         return Gil(name, m, True, GAINED, threads)
@@ -446,7 +446,7 @@ def _cheapest(tied: Sequence[Row]) -> Row | None:
     if not faster:
         return None
 
-    def cost(row: Row) -> tuple:
+    def cost(row: Row) -> tuple[int, int, int, bool]:
         m = row.measurement
         rank = COST.index(m.strategy) if m.strategy in COST else len(COST)
         return (rank, m.workers, m.chunksize, m.pool == "cold")
@@ -471,7 +471,7 @@ def _noise(rows: Sequence[Row]) -> Noise:
 
 def _verdict(serial: Measurement, group: list[Measurement]) -> WorkloadVerdict:
     share = cpu_share(serial)
-    work = serial.kind if share is None else cpustat.kind_of(share)
+    work = serial.kind if share is None else kind_of(share)
     gil = None if work == "io" else gil_evidence(group, share if share is not None else 1.0)
     busy = serial_cpus(serial)
     rows = [
@@ -499,7 +499,7 @@ def judge(measurements: Iterable[Measurement]) -> list[WorkloadVerdict]:
 
     Measurements without a serial case in the same run are left out.
     """
-    groups: dict[tuple, list[Measurement]] = {}
+    groups: dict[tuple[str, int, str, float, int], list[Measurement]] = {}
     for measurement in measurements:
         groups.setdefault(measurement.baseline_key, []).append(measurement)
     verdicts = []
@@ -508,3 +508,16 @@ def judge(measurements: Iterable[Measurement]) -> list[WorkloadVerdict]:
         if serial is not None:
             verdicts.append(_verdict(serial, group))
     return verdicts
+
+
+# Work is waiting (I/O-bound) when at most this share of its serial wall time is spent on
+# the CPU, CPU-bound at or above the second; in between, mixed.
+IO_CPU_SHARE, CPU_CPU_SHARE = 0.2, 0.8
+
+
+def kind_of(cpu_share: float) -> str:
+    """``io``, ``mixed`` or ``cpu`` for serial work that spent ``cpu_share`` of the wall time
+    it was not kept waiting for a CPU on the CPU."""
+    if cpu_share <= IO_CPU_SHARE:
+        return "io"
+    return "cpu" if cpu_share >= CPU_CPU_SHARE else "mixed"

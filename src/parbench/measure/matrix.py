@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from parbench import machine, network
-from parbench.options import MAX_WORKERS, Options
-from parbench.results import BASELINE
+from parbench import network
+from parbench.contract.workload import Workload, WorkloadError, describe
+from parbench.data.results import BASELINE
+from parbench.measure import machine
+from parbench.measure.options import MAX_WORKERS, Options
 from parbench.strategies import Strategy
-from parbench.workload import Workload, WorkloadError, describe
 
 # Every case is measured beside serial, whose rounds are long for work that waits: a few
 # workers and many answer the question at less than half the cost of every doubling.
@@ -44,7 +45,7 @@ class Case:
     workload to be (``None`` where it was not probed). ``baseline_pass`` marks serial's
     own case, ``"before"`` the workload's other cases. ``granularity``
     names the part of a ``--parbench-granularity`` run that the case measures
-    (``parbench.granularity.ROLES``), ``None`` in an ordinary run.
+    (``parbench.measure.granularity.ROLES``), ``None`` in an ordinary run.
     """
 
     workload: Workload

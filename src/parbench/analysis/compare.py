@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from parbench import stats, verdict
-from parbench.results import Measurement, Run, describe_incomplete, listed
+from parbench.analysis import stats, verdict
+from parbench.data.results import Measurement, Run, describe_incomplete, listed
 
 FASTER, SLOWER, UNTESTED = "faster", "slower", "untested"
 SAME = stats.NO_CLEAR_DIFFERENCE

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import psutil
 
+from parbench.report import render
+
 
 @dataclass(frozen=True)
 class Topology:
@@ -54,7 +56,7 @@ class Topology:
 
     def describe(self) -> str:
         """``8 cores, 16 hardware threads, 16 usable`` and the like, in one phrase."""
-        return describe(
+        return render.describe_cpus(
             self.logical, self.physical, self.usable_cpus, self.usable_cores, self.quota
         )
 
@@ -68,30 +70,6 @@ class Topology:
             "usable_cores": self.usable_cores,
             "cpu_quota": self.quota,
         }
-
-
-def describe(
-    logical: int, physical: int | None, usable_cpus: float, usable_cores: float, quota: float | None
-) -> str:
-    """``8 cores, 16 hardware threads, 16 usable`` (or ``2 cores, no hardware threads, 2
-    usable``, or ``..., 1.5 usable (a CPU quota)``): what the machine has and this process
-    may use, from the counts a run records."""
-    if physical is None:
-        text = f"{logical} logical CPUs (physical cores unknown)"
-    elif logical > physical:
-        text = f"{_count(physical, 'core')}, {logical} hardware threads"
-    else:
-        text = f"{_count(physical, 'core')}, no hardware threads"
-    text += f", {usable_cpus:g} usable"
-    if physical is not None and logical > physical and usable_cores < usable_cpus:
-        text += f" ({usable_cores:g} of them cores)"
-    if quota is not None:
-        text += " (a CPU quota)"
-    return text
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def affinity_set() -> set[int]:

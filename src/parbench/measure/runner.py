@@ -37,10 +37,12 @@ from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from typing import Any
 
-from parbench import cpustat, environment, memory, network, sequential
-from parbench.context import Context
-from parbench.matrix import Case
-from parbench.results import BASELINE, SCHEMA
+from parbench import network
+from parbench.analysis import sequential
+from parbench.contract.context import Context
+from parbench.data.results import BASELINE, SCHEMA
+from parbench.measure import cpustat, environment, memory
+from parbench.measure.matrix import Case
 from parbench.strategies import PoolSpec, Strategy, all_strategies, skip_reason
 
 
@@ -119,7 +121,6 @@ class _Batches:
     cpu_seconds: list[float] = field(default_factory=list)
     usages: list[cpustat.Usage] = field(default_factory=list)
     checked: int = 0
-    sampling: bool = False
     tree: cpustat.Tree | None = None
     sample_every: int = 1
     prepared: int = 0
@@ -129,7 +130,6 @@ class _Batches:
         """Sample the rounds to come: the CPU use of the process tree as it is now (a
         cold pool's workers come and go within a round, so for it, of this process and
         the children it reaped)."""
-        self.sampling = True
         self.tree = cpustat.Tree(reaped=self.case.cold)
         self.sample_every = max(1, math.ceil(SAMPLE_SPACING_S / max(round_seconds, 1e-9)))
 
@@ -137,7 +137,7 @@ class _Batches:
         batch = Round(self.case.workload.tasks(self.case.size, self.context))
         self.pending.append(batch)
         self.prepared += 1
-        if self.sampling and self.prepared % self.sample_every == 0:
+        if self.tree is not None and self.prepared % self.sample_every == 0:
             batch.started = self.tree.sample()
         return (batch,), {}
 

@@ -14,13 +14,15 @@ import pytest
 
 # Only what declaring the options needs: a pytest run that does not ask for parbench
 # pays for nothing else. Each hook imports what it uses once the run asks.
-from parbench import options
+from parbench.measure import options
 
 # The latency benchmarks (servers, responsiveness) have a plugin module of their own.
 pytest_plugins = ["parbench.latency.plugin"]
 
 if TYPE_CHECKING:
-    from parbench import leftovers, matrix, network, probe, results, runner, scratch
+    from parbench import network
+    from parbench.data import results
+    from parbench.measure import interrupts, leftovers, matrix, probe, runner, scratch
     from parbench.network import NetworkSettings
 
 OPTIONS: pytest.StashKey[options.Options] = pytest.StashKey()
@@ -29,7 +31,7 @@ ASYNC_OVERHEAD: pytest.StashKey[network.Overhead] = pytest.StashKey()
 CASES: pytest.StashKey[dict[str, matrix.Case]] = pytest.StashKey()
 PROBES: pytest.StashKey[list[probe.Probe]] = pytest.StashKey()
 BEFORE: pytest.StashKey[leftovers.Snapshot] = pytest.StashKey()
-SIGNALS: pytest.StashKey[dict[int, object]] = pytest.StashKey()
+SIGNALS: pytest.StashKey[dict[int, interrupts.Handler]] = pytest.StashKey()
 ACTIVE: pytest.StashKey[bool] = pytest.StashKey()
 SCRATCH: pytest.StashKey[scratch.RunFolder] = pytest.StashKey()
 SESSION: pytest.StashKey[pytest.Session] = pytest.StashKey()
@@ -66,7 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
     activate(config)
     packaged = options.text(config, "workloads").value is not None or chosen(config).granularity
     if packaged and not _paths_given(config):
-        from parbench import suite
+        from parbench.measure import suite
 
         # In any project: run the packaged matrix, not the project's own tests.
         config.args[:] = [suite.__file__]
@@ -103,7 +105,7 @@ def activate(config: pytest.Config) -> None:
     matrix; a run that does neither is left as it is."""
     if ACTIVE in config.stash:
         return
-    from parbench import exiting, interrupts, leftovers, numbering, preflight, saving
+    from parbench.measure import exiting, interrupts, leftovers, numbering, preflight, saving
 
     config.stash[ACTIVE] = True
     config.option.benchmark_save_data = True
@@ -120,7 +122,7 @@ def activate(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if SIGNALS in config.stash:
-        from parbench import interrupts
+        from parbench.measure import interrupts
 
         interrupts.restore(config.stash[SIGNALS])
 
@@ -138,7 +140,7 @@ def benchmarks_enabled(config: pytest.Config) -> bool:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     if not asked(config):
         return []
-    from parbench import environment
+    from parbench.measure import environment
 
     picked = chosen(config)
     settings = picked.network
@@ -167,7 +169,7 @@ def probed_kinds(config: pytest.Config) -> dict[str, str]:
     """
     if xdist_active(config):
         return {}
-    from parbench import probe
+    from parbench.measure import probe
 
     picked = chosen(config)
     timeout = min(probe.TIMEOUT_S, float(config.getoption("timeout", None) or math.inf))
@@ -182,7 +184,8 @@ def probed_kinds(config: pytest.Config) -> dict[str, str]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "parbench_case" not in metafunc.fixturenames:
         return
-    from parbench import granularity, matrix, network, strategies
+    from parbench import network, strategies
+    from parbench.measure import granularity, matrix
 
     config = metafunc.config
     activate(config)
@@ -214,7 +217,7 @@ def parbench_case(request: pytest.FixtureRequest) -> matrix.Case:
 @pytest.fixture(scope="session")
 def parbench_scratch(request: pytest.FixtureRequest) -> Iterator[scratch.RunFolder]:
     """The run's temporary folder, the temporary directory of all its processes."""
-    from parbench import scratch
+    from parbench.measure import scratch
 
     with scratch.run_folder() as folder:
         request.config.stash[SCRATCH] = folder
@@ -241,7 +244,7 @@ def parbench_network(
 @pytest.fixture
 def parbench_measure(request: pytest.FixtureRequest, parbench_network: NetworkSettings) -> Any:
     """``measure(benchmark, case)``: time and check one case; returns its last results."""
-    from parbench import rounds, runner
+    from parbench.measure import rounds, runner
 
     config = request.config
     settings = rounds.chosen(config, chosen(config).quick)
@@ -264,7 +267,7 @@ def parbench_measure(request: pytest.FixtureRequest, parbench_network: NetworkSe
 def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[SESSION] = session
     if ACTIVE in session.config.stash:
-        from parbench import numbering
+        from parbench.measure import numbering
 
         numbering.number_across_interpreters(getattr(session.config, "_benchmarksession", None))
 
@@ -294,7 +297,7 @@ def pytest_terminal_summary(
     if cases:
         summary(terminalreporter, config, cases)
     if regressed:
-        from parbench import fit
+        from parbench.report import fit
 
         message = (
             "pytest-benchmark: performance has regressed beyond --benchmark-compare-fail "
@@ -310,7 +313,8 @@ def summary(terminalreporter: Any, config: pytest.Config, cases: list[Any]) -> N
     """The ``parbench`` section: the machine, the probes, the network's own cost, the
     skipped cases by reason, the verdicts (wrapped to the terminal's width) and what the
     run left behind."""
-    from parbench import fit, leftovers, machine, probe
+    from parbench.measure import leftovers, machine, probe
+    from parbench.report import fit
 
     overhead = config.stash.get(OVERHEAD, None)
     width = terminalreporter._tw.fullwidth
@@ -383,7 +387,7 @@ def skipped_by_reason(cases: list[Any]) -> dict[str, int]:
 def session_run(config: pytest.Config) -> results.Run | None:
     """This run, from the same data that ``--benchmark-json`` saves; ``None`` where no
     benchmark was measured. Raises ``results.RunError`` where it cannot be read."""
-    from parbench import results
+    from parbench.data import results
 
     session = getattr(config, "_benchmarksession", None)
     benchmarks = [
@@ -398,7 +402,8 @@ def session_run(config: pytest.Config) -> results.Run | None:
 
 def write_page(config: pytest.Config) -> str | None:
     """Write this run's page where ``--parbench-html`` says; the line that says so."""
-    from parbench import htmlreport, results
+    from parbench.data import results
+    from parbench.report import htmlreport
 
     path = chosen(config).html
     if not path:
@@ -418,7 +423,9 @@ def write_page(config: pytest.Config) -> str | None:
 
 def verdicts(config: pytest.Config) -> str | None:
     """This run's verdicts as text, from the same data that ``--benchmark-json`` saves."""
-    from parbench import breakeven, render, results, verdict
+    from parbench.analysis import breakeven, verdict
+    from parbench.data import results
+    from parbench.report import render
 
     try:
         run = session_run(config)

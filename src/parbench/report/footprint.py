@@ -1,6 +1,6 @@
 """What each case cost in memory, in words: a table's cell and a verdict's note.
 
-The figures are those ``parbench.memory`` recorded: the peak footprint of a case's
+The figures are those ``parbench.measure.memory`` recorded: the peak footprint of a case's
 process tree (shared pages counted once), or where the platform gives no unique memory,
 its resident memory (shared pages counted once per process).
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from parbench.results import Measurement
+from parbench.data.results import Measurement
 
 if TYPE_CHECKING:
-    from parbench.verdict import Row
+    from parbench.analysis.verdict import Row
 
 # Two cases' memory that differ by less than both of these are told apart in no verdict.
 MATERIAL_BYTES = 5_000_000

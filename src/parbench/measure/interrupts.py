@@ -30,8 +30,12 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
+from typing import Any
+
+#: What ``signal.signal`` takes and returns: a function, SIG_DFL or SIG_IGN, or None.
+Handler = Callable[[int, FrameType | None], Any] | int | None
 
 #: The signals that interrupt a run; SIGHUP does not exist on Windows.
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -97,7 +101,7 @@ def received() -> tuple[str, ...]:
     return tuple(_received)
 
 
-def install() -> dict[int, object]:
+def install() -> dict[int, Handler]:
     """Make SIGTERM and SIGHUP raise ``Terminated`` in this process, where they still have
     their default action, and record these and SIGINT (where Python's own handler is in
     place) from now on; returns the handlers replaced, for ``restore``.
@@ -111,7 +115,7 @@ def install() -> dict[int, object]:
         os.register_at_fork(after_in_child=_default_in_child)
         _reset_at_fork = True
     _received.clear()
-    replaced = {}
+    replaced: dict[int, Handler] = {}
     for signum in SIGNALS:
         if signal.getsignal(signum) is signal.SIG_DFL:
             replaced[signum] = signal.signal(signum, _interrupt)
@@ -120,7 +124,7 @@ def install() -> dict[int, object]:
     return replaced
 
 
-def restore(replaced: dict[int, object]) -> None:
+def restore(replaced: dict[int, Handler]) -> None:
     """Put back the handlers that ``install`` replaced."""
     for signum, handler in replaced.items():
         signal.signal(signum, handler)

@@ -77,7 +77,8 @@ def sample(root: psutil.Process, leave_out: frozenset[int] = frozenset()) -> Pea
     except psutil.Error:
         below = []
     own = root.memory_info().rss
-    resident, footprint, counted = own, own, 1
+    resident, counted = own, 1
+    footprint: int | None = own
     for process in below:
         try:
             resident += process.memory_info().rss

@@ -190,16 +190,3 @@ def usage(before: Sample, after: Sample) -> Usage:
     if before.machine is not None and after.machine is not None:
         others = max(0.0, after.machine - before.machine - cpu)
     return Usage(wall=wall, cpu=cpu, wait=wait, others=others)
-
-
-# Work is waiting (I/O-bound) when at most this share of its serial wall time is spent on
-# the CPU, CPU-bound at or above the second; in between, mixed.
-IO_CPU_SHARE, CPU_CPU_SHARE = 0.2, 0.8
-
-
-def kind_of(cpu_share: float) -> str:
-    """``io``, ``mixed`` or ``cpu`` for serial work that spent ``cpu_share`` of the wall time
-    it was not kept waiting for a CPU on the CPU."""
-    if cpu_share <= IO_CPU_SHARE:
-        return "io"
-    return "cpu" if cpu_share >= CPU_CPU_SHARE else "mixed"

@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from parbench import results, stats, verdict
-from parbench.render import grid
-from parbench.results import BASELINE, DEFAULT_STORAGE, Run, RunError, describe_incomplete
-from parbench.verdict import format_seconds
+from parbench.analysis import stats, verdict
+from parbench.analysis.verdict import format_seconds
+from parbench.data import results
+from parbench.data.results import BASELINE, DEFAULT_STORAGE, Run, RunError, describe_incomplete
+from parbench.report.render import grid
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ import html
 from collections.abc import Sequence
 from pathlib import Path
 
-from parbench import breakeven, compare, plot, render
-from parbench.results import Run
-from parbench.verdict import WorkloadVerdict, format_seconds
+from parbench.analysis import breakeven, compare
+from parbench.analysis.verdict import WorkloadVerdict, format_seconds
+from parbench.data.results import Run
+from parbench.report import plot, render
 
 # Notes that qualify figures rather than answer the question: folded away.
 FOLDED = ("measured:", "withheld:")

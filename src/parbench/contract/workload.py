@@ -5,7 +5,7 @@ A workload is a module with:
 - ``KIND``: ``"io"``, ``"cpu"`` or ``"mixed"``, what its author expects it to be.
 - ``tasks(size) -> list``, or ``tasks(size, context)``: the inputs of one batch, 1 to
   ``MAX_TASKS`` of them (a list, or another sequence); ``size`` scales the batch. Called
-  once per measured round, in the main process. ``context`` (``parbench.context.Context``)
+  once per measured round, in the main process. ``context`` (``parbench.contract.context.Context``)
   is what the suite gives a workload: where its URLs go, the network's latency, a
   request's timeout and body limit, and an output folder of its own. What ``run``
   needs of it goes into the tasks, which reach every worker as they are.
@@ -45,7 +45,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from parbench.context import Context
+from parbench.contract.context import Context
 
 KINDS = ("io", "cpu", "mixed")
 SIZE_PRESETS = ("quick", "default", "article")

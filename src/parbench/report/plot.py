@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from parbench import breakeven, machine
-from parbench.results import Measurement, Run
-from parbench.verdict import Row, WorkloadVerdict, format_seconds, judge, label
+from parbench.analysis import breakeven
+from parbench.analysis.verdict import Row, WorkloadVerdict, format_seconds, judge, label
+from parbench.data.results import Measurement, Run
+from parbench.report import render
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 INSTALL_HINT = "charts need pygal: pip install 'parbench[plot]'"
@@ -209,7 +210,7 @@ def _caption(cases: list[tuple[Run, Measurement]]) -> list[str]:
     for run, m in cases:
         cpu = run.machine.get("cpu")
         brand = cpu.get("brand_raw") if isinstance(cpu, dict) else None
-        cpus = machine.describe(
+        cpus = render.describe_cpus(
             m.logical_cpus, m.physical_cores, m.usable_cpus, m.usable_cores, m.cpu_quota
         )
         machines.append(f"{brand}, {cpus}" if isinstance(brand, str) and brand else cpus)
@@ -433,7 +434,7 @@ def _render(pygal: Any, chart: _Chart, inline: bool = False) -> str:
     return svg.render(is_unicode=True)
 
 
-def _strategy(axes: _Axes, points: dict[int, Row], aside: float) -> list[Any]:
+def _strategy(axes: _Axes, points: dict[float, Row], aside: float) -> list[Any]:
     """A strategy's values for pygal, ``aside`` its worker counts: its points, joined by its
     line, then each point's 95% interval, where measured, as a bar from end to end. (pygal's
     own intervals are for its Line charts, where points cannot stand aside.)"""

@@ -18,11 +18,13 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from parbench import across, breakeven, compare, fit, htmlreport, plot, render, results, verdict
+from parbench.analysis import across, breakeven, compare, verdict
+from parbench.data import results
 from parbench.latency import analysis as latency_analysis
 from parbench.latency import charts as latency_charts
 from parbench.latency import render as latency_render
 from parbench.latency import saved as latency_saved
+from parbench.report import fit, htmlreport, plot, render
 
 RUN_HELP = "a JSON file, a saved run id under the storage folder (e.g. 0003), or 'latest'"
 # Problems with the input: reported in one line, exit status 2.

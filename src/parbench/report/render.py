@@ -9,9 +9,7 @@ import json
 import math
 from collections.abc import Sequence
 
-from parbench import finite, footprint, machine
-from parbench.results import Measurement
-from parbench.verdict import (
+from parbench.analysis.verdict import (
     BEHIND_PROCESSES,
     CANNOT_SHOW,
     DECLARED,
@@ -34,6 +32,8 @@ from parbench.verdict import (
     format_seconds,
     serial_cpus,
 )
+from parbench.data.results import Measurement
+from parbench.report import finite, footprint
 
 FORMATS = ("text", "markdown", "csv", "json")
 COLUMNS = (
@@ -57,11 +57,35 @@ EXECUTORS = {
 }
 
 
+def describe_cpus(
+    logical: int, physical: int | None, usable_cpus: float, usable_cores: float, quota: float | None
+) -> str:
+    """``8 cores, 16 hardware threads, 16 usable`` (or ``2 cores, no hardware threads, 2
+    usable``, or ``..., 1.5 usable (a CPU quota)``): what the machine has and this process
+    may use, from the counts a run records."""
+    if physical is None:
+        text = f"{logical} logical CPUs (physical cores unknown)"
+    elif logical > physical:
+        text = f"{_count(physical, 'core')}, {logical} hardware threads"
+    else:
+        text = f"{_count(physical, 'core')}, no hardware threads"
+    text += f", {usable_cpus:g} usable"
+    if physical is not None and logical > physical and usable_cores < usable_cpus:
+        text += f" ({usable_cores:g} of them cores)"
+    if quota is not None:
+        text += " (a CPU quota)"
+    return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def setting(measurement: Measurement) -> str:
     """The run's interpreter, GIL, machine and network settings in one line."""
     gil = "GIL enabled" if measurement.gil_enabled else "free-threaded build, GIL disabled"
     m = measurement
-    cpus = machine.describe(
+    cpus = describe_cpus(
         m.logical_cpus, m.physical_cores, m.usable_cpus, m.usable_cores, m.cpu_quota
     )
     return (

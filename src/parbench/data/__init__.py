@@ -1,0 +1,1 @@
+"""The saved format: reading a saved run back and checking its fields."""
