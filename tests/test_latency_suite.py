@@ -77,6 +77,9 @@ def test_report_compare_and_plot_read_the_saved_run(
     report = capsys.readouterr().out
     assert "servers under open-loop load" in report
     assert "waiting: " in report and "prefork" in report
+    page = tmp_path / "page.html"
+    assert cli.main(["report", str(saved_run), "--format", "html", "-o", str(page)]) == 0
+    assert "servers under open-loop load" in page.read_text(encoding="utf-8")
     assert cli.main(["compare", str(saved_run), str(saved_run)]) == 0
     compared = capsys.readouterr().out
     assert "thread-pool serving waiting: sustained" in compared

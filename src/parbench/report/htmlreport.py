@@ -67,10 +67,12 @@ class PageError(ValueError):
     """The page cannot be written; the message names the file and why."""
 
 
-def report(runs: Sequence[Run]) -> str:
-    """The page of one run, or of several side by side (their charts overlaid)."""
+def report(runs: Sequence[Run], latency: Sequence[tuple[str, str]] = ()) -> str:
+    """The page of one run, or of several side by side (their charts overlaid);
+    ``latency``: each run's latency benchmarks (servers, responsiveness) as text, by run,
+    shown after the workloads."""
     names = [run.source for run in runs]
-    return _page(f"parbench: {', '.join(names)}", runs, [])
+    return _page(f"parbench: {', '.join(names)}", runs, [], latency)
 
 
 def comparison(changes: compare.Comparison) -> str:
@@ -92,7 +94,9 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _page(title: str, runs: Sequence[Run], intro: list[str]) -> str:
+def _page(
+    title: str, runs: Sequence[Run], intro: list[str], latency: Sequence[tuple[str, str]] = ()
+) -> str:
     several = len(runs) > 1
     judged = [(run, plot.charted(run)) for run in runs]
     charts, missing = _charts(runs, [verdicts for _, verdicts in judged])
@@ -111,7 +115,16 @@ def _page(title: str, runs: Sequence[Run], intro: list[str]) -> str:
         mine = [(run, v) for run, verdicts in judged for v in verdicts if v.workload == workload]
         body += _section(workload, mine, charts.get(workload), several)
     body += _break_even(runs, charts)
-    if not workloads and not any(breakeven.has_sweep(run.measurements) for run in runs):
+    for source, text in latency:
+        body.append(
+            f'<section class="workload"><h2>latency: {_e(source)}</h2>'
+            f'<div class="scroll"><pre>{_e(text)}</pre></div></section>'
+        )
+    if (
+        not workloads
+        and not latency
+        and not any(breakeven.has_sweep(run.measurements) for run in runs)
+    ):
         body.append("<section><p>No workload had a serial baseline to compare with.</p></section>")
     body.append(f"<footer>Made by parbench from {_e(', '.join(r.source for r in runs))}.</footer>")
     return (
