@@ -149,11 +149,11 @@ def _emit(text: str, output: Path | None) -> None:
 def _report(arguments: argparse.Namespace) -> int:
     runs = _load(arguments.runs, arguments.storage)
     if arguments.format == "html":
-        latency = [
+        tables = [
             (source, latency_render.report(servers, ticks, "text"))
             for source, servers, ticks in latency_saved.from_runs([run.source for run in runs])
         ]
-        _emit(htmlreport.report(runs, latency), arguments.output)
+        _emit(htmlreport.report(runs, tables), arguments.output)
         return 0
     named = [(run.source, verdict.judge(run.measurements)) for run in runs if run.measurements]
     latency = latency_saved.from_runs([run.source for run in runs])
