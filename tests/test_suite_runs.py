@@ -158,9 +158,12 @@ def test_a_users_workload_file_runs_through_the_matrix(tmp_path: Path) -> None:
     source.write_text(
         "KIND = 'cpu'\nSIZES = {'quick': 5}\n"
         "def tasks(size):\n    return list(range(size))\n"
-        "def run(n):\n    return n ** 3\n"
+        # About a millisecond of Python a task, so that the probe finds CPU work even on
+        # a busy machine, where microseconds of work are mostly the run's own overhead.
+        "def run(n):\n    return sum(i * i for i in range(50_000)) + n ** 3\n"
         "def check(tasks, results):\n"
-        "    assert results == [n ** 3 for n in tasks], results\n"
+        "    total = sum(i * i for i in range(50_000))\n"
+        "    assert results == [total + n ** 3 for n in tasks], results\n"
     )
     result = run_suite(
         "--benchmark-disable",
