@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -410,9 +411,6 @@ def test_abandoning_stops_a_task_that_blocks_the_loop(monkeypatch: pytest.Monkey
     monkeypatch.setattr(asyncio_loop, "STOP_TIMEOUT_S", 0.5)
 
     async def task(n: int) -> int:
-        if n == 0:
-            await asyncio.sleep(0.01)
-            raise KeyboardInterrupt  # as pytest-timeout's alarm or Ctrl-C would
         if n == 1:
             while True:
                 pass
@@ -421,8 +419,12 @@ def test_abandoning_stops_a_task_that_blocks_the_loop(monkeypatch: pytest.Monkey
 
     threads = threading.active_count()
     executor = asyncio_loop.EventLoopExecutor(workers=4, task_timeout=60)
+    # Ctrl-C (or pytest-timeout's alarm) while task 1 keeps the loop from turning.
+    interrupt = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+    interrupt.start()
     with pytest.raises(KeyboardInterrupt):
         list(executor.map(task, range(3)))
+    interrupt.join()
     ASYNCIO.abandon(executor)
     assert threading.active_count() == threads
 

@@ -129,9 +129,11 @@ def test_a_failing_task_leaves_no_database(scratch: Path, monkeypatch: pytest.Mo
     def locked(database: str) -> sqlite3.Connection:
         raise sqlite3.OperationalError("database is locked")
 
+    # The case first: making it builds the run's database, which the tasks then open.
+    case = make_case("sqlite_scan", "threads")
     monkeypatch.setattr(_sqlite, "connect", locked)
     with pytest.raises(runner.BatchFailed, match=r"task 0 .* failed: OperationalError"):
-        runner.run_once(make_case("sqlite_scan", "threads"), SETTINGS)
+        runner.run_once(case, SETTINGS)
     assert list(scratch.iterdir()) == []
 
 
