@@ -114,7 +114,9 @@ def test_two_signals_save_nothing_and_latest_is_the_last_whole_run(
         output, _ = process.communicate(timeout=60)
         assert wait_gone(marker, 10) == [], output
     assert process.returncode != 0, output
-    if writing:
+    if writing and delay >= 0.2:
+        # A second signal 50 ms after the first can cut this line short on a busy
+        # machine; what is saved, below, holds however soon it comes.
         assert "a file being written when the run was stopped was not saved" in output
     assert not (tmp_path / "run.json").exists(), output
     # No run saved, and no temporary file of a write cut short.
