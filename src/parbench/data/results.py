@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from parbench.contract import workload
+from parbench.data.limits import MAX_BODY_BYTES, MAX_LATENCY_S, MAX_WORKERS
 
 DEFAULT_STORAGE = Path(".benchmarks")
 # The version of what parbench records in each benchmark's extra_info (see FIELDS).
@@ -57,13 +58,6 @@ NAMED = 10
 # of those alone is a run, with no measurements of its own.
 LATENCY_KEY = "parbench_latency"
 
-# Upper bounds of what a run can be made with; the options that set them refuse more.
-#: Each process worker costs about 20 MiB and a quarter of a CPU second to start (spawn).
-MAX_WORKERS = 256
-#: Every task of the sleep and download workloads waits it: 16 minutes a serial round.
-MAX_LATENCY_S = 60
-#: Every process that serves the network keeps each of the download's bodies in memory.
-MAX_BODY_BYTES = 128 * 1024**2
 #: More CPUs than any machine has.
 MAX_CPUS = 1 << 16
 #: How far a stored median may be from its rounds' median (the float's own precision).

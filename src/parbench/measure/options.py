@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from parbench.contract import workload
-from parbench.data import results
+from parbench.data import limits
 
 if TYPE_CHECKING:
     from parbench import network, strategies
@@ -35,13 +35,13 @@ QUICK_BUDGET_S = 2.0
 MAX_BUDGET_S = 3600.0
 
 # Upper bounds of the numeric options (the README says why each is what it is).
-MAX_WORKERS = results.MAX_WORKERS
+MAX_WORKERS = limits.MAX_WORKERS
 #: A chunk of more tasks than the largest batch holds is that batch.
 MAX_CHUNKSIZE = workload.MAX_TASKS
-MAX_LATENCY_S = results.MAX_LATENCY_S
+MAX_LATENCY_S = limits.MAX_LATENCY_S
 #: Well above the largest latency, which a live request waits before its first byte.
 MAX_REQUEST_TIMEOUT_S = 300
-MAX_BODY_BYTES = results.MAX_BODY_BYTES
+MAX_BODY_BYTES = limits.MAX_BODY_BYTES
 
 # ASCII digits only: str.isdigit and \d also accept digits that int() and float() refuse.
 _WHOLE = re.compile(r"[0-9]+")
