@@ -281,3 +281,16 @@ def test_quick_and_explicit_workers(suite: pytest.Pytester) -> None:
     )
     assert chosen.workers == (3, 1)
     assert chosen.size == "7"
+
+
+def test_a_quick_run_measures_the_articles_strategies_unless_told_otherwise(
+    suite: pytest.Pytester,
+) -> None:
+    quick = options.parse(suite.parseconfigure("--parbench-quick"))
+    assert sorted(s.name for s in quick.strategies) == sorted(options.QUICK_STRATEGIES)
+    full = options.parse(suite.parseconfigure())
+    assert {"asyncio", "threads", "processes"} <= {s.name for s in full.strategies}
+    named = options.parse(
+        suite.parseconfigure("--parbench-quick", "--parbench-strategies=serial,asyncio")
+    )
+    assert [s.name for s in named.strategies] == ["serial", "asyncio"]

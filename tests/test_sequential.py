@@ -44,7 +44,12 @@ class Run:
 
 
 def measure(
-    machine: Machine, serial_s: float, case_s: float, budget_s: float, seed: int = 0
+    machine: Machine,
+    serial_s: float,
+    case_s: float,
+    budget_s: float,
+    seed: int = 0,
+    to_beat: float = 1.0,
 ) -> Run:
     """Pairs taken as the runner takes them (serial before or after each case round, by
     a seeded coin) until ``sequential.stop`` says why not."""
@@ -53,7 +58,7 @@ def measure(
         elapsed = machine.now - started
         pairs = len(run.serial)
         over = pairs > 0 and elapsed + elapsed / pairs > budget_s
-        run.stopped = sequential.stop(run.serial, run.case, over)
+        run.stopped = sequential.stop(run.serial, run.case, over, to_beat)
         if run.stopped or pairs >= sequential.MAX_PAIRS:
             return run
         if chance.random() < 0.5:
@@ -162,3 +167,52 @@ def test_a_workloads_budget_is_shared_among_its_cases_as_they_come() -> None:
     assert budget.allowance(other) == 20
     budget.spend(sleep[2], 30.0)
     assert budget.allowance(sleep[2]) == 0
+
+
+def test_a_case_that_cannot_win_leaves_the_race_early() -> None:
+    # Beside a neighbour that comes and goes, a case 1.3x faster than serial needs many
+    # pairs to rank; behind a case already settled at 1.8x or more it cannot win or tie,
+    # and stops at the first look that shows it, with the same honest interval.
+    noisy = Machine(neighbour(*[(t / 4, t / 4 + 0.1) for t in range(4000)], factor=2))
+    alone = measure(noisy, 0.1, 0.1 / 1.3, budget_s=600, seed=2)
+    noisy.now = 0.0
+    behind = measure(noisy, 0.1, 0.1 / 1.3, budget_s=600, seed=2, to_beat=1.8)
+    assert behind.stopped == sequential.SETTLED
+    assert len(behind.serial) * 4 <= len(alone.serial)
+    found = sequential.estimate(behind.serial, behind.case)
+    assert sequential.outcome(found) == sequential.FASTER and found.high < 1.8
+    assert found.low <= 1.3 <= found.high
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "to_beat", "settled"),
+    [
+        # Slower than serial, or as fast: never the case to use, however wide.
+        (0.5, 0.95, 1.0, True),
+        (0.96, 1.04, 1.0, True),
+        # Faster and wide: in the race until ranked, unless wholly below the leader.
+        (1.1, 1.6, 1.0, False),
+        (1.1, 1.6, 1.5, False),
+        (1.1, 1.6, 1.7, True),
+        # Faster and narrow: ranked.
+        (1.5, 1.7, 1.0, True),
+        # Undecided: never settled.
+        (0.8, 1.3, 2.0, False),
+    ],
+)
+def test_which_looks_settle(low: float, high: float, to_beat: float, settled: bool) -> None:
+    found = stats.Paired(10, (low * high) ** 0.5, low, high, 0.99)
+    assert sequential.settled(found, to_beat) is settled
+
+
+def test_the_best_low_end_of_a_case_settled_faster_is_what_the_others_must_beat() -> None:
+    cases = [make_case("sleep", "threads", workers=w) for w in (2, 4, 16)]
+    other = make_case("pure_python", "processes")
+    budget = runner.Budget.of(20.0, [*cases, other])
+    assert budget.to_beat(cases[0]) == 1.0
+    budget.finished(cases[0], stats.Paired(8, 3.0, 2.0, 4.0, 0.99))
+    budget.finished(cases[1], stats.Paired(8, 1.6, 1.5, 1.7, 0.99))
+    # A slower case sets nothing, and another workload's leader is not this one's.
+    budget.finished(other, stats.Paired(8, 0.5, 0.4, 0.6, 0.99))
+    assert budget.to_beat(cases[2]) == 2.0
+    assert budget.to_beat(other) == 1.0

@@ -33,7 +33,16 @@ def passed(result: subprocess.CompletedProcess) -> int:
 
 
 def test_quick_matrix_runs_and_leaves_no_temporary_files(tmp_path: Path) -> None:
-    result = run_suite("--parbench-quick", "--benchmark-disable", "-v", tmp_path=tmp_path)
+    # Every strategy of the default run, on every default workload at its quick size (a
+    # quick run alone measures only the article's strategies).
+    default = [s.name for s in all_strategies().values() if s.in_default_run]
+    result = run_suite(
+        "--parbench-quick",
+        f"--parbench-strategies={','.join(default)}",
+        "--benchmark-disable",
+        "-v",
+        tmp_path=tmp_path,
+    )
     ran = re.findall(r"test_batch\[(\w+)-x\d+-(\w+)[^\]]*\] PASSED", result.stdout)
     assert passed(result) == len(ran)
     runnable = {

@@ -13,8 +13,13 @@ more than ``LOOKS`` looks in all.
 A look's interval decides the case's claim (``outcome``): within ``EQUIVALENCE`` of
 serial (both ends inside ``1 / (1 + EQUIVALENCE)``..``1 + EQUIVALENCE``), faster (it
 lies above 1), slower (below 1), or not yet decided. The case is settled when its claim
-is decided and its interval is narrow enough (``PRECISION``) to rank it against the
-others; the figure a case is reported with is the interval of its last look.
+is decided and it needs no finer rank: a case slower than serial or as fast as it is
+never the one to use; a faster case is settled when its interval is narrow enough
+(``PRECISION``) to rank it against the others, or when it lies wholly below the low end
+of a case of the same workload already settled faster (``to_beat``): it can neither win
+nor tie that case, so its budget goes to the cases still in the race. The figure a case
+is reported with is the interval of its last look. Which look stops a case may depend on
+the other cases; the Bonferroni bound holds for any such rule.
 """
 
 from __future__ import annotations
@@ -65,19 +70,27 @@ def outcome(speedup: Paired) -> str:
     return UNCLEAR
 
 
-def settled(speedup: Paired) -> bool:
-    """Whether a case whose look gave ``speedup`` needs no more rounds."""
-    return outcome(speedup) in DECIDED and speedup.spread <= PRECISION
+def settled(speedup: Paired, to_beat: float = 1.0) -> bool:
+    """Whether a case whose look gave ``speedup`` needs no more rounds, where the best
+    low end among its workload's cases settled faster so far is ``to_beat`` (1 where
+    there is none): see the module's docstring."""
+    found = outcome(speedup)
+    if found in (SLOWER, SAME):
+        return True
+    return found == FASTER and (speedup.spread <= PRECISION or speedup.high < to_beat)
 
 
-def stop(serial: Sequence[float], case: Sequence[float], over_budget: bool) -> str | None:
+def stop(
+    serial: Sequence[float], case: Sequence[float], over_budget: bool, to_beat: float = 1.0
+) -> str | None:
     """Why a case whose pairs so far are ``serial`` and ``case`` stops now (``STOPS``), or
     ``None`` to take another pair. ``over_budget``: another pair would overrun its
-    budget. A case is looked at only at the planned counts, or where its budget ends."""
+    budget; ``to_beat``: as for ``settled``. A case is looked at only at the planned
+    counts, or where its budget ends."""
     pairs = len(serial)
     if pairs < FIRST_LOOK or (pairs not in _LOOK_AT and not over_budget and pairs < MAX_PAIRS):
         return None
-    if settled(estimate(serial, case)):
+    if settled(estimate(serial, case), to_beat):
         return SETTLED
     if pairs >= MAX_PAIRS:
         return AT_MOST

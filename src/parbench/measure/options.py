@@ -32,6 +32,8 @@ QUICK_MAX_TIME_S = 0.25
 #: Each workload's time for its cases' paired rounds (docs/methodology.md).
 DEFAULT_BUDGET_S = 20.0
 QUICK_BUDGET_S = 2.0
+#: The strategies a quick run measures where none are named: the article's question.
+QUICK_STRATEGIES = ("serial", "threads", "processes")
 MAX_BUDGET_S = 3600.0
 
 # Upper bounds of the numeric options (the README says why each is what it is).
@@ -350,6 +352,7 @@ OPTIONS = (
         "quick",
         _switch,
         f"a small matrix that finishes in under 30 s: quick sizes, one worker count, "
+        f"{', '.join(QUICK_STRATEGIES)} unless --parbench-strategies names others, "
         f"{QUICK_MIN_ROUNDS} rounds or more and about {QUICK_MAX_TIME_S} s a benchmark",
         switch=True,
     ),
@@ -454,7 +457,8 @@ def _combine(texts: dict[str, Text], values: dict[str, Any]) -> Options:
     chosen = values["strategies"] or tuple(
         s
         for s in strategies.all_strategies().values()
-        if s.in_default_run or (scheduler is not None and s.name == dask.NAME)
+        if (s.in_default_run and (not quick or s.name in QUICK_STRATEGIES))
+        or (scheduler is not None and s.name == dask.NAME)
     )
     if scheduler is not None:
         if all(s.name != dask.NAME for s in chosen):

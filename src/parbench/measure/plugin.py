@@ -236,7 +236,8 @@ def parbench_network(
     with network.serving(settings):
         if benchmarks_enabled(request.config) and any(p.uses_network for p in probes):
             request.config.stash[OVERHEAD] = network.measure_overhead(settings)
-            if network.async_client_installed():
+            asyncio_chosen = any(s.name == "asyncio" for s in chosen(request.config).strategies)
+            if asyncio_chosen and network.async_client_installed():
                 request.config.stash[ASYNC_OVERHEAD] = network.measure_async_overhead(settings)
         yield settings
 

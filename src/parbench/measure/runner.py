@@ -39,6 +39,7 @@ from typing import Any
 
 from parbench import network
 from parbench.analysis import sequential
+from parbench.analysis.stats import Paired
 from parbench.contract.context import Context
 from parbench.data.results import BASELINE, SCHEMA
 from parbench.measure import cpustat, environment, memory
@@ -285,6 +286,8 @@ class Budget:
     per_workload: float
     waiting: dict[str, int] = field(default_factory=dict)
     spent: dict[str, float] = field(default_factory=dict)
+    # The best low end of a case settled faster than serial so far, by group.
+    leaders: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def of(cls, per_workload: float, cases: Iterable[Case]) -> Budget:
@@ -308,6 +311,16 @@ class Budget:
         self.spent[case.group] = self.spent.get(case.group, 0.0) + seconds
         self.waiting[case.group] = max(self.waiting.get(case.group, 1) - 1, 0)
 
+    def to_beat(self, case: Case) -> float:
+        """What a case of ``case``'s workload must reach to stay in the race
+        (``sequential.settled``): the best low end of one settled faster, else 1."""
+        return self.leaders.get(case.group, 1.0)
+
+    def finished(self, case: Case, speedup: Paired) -> None:
+        """Note that ``case`` stopped at ``speedup`` (its last look)."""
+        if sequential.outcome(speedup) == sequential.FASTER:
+            self.leaders[case.group] = max(self.to_beat(case), speedup.low)
+
 
 class _Stop(Exception):
     """Raised from ``pedantic``'s setup to end a paired case's rounds."""
@@ -322,6 +335,7 @@ class _Pairs:
     case_rounds: Callable[[], list[float]]
     allowance: float
     coin: random.Random
+    to_beat: float = 1.0
     started: float = field(default_factory=time.perf_counter)
     rounds: list[float] = field(default_factory=list)
     stopped: str = sequential.AT_MOST
@@ -353,7 +367,7 @@ class _Pairs:
         pairs = len(self.rounds)
         elapsed = time.perf_counter() - self.started
         over = pairs > 0 and elapsed + elapsed / pairs > self.allowance
-        why = sequential.stop(self.rounds, self.case_rounds(), over)
+        why = sequential.stop(self.rounds, self.case_rounds(), over, self.to_beat)
         if why is not None:
             self.stopped = why
         return why is not None
@@ -383,6 +397,7 @@ def _paired(
                 lambda: benchmark.stats.stats.data,
                 allowance,
                 random.Random(zlib.crc32(case.id.encode())),
+                budget.to_beat(case),
             )
             # An untimed warm-up round: the pool's workers start, and the sampling is sized.
             # (Serial's own case, run first, has warmed serial's way already.)
@@ -408,8 +423,11 @@ def _paired(
                 results = batches.last
             else:
                 pairs.stopped = (
-                    sequential.stop(pairs.rounds, pairs.case_rounds(), True) or pairs.stopped
+                    sequential.stop(pairs.rounds, pairs.case_rounds(), True, pairs.to_beat)
+                    or pairs.stopped
                 )
+            if 2 <= len(pairs.rounds) == len(pairs.case_rounds()):
+                budget.finished(case, sequential.estimate(pairs.rounds, pairs.case_rounds()))
     finally:
         for pending in batches.pending:
             case.workload.cleanup(pending.tasks)
