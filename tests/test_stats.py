@@ -120,6 +120,38 @@ def test_paired_intervals_cover_the_true_ratio_at_their_level_however_the_machin
     assert 0.93 <= covered / trials <= 0.97
 
 
+def test_a_ratio_of_speedups_covers_the_true_ratio_and_is_narrower_than_two_intervals() -> None:
+    # Threads at 1x and processes at 1.2x, each paired with serial beside a neighbour
+    # that makes a pair's ratio vary by 20%, with unequal pair counts.
+    chance = random.Random(5)
+
+    def side(speedup: float, pairs: int) -> tuple[list[float], list[float]]:
+        serial = [chance.uniform(0.05, 0.15) for _ in range(pairs)]
+        return serial, [s / speedup * chance.lognormvariate(0, 0.2) for s in serial]
+
+    trials, covered, decided_apart, decided_by_overlap = 1000, 0, 0, 0
+    for _ in range(trials):
+        threads, processes = side(1.0, 20), side(1.2, 12)
+        found = stats.ratio_of_speedups(threads, processes)
+        covered += found.low <= 1.2 <= found.high
+        decided_apart += found.low > 1
+        decided_by_overlap += stats.paired_ratio(*threads).high < stats.paired_ratio(*processes).low
+    assert 0.93 <= covered / trials <= 0.97
+    assert decided_apart > decided_by_overlap * 1.2
+
+
+def test_a_ratio_of_speedups_is_the_ratio_of_their_geometric_means() -> None:
+    first = ([1.0, 1.0, 1.0], [1.0, 0.5, 1.0])
+    second = ([2.0, 2.0, 2.0], [0.5, 0.5, 1.0])
+    found = stats.ratio_of_speedups(first, second)
+    assert found.ratio == pytest.approx((4 * 4 * 2) ** (1 / 3) / 2 ** (1 / 3))
+    assert found.low < found.ratio < found.high and found.pairs == 3
+    none = stats.ratio_of_speedups(([1.0], [1.0]), second)
+    assert (none.low, none.high) == (0.0, math.inf)
+    with pytest.raises(ValueError, match="as many serial rounds as case rounds"):
+        stats.ratio_of_speedups(([1.0, 2.0], [1.0]), second)
+
+
 def test_median_interval_takes_the_binomial_order_statistics() -> None:
     # P(Binomial(100, 1/2) <= 39) = 0.0176 <= 2.5% < P(... <= 40) = 0.0284.
     assert stats.median_interval(range(100, 0, -1)) == (40, 50.5, 61)

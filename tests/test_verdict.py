@@ -346,6 +346,28 @@ def test_threads_held_back_and_behind_processes_in_pairs_run_one_at_a_time() -> 
     assert evidence.endswith("one thread runs at a time")
 
 
+def test_threads_whose_interval_touches_the_processes_are_still_told_apart_by_their_ratio() -> None:
+    # Beside a neighbour: the threads' interval (about 0.85x to 1.15x) and the processes'
+    # (about 1.17x to 1.6x) nearly meet, but the processes' speedup over the threads' is
+    # decidedly above 1.
+    threads = held_back_threads(spread(1.0, 0.25, n=20))
+    processes = paired("work", "processes", spread(1.37, 0.25, n=20), 0.08, workers=2)
+    [found] = judge(entry("work", "serial", 0.08), threads, processes)
+    assert found.gil.parallel is False and found.gil.reason == verdict.BEHIND_PROCESSES
+    assert found.gil.behind is not None and found.gil.behind.low > 1
+    [evidence] = [n for n in render.notes(found) if n.startswith("evidence:")]
+    assert "as fast as the threads beside the same neighbour" in evidence
+
+
+def test_threads_that_may_have_gained_much_are_not_said_to_hold_the_gil() -> None:
+    # Their interval reaches 1.3x: parallel threads beside a neighbour could gain that
+    # little, so being behind the processes does not show the GIL.
+    threads = held_back_threads(spread(1.1, 0.3, n=8))
+    processes = paired("work", "processes", spread(1.9, 0.02), 0.08, workers=2)
+    [found] = judge(entry("work", "serial", 0.08), threads, processes)
+    assert found.gil.parallel is None and found.gil.reason == verdict.MACHINE_BUSY
+
+
 def test_no_gil_claim_where_pairs_cannot_tell_either() -> None:
     # Threads and processes alike within noise of serial: nothing shows how threads run.
     [found] = judge(

@@ -75,6 +75,36 @@ def paired_ratio(
     return Paired(n, math.exp(mean), math.exp(mean - half), math.exp(mean + half), 1 - alpha)
 
 
+def ratio_of_speedups(
+    first: tuple[Sequence[float], Sequence[float]],
+    second: tuple[Sequence[float], Sequence[float]],
+    alpha: float = ALPHA,
+) -> Paired:
+    """How many times ``second``'s speedup is ``first``'s, each a ``(serial, case)`` pair
+    of round lists taken side by side (as for ``paired_ratio``), the two measured apart:
+    the difference of their mean log ratios, with Welch's interval (each side's own
+    variance; Satterthwaite's degrees of freedom, at least the smaller side's). Narrower
+    than asking whether two separate intervals overlap, and as honest. Either side with
+    fewer than two pairs gives no interval: ``0``..``inf``."""
+    sides = []
+    for serial, case in (first, second):
+        if len(serial) != len(case) or not serial:
+            raise ValueError("each side needs as many serial rounds as case rounds, at least one")
+        sides.append([math.log(a / b) for a, b in zip(serial, case, strict=True)])
+    (one, two), pairs = sides, min(len(side) for side in sides)
+    centre = math.exp(statistics.fmean(two) - statistics.fmean(one))
+    if pairs < 2:
+        return Paired(pairs, centre, 0.0, math.inf, 1 - alpha)
+    shares = [statistics.variance(side) / len(side) for side in (one, two)]
+    error = math.sqrt(sum(shares))
+    if error == 0:
+        return Paired(pairs, centre, centre, centre, 1 - alpha)
+    spread = sum(v * v / (len(side) - 1) for v, side in zip(shares, sides, strict=True))
+    df = max(pairs - 1, math.floor(sum(shares) ** 2 / spread))
+    half = t_quantile(1 - alpha / 2, df) * error
+    return Paired(pairs, centre, centre * math.exp(-half), centre * math.exp(half), 1 - alpha)
+
+
 def t_quantile(p: float, df: int) -> float:
     """The ``p`` quantile (``0.5 <= p < 1``) of Student's t with ``df`` degrees of
     freedom, found by bisection on its distribution function to 1e-10."""

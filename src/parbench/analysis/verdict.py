@@ -87,10 +87,12 @@ class Gil:
     parallel: bool | None
     reason: str
     # Told by paired rounds: the threads' speedup, and the process pool of as many
-    # workers they were measured behind (its label and speedup).
+    # workers they were measured behind (its label, its speedup, and how many times
+    # faster than the threads it was).
     speedup: stats.Paired | None = None
     rival: str | None = None
     rival_speedup: stats.Paired | None = None
+    behind: stats.Paired | None = None
 
     @property
     def held(self) -> bool:
@@ -314,36 +316,44 @@ def gil_evidence(group: Iterable[Measurement], share: float) -> Gil | None:
     return Gil(name, m, False, ONE_AT_A_TIME)
 
 
-def _paired(m: Measurement) -> stats.Paired | None:
-    """``m``'s speedup from its rounds paired with serial's, or ``None`` without pairs."""
+def _sides(m: Measurement) -> tuple[list[float], list[float]] | None:
+    """``m``'s serial rounds and its own, taken in pairs; ``None`` without pairs."""
     if len(m.rounds) < 2 or len(m.serial_rounds) != len(m.rounds):
         return None
-    return sequential.estimate(m.serial_rounds, m.rounds)
+    return list(m.serial_rounds), list(m.rounds)
 
 
 def _gil_by_pairs(name: str, m: Measurement, group: Iterable[Measurement], share: float) -> Gil:
     """Threads that a busy machine held back, told by their rounds paired with serial's,
     which met the same neighbour: on CPU-bound work, threads that gained ``GAINED_PAIRED``
-    or more ran Python in parallel; threads decidedly behind a process pool of as many
-    workers that was decidedly faster than serial (so the machine let work run in parallel
-    beside the same neighbour, and threads, which cost less to feed, fell behind it) ran
-    one at a time."""
-    threads = _paired(m)
-    if threads is None or kind_of(share) != "cpu":
+    or more ran Python in parallel. Threads that gained less than ``PARALLEL_BUSY`` ran
+    one at a time where a process pool of as many workers was decidedly faster than
+    serial (so the machine let work run in parallel beside the same neighbour) and
+    decidedly faster than the threads (``stats.ratio_of_speedups``), which cost less to
+    feed and would have kept up had they run in parallel."""
+    sides = _sides(m)
+    if sides is None or kind_of(share) != "cpu":
         return Gil(name, m, None, MACHINE_BUSY)
+    threads = sequential.estimate(*sides)
     if threads.low >= GAINED_PAIRED:
         return Gil(name, m, True, GAINED, threads)
+    if threads.high >= PARALLEL_BUSY:
+        return Gil(name, m, None, MACHINE_BUSY)
     rivals = [
-        (p, found)
+        (
+            p,
+            sequential.estimate(*theirs),
+            stats.ratio_of_speedups(sides, theirs, sequential.ALPHA_PER_LOOK),
+        )
         for p in group
         if p.strategy == "processes" and p.pool == "warm" and p.workers == m.workers
-        for found in [_paired(p)]
-        if found is not None
+        for theirs in [_sides(p)]
+        if theirs is not None
     ]
-    if rivals:
-        rival, found = max(rivals, key=lambda pair: pair[1].low)
-        if found.low > 1 and threads.high < found.low:
-            return Gil(name, m, False, BEHIND_PROCESSES, threads, label(rival, group), found)
+    ahead = [(p, found, behind) for p, found, behind in rivals if found.low > 1 and behind.low > 1]
+    if ahead:
+        rival, found, behind = max(ahead, key=lambda r: r[2].low)
+        return Gil(name, m, False, BEHIND_PROCESSES, threads, label(rival, group), found, behind)
     return Gil(name, m, None, MACHINE_BUSY)
 
 

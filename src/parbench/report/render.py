@@ -230,11 +230,12 @@ def _gil_note(gil: Gil) -> str:
             f"{seen} on a busy machine, yet gained {gil.speedup.low:.2f}x or more over serial "
             "in rounds taken beside it: its threads run in parallel"
         )
-    if gil.reason == BEHIND_PROCESSES and gil.speedup and gil.rival_speedup:
+    if gil.reason == BEHIND_PROCESSES and gil.speedup and gil.rival_speedup and gil.behind:
         return (
             f"{seen} on a busy machine and gained at most {gil.speedup.high:.2f}x over serial, "
-            f"while {gil.rival} gained {gil.rival_speedup.low:.2f}x or more beside the same "
-            "neighbour: one thread runs at a time"
+            f"while {gil.rival} gained {gil.rival_speedup.low:.2f}x or more and was "
+            f"{gil.behind.low:.2f}x to {gil.behind.high:.2f}x as fast as the threads beside "
+            "the same neighbour: one thread runs at a time"
         )
     if gil.reason == MACHINE_BUSY:
         return (
