@@ -31,6 +31,9 @@ ALLOWED = {
     ("parbench.report.cli", "parbench.latency.saved"),
 }
 LATENCY_READERS = ("analysis", "charts", "render", "saved")
+#: What every layer may import: the base of the errors a user reads (``ParbenchError``).
+#: It imports nothing of parbench, so that importing it brings no layer with it.
+BASE = ("errors",)
 
 
 def _module_name(path: Path) -> str:
@@ -86,6 +89,13 @@ def test_pure_layers_import_no_measuring_code() -> None:
         if _forbidden(_module_name(path), name) and (_module_name(path), name) not in ALLOWED
     ]
     assert not offending, "\n".join(offending)
+
+
+def test_the_base_imports_nothing_of_parbench() -> None:
+    for name in BASE:
+        path = PACKAGE / f"{name}.py"
+        found = [i for i in _imports(path) if i == "parbench" or i.startswith("parbench.")]
+        assert found == [], f"parbench.{name} imports {found}"
 
 
 def test_every_allowed_edge_is_still_taken() -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import math
 import sys
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ import pytest
 
 # Only what declaring the options needs: a pytest run that does not ask for parbench
 # pays for nothing else. Each hook imports what it uses once the run asks.
+from parbench.errors import ParbenchError
 from parbench.measure import options
 
 # The latency benchmarks (servers, responsiveness) have a plugin module of their own.
@@ -40,6 +42,19 @@ BUDGET: pytest.StashKey[runner.Budget] = pytest.StashKey()
 PARBENCH_MARK = "parbench"
 
 
+@contextlib.contextmanager
+def _one_line(shown_as: Callable[[str], Exception]) -> Iterator[None]:
+    """The one place where an error for the user becomes pytest's: a ``ParbenchError``, or
+    an option's usage error, raised inside is raised again as ``shown_as`` with its
+    message, which pytest shows as that one line, no traceback. (A usage error met while
+    collecting would be shown with one, so collecting hooks pass its collection error.)
+    Used as a decorator on the hooks that configure the run and collect its cases."""
+    try:
+        yield
+    except (ParbenchError, pytest.UsageError) as error:
+        raise shown_as(str(error)) from None
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     options.add_options(parser)
 
@@ -57,6 +72,7 @@ def chosen(config: pytest.Config) -> options.Options:
 
 
 @pytest.hookimpl(tryfirst=True)
+@_one_line(pytest.UsageError)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{PARBENCH_MARK}: a case of parbench's benchmark matrix")
     if not asked(config):
@@ -181,6 +197,7 @@ def probed_kinds(config: pytest.Config) -> dict[str, str]:
     return {p.workload: p.kind for p in found if p.kind is not None}
 
 
+@_one_line(pytest.Collector.CollectError)
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "parbench_case" not in metafunc.fixturenames:
         return

@@ -1,10 +1,10 @@
 """The ``parbench`` command: report, compare and plot saved pytest-benchmark runs.
 
 Exit status: 0 on success, 1 when ``compare --fail-on-regression`` finds a regression,
-2 on bad input or runs that cannot be judged (a one-line message naming the file and the
-problem, no traceback), 130 when interrupted. Output cut short by its reader (``| head``)
-ends quietly with 1. Warnings about the runs read (incomplete runs, runs passed over) go
-to standard error, one line each.
+2 on bad input or runs that cannot be judged (any ``ParbenchError``: a one-line message
+naming the file and the problem, no traceback), 130 when interrupted. Output cut short
+by its reader (``| head``) ends quietly with 1. Warnings about the runs read (incomplete
+runs, runs passed over) go to standard error, one line each.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from parbench.analysis import across, breakeven, compare, verdict
 from parbench.data import results
+from parbench.errors import ParbenchError
 from parbench.latency import analysis as latency_analysis
 from parbench.latency import charts as latency_charts
 from parbench.latency import render as latency_render
@@ -27,15 +28,6 @@ from parbench.latency import saved as latency_saved
 from parbench.report import fit, htmlreport, plot, render
 
 RUN_HELP = "a JSON file, a saved run id under the storage folder (e.g. 0003), or 'latest'"
-# Problems with the input: reported in one line, exit status 2.
-INPUT_ERRORS = (
-    results.RunError,
-    compare.NothingShared,
-    compare.Ungated,
-    plot.PlotError,
-    plot.PlotUnavailable,
-    htmlreport.PageError,
-)
 OUTPUT_HELP = "write to FILE instead of standard output (the html page, or any format)"
 _DURATION = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(ns|us|µs|ms|s)\s*")
 _SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
@@ -250,7 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = COMMANDS[arguments.command](arguments)
         sys.stdout.flush()
         return status
-    except INPUT_ERRORS as error:
+    except ParbenchError as error:
+        # The one place a user's error is shown: one line, exit status 2, no traceback.
         print(f"parbench: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -22,6 +22,7 @@ from pathlib import Path
 from parbench.analysis import breakeven, compare
 from parbench.analysis.verdict import WorkloadVerdict, format_seconds
 from parbench.data.results import Run
+from parbench.errors import ParbenchError
 from parbench.report import plot, render
 
 # Notes that qualify figures rather than answer the question: folded away.
@@ -63,7 +64,7 @@ footer{color:#666;font-size:.8rem;margin:1rem 0}
 """
 
 
-class PageError(ValueError):
+class PageError(ParbenchError, ValueError):
     """The page cannot be written; the message names the file and why."""
 
 

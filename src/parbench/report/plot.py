@@ -20,6 +20,7 @@ from typing import Any
 from parbench.analysis import breakeven
 from parbench.analysis.verdict import Row, WorkloadVerdict, format_seconds, judge, label
 from parbench.data.results import Measurement, Run
+from parbench.errors import ParbenchError
 from parbench.report import render
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
@@ -64,11 +65,11 @@ SHADE_STEP = 15
 RUN_STROKES = (None, "10, 4", "2, 4", "10, 4, 2, 4")
 
 
-class PlotUnavailable(RuntimeError):
+class PlotUnavailable(ParbenchError, RuntimeError):
     """pygal cannot be imported; the message says how to install it."""
 
 
-class PlotError(ValueError):
+class PlotError(ParbenchError, ValueError):
     """The charts cannot be written; the message names the folder or workload and why."""
 
 
