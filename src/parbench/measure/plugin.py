@@ -442,7 +442,7 @@ def verdicts(config: pytest.Config) -> str | None:
     """This run's verdicts as text, from the same data that ``--benchmark-json`` saves."""
     from parbench.analysis import breakeven, verdict
     from parbench.data import results
-    from parbench.report import render
+    from parbench.report import breakeven_words, render
 
     try:
         run = session_run(config)
@@ -452,9 +452,10 @@ def verdicts(config: pytest.Config) -> str | None:
         return None
     session = getattr(config, "_benchmarksession", None)
     storage = getattr(getattr(session, "storage", None), "path", results.DEFAULT_STORAGE)
-    text = render.render(breakeven.with_saved_sweep(verdict.judge(run.measurements), run, storage))
+    judged = verdict.judge(run.measurements)
+    text = render.render(breakeven_words.with_saved_sweep(judged, run, storage))
     if breakeven.has_sweep(run.measurements):
-        text += "\n\n" + breakeven.render_table(run, breakeven.PAYBACK_TASK_S)
+        text += "\n\n" + breakeven_words.render_table(run, breakeven.PAYBACK_TASK_S)
     return text
 
 

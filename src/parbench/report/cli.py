@@ -25,7 +25,7 @@ from parbench.latency import analysis as latency_analysis
 from parbench.latency import charts as latency_charts
 from parbench.latency import render as latency_render
 from parbench.latency import saved as latency_saved
-from parbench.report import fit, htmlreport, plot, render
+from parbench.report import across_words, breakeven_words, fit, htmlreport, plot, render
 
 RUN_HELP = "a JSON file, a saved run id under the storage folder (e.g. 0003), or 'latest'"
 OUTPUT_HELP = "write to FILE instead of standard output (the html page, or any format)"
@@ -102,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
         "which it pays off, from a run of pytest --parbench-granularity",
     )
     even.add_argument("run", metavar="RUN", help=RUN_HELP)
-    even.add_argument("--format", choices=breakeven.FORMATS, default="text")
+    even.add_argument("--format", choices=breakeven_words.FORMATS, default="text")
     even.add_argument(
         "--task-size",
         type=_task_size,
@@ -198,13 +198,15 @@ def _compare(arguments: argparse.Namespace) -> int:
 
 def _versions(arguments: argparse.Namespace) -> int:
     if arguments.runs:
-        runs, left_out = across.alike(_load(arguments.runs, arguments.storage))
-        _warn(left_out)
+        named = across.alike(_load(arguments.runs, arguments.storage))
+        runs = named.runs
+        _warn(across_words.left_out(named))
     else:
-        runs, passed_over = across.latest_per_python(arguments.storage)
-        _warn(passed_over)
+        latest = across.latest_per_python(arguments.storage)
+        runs = latest.runs
+        _warn(across_words.passed_over(latest))
         _warn(line for run in runs for line in run.warnings)
-    print(across.render(across.build(runs), arguments.format))
+    print(across_words.render(across.build(runs), arguments.format))
     return 0
 
 
@@ -222,7 +224,7 @@ def _plot(arguments: argparse.Namespace) -> int:
 
 def _break_even(arguments: argparse.Namespace) -> int:
     [run] = _load([arguments.run], arguments.storage)
-    print(breakeven.render_table(run, arguments.task_size, arguments.format))
+    print(breakeven_words.render_table(run, arguments.task_size, arguments.format))
     return 0
 
 

@@ -21,7 +21,7 @@ from parbench.analysis import breakeven
 from parbench.analysis.verdict import Row, WorkloadVerdict, format_seconds, judge, label
 from parbench.data.results import Measurement, Run
 from parbench.errors import ParbenchError
-from parbench.report import render
+from parbench.report import breakeven_words, render
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 INSTALL_HINT = "charts need pygal: pip install 'parbench[plot]'"
@@ -299,7 +299,7 @@ def _sweep_charts(runs: list[Run], names: list[str]) -> list[_Chart]:
                     file_stem=f"{row.work}-break-even",
                 ),
             )
-            kind = breakeven.GIL.get(row.work, "CPU-bound")
+            kind = breakeven_words.GIL.get(row.work, "CPU-bound")
             if kind not in chart.kinds:
                 chart.kinds.append(kind)
             prefix = f"{name}: " if len(runs) > 1 else ""
