@@ -75,17 +75,33 @@ def test_a_new_error_while_collecting_is_one_collection_error(
     assert "_raise_fresh" not in result.stdout.str()
 
 
-def test_a_bad_ini_value_met_while_collecting_is_one_line(suite: pytest.Pytester) -> None:
+@pytest.mark.parametrize(
+    ("fixture", "ini", "expected"),
+    [
+        (
+            "parbench_case",
+            "parbench_workers = 0",
+            "parbench_workers in tox.ini: '0' is not allowed; allowed: whole numbers from 1",
+        ),
+        (
+            "parbench_server_case",
+            "parbench_server_workers = 0",
+            "--parbench-server-workers: '0' is not allowed; allowed: a whole number from 1",
+        ),
+    ],
+)
+def test_a_bad_ini_value_met_while_collecting_is_one_line(
+    pytester: pytest.Pytester, fixture: str, ini: str, expected: str
+) -> None:
     # No option on the command line: the ini file's value is first read while collecting.
-    suite.makeini("[pytest]\nparbench_workers = 0\n")
-    result = suite.runpytest_inprocess()
+    pytester.makepyfile(test_m=f"def test_case({fixture}):\n    pass\n")
+    pytester.makeini(f"[pytest]\n{ini}\n")
+    result = pytester.runpytest_inprocess()
     assert result.ret == pytest.ExitCode.INTERRUPTED
-    expected = "parbench_workers in tox.ini: '0' is not allowed; allowed: whole numbers from 1"
-    assert [line for line in result.stdout.lines if expected in line] == [
-        line for line in result.stdout.lines if line.startswith(expected)
-    ]
+    said = [line for line in result.stdout.lines if expected in line]
+    assert said and all(line.startswith(expected) for line in said), result.stdout.str()
     assert "pytest.UsageError" not in result.stdout.str()
-    assert "options.py" not in result.stdout.str()
+    assert "plugin.py" not in result.stdout.str()
 
 
 def _classes() -> dict[str, list[str]]:

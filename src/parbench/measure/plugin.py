@@ -43,12 +43,13 @@ PARBENCH_MARK = "parbench"
 
 
 @contextlib.contextmanager
-def _one_line(shown_as: Callable[[str], Exception]) -> Iterator[None]:
+def one_line(shown_as: Callable[[str], Exception]) -> Iterator[None]:
     """The one place where an error for the user becomes pytest's: a ``ParbenchError``, or
     an option's usage error, raised inside is raised again as ``shown_as`` with its
     message, which pytest shows as that one line, no traceback. (A usage error met while
     collecting would be shown with one, so collecting hooks pass its collection error.)
-    Used as a decorator on the hooks that configure the run and collect its cases."""
+    Used as a decorator on the hooks that configure the run and collect its cases, here
+    and in the latency benchmarks' plugin."""
     try:
         yield
     except (ParbenchError, pytest.UsageError) as error:
@@ -72,7 +73,7 @@ def chosen(config: pytest.Config) -> options.Options:
 
 
 @pytest.hookimpl(tryfirst=True)
-@_one_line(pytest.UsageError)
+@one_line(pytest.UsageError)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{PARBENCH_MARK}: a case of parbench's benchmark matrix")
     if not asked(config):
@@ -197,7 +198,7 @@ def probed_kinds(config: pytest.Config) -> dict[str, str]:
     return {p.workload: p.kind for p in found if p.kind is not None}
 
 
-@_one_line(pytest.Collector.CollectError)
+@one_line(pytest.Collector.CollectError)
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "parbench_case" not in metafunc.fixturenames:
         return
