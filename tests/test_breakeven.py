@@ -15,7 +15,7 @@ from parbench.analysis import breakeven, verdict
 from parbench.data import results
 from parbench.measure import granularity, matrix, options
 from parbench.network import NetworkSettings
-from parbench.report import cli
+from parbench.report import breakeven_words, cli
 
 from helpers import benchmark_entry, run_document
 
@@ -217,7 +217,7 @@ def factorial_verdict() -> verdict.WorkloadVerdict:
 
 def test_a_cpu_bound_verdict_gains_where_pools_pay_off() -> None:
     table = list(rows().values())
-    [annotated] = breakeven.annotate([factorial_verdict()], table, "sweep.json")
+    [annotated] = breakeven_words.annotate([factorial_verdict()], table, "sweep.json")
     assert annotated.notes[-1] == (
         "break-even (sweep.json): 500 ns a task; here processes pay off above ~1 ms a task "
         "(chunksize 1) or ~100 µs (chunksize auto); threads never did (to 10 ms)"
@@ -234,7 +234,7 @@ def test_work_that_waits_gains_no_break_even_note() -> None:
             "run.json",
         ).measurements
     )
-    assert breakeven.annotate([sleep], list(rows().values()), "sweep.json") == [sleep]
+    assert breakeven_words.annotate([sleep], list(rows().values()), "sweep.json") == [sleep]
 
 
 def test_the_newest_sweep_of_the_same_machine_and_python_is_found(tmp_path: Path) -> None:
@@ -318,11 +318,12 @@ def test_a_summary_uses_a_saved_sweep_but_a_sweep_is_not_annotated(
         ),
         "run.json",
     )
-    [annotated] = breakeven.with_saved_sweep(verdict.judge(plain.measurements), plain, storage)
+    plain_verdicts = verdict.judge(plain.measurements)
+    [annotated] = breakeven_words.with_saved_sweep(plain_verdicts, plain, storage)
     assert annotated.notes[-1].startswith(f"break-even ({storage / 'm' / '0001_sweep.json'}): ")
     sweep = results.from_json(synthetic_sweep(), "sweep.json")
     judged = verdict.judge(sweep.measurements)
-    assert breakeven.with_saved_sweep(judged, sweep, storage) == judged
+    assert breakeven_words.with_saved_sweep(judged, sweep, storage) == judged
 
 
 def test_a_win_below_a_size_that_did_not_win_is_no_crossover() -> None:

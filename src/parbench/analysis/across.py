@@ -9,17 +9,13 @@ same batch sizes, on the same network settings (``Setting``).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from parbench.analysis import stats, verdict
-from parbench.analysis.verdict import format_seconds
 from parbench.data import results
-from parbench.data.results import BASELINE, DEFAULT_STORAGE, Run, RunError, describe_incomplete
-from parbench.report.render import grid
+from parbench.data.results import DEFAULT_STORAGE, Run, RunError
 
 
 @dataclass(frozen=True)
@@ -50,13 +46,6 @@ class Setting:
     latency_s: float
     body_bytes: int
 
-    def describe(self) -> str:
-        batches = " ".join(f"{name} x{tasks}" for name, tasks in self.batches)
-        return (
-            f"{batches}; network {self.network}, {self.latency_s * 1000:g} ms latency, "
-            f"{self.body_bytes} B bodies"
-        )
-
 
 def setting(run: Run) -> Setting:
     """The setting ``run`` measured (the first measurement's network stands for all)."""
@@ -65,19 +54,26 @@ def setting(run: Run) -> Setting:
     return Setting(tuple(batches), first.network, first.latency_s, first.body_bytes)
 
 
-def alike(runs: Sequence[Run]) -> tuple[list[Run], list[str]]:
+@dataclass(frozen=True)
+class Alike:
+    """Of runs named: those that measured the ``common`` setting (``runs``), and those
+    ``left_out`` for measuring another."""
+
+    runs: list[Run]
+    common: Setting
+    left_out: list[Run]
+
+
+def alike(runs: Sequence[Run]) -> Alike:
     """The runs that measured the same setting as most of ``runs`` (as the first of them,
-    where as many measured another), and a line for each run left out, saying why."""
+    where as many measured another), and those left out."""
     settings = [setting(run) for run in runs]
     common = max(settings, key=lambda s: (settings.count(s), -settings.index(s)))
-    kept = [run for run, s in zip(runs, settings, strict=True) if s == common]
-    left_out = [
-        f"left out {run.source} ({column_name(run)}): it measured {s.describe()}, "
-        f"not {common.describe()} as the other runs did"
-        for run, s in zip(runs, settings, strict=True)
-        if s != common
-    ]
-    return kept, left_out
+    return Alike(
+        runs=[run for run, s in zip(runs, settings, strict=True) if s == common],
+        common=common,
+        left_out=[run for run, s in zip(runs, settings, strict=True) if s != common],
+    )
 
 
 def column_name(run: Run) -> str:
@@ -119,17 +115,31 @@ def _serial_cell(baseline: results.Measurement) -> Cell:
     return Cell(baseline.median, (low, high))
 
 
-def latest_per_python(storage: Path = DEFAULT_STORAGE) -> tuple[list[Run], list[str]]:
+@dataclass(frozen=True)
+class Latest:
+    """Of the runs in storage: each interpreter's newest complete run of the ``common``
+    setting (``runs``, by interpreter), and what was passed over: ``incomplete`` runs
+    newer than any complete one of their interpreter, newest first; the errors of saved
+    files that cannot be read (``unreadable``); and, of each interpreter with no complete
+    run of ``common``, its newest complete run (``left_out``)."""
+
+    runs: list[Run]
+    common: Setting
+    incomplete: list[Run]
+    unreadable: list[RunError]
+    left_out: list[Run]
+
+
+def latest_per_python(storage: Path = DEFAULT_STORAGE) -> Latest:
     """Of each interpreter, the newest complete saved run of the setting that the most
     interpreters have runs of (of the newest run's, where as many have another's); and
-    a line for what was passed over: interpreters with no run of that setting, newer
-    incomplete runs, and saved files that cannot be read.
+    what was passed over (``Latest``).
 
     pytest-benchmark's folders are per machine and minor version, so a 3.13 and a
     free-threaded 3.13t run share one; each run's own records tell them apart.
     """
     complete: dict[str, list[Run]] = {}
-    passed_over: list[str] = []
+    incomplete: list[Run] = []
     unreadable: list[RunError] = []
     for path in results.saved_runs(storage):
         try:
@@ -142,15 +152,12 @@ def latest_per_python(storage: Path = DEFAULT_STORAGE) -> tuple[list[Run], list[
         name = column_name(run)
         if run.completeness.complete is False:
             if name not in complete:
-                passed_over.append(f"skipped {run.source}: {describe_incomplete(run.completeness)}")
+                incomplete.append(run)
             continue
         complete.setdefault(name, []).append(run)
-    if unreadable:
-        passed_over.append(
-            f"skipped {len(unreadable)} saved runs that cannot be read, e.g. {unreadable[0]}"
-        )
     if not complete:
-        problem = "no saved parbench runs" if not passed_over else "no complete, readable run"
+        passed_over = bool(incomplete or unreadable)
+        problem = "no complete, readable run" if passed_over else "no saved parbench runs"
         raise RunError(f"{storage}/: {problem} (save some with --benchmark-save)")
     newest_first = sorted((r for rs in complete.values() for r in rs), key=_age)
     reach = {
@@ -159,67 +166,16 @@ def latest_per_python(storage: Path = DEFAULT_STORAGE) -> tuple[list[Run], list[
     }
     common = max(reach, key=lambda s: (len(reach[s]), -list(reach).index(s)))
     chosen = []
-    for name, runs in complete.items():
+    left_out = []
+    for runs in complete.values():
         matching = [run for run in runs if setting(run) == common]
         if matching:
             chosen.append(matching[0])
         else:
-            passed_over.append(
-                f"left out {name}: no complete run of {common.describe()}, which the other "
-                f"interpreters' runs measured; its newest, {runs[0].source}, measured "
-                f"{setting(runs[0]).describe()}"
-            )
-    return sorted(chosen, key=column_name), passed_over
+            left_out.append(runs[0])
+    return Latest(sorted(chosen, key=column_name), common, incomplete, unreadable, left_out)
 
 
 def _age(run: Run) -> int:
     """The order of ``run`` in ``results.saved_runs`` (newest first), by its file's time."""
     return -Path(run.source).stat().st_mtime_ns
-
-
-def _cell(cell: Cell | None, unit: str) -> str:
-    """``4x (3.9x-4.1x)``, ``402 ms (401 ms-404 ms)``; ``-`` for no value."""
-    if cell is None:
-        return "-"
-    show = (lambda v: f"{v:.3g}x") if unit == "x" else format_seconds
-    if cell.interval is None:
-        return show(cell.value)
-    return f"{show(cell.value)} ({show(cell.interval[0])}-{show(cell.interval[1])})"
-
-
-_CSV_PARTS = (
-    ("", lambda c: None if c is None else c.value),
-    ("_low", lambda c: None if c is None or c.interval is None else c.interval[0]),
-    ("_high", lambda c: None if c is None or c.interval is None else c.interval[1]),
-)
-
-
-def render(table: Table, fmt: str = "text") -> str:
-    """The speedup table, then the serial-time table, as text, Markdown or CSV."""
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["table", "workload", "case", *table.columns])
-        for name, rows in (("speedup", table.speedups), ("serial_seconds", table.serial)):
-            for key, cells in rows.items():
-                workload, case = key if isinstance(key, tuple) else (key, BASELINE)
-                for suffix, pick in _CSV_PARTS:
-                    writer.writerow([name + suffix, workload, case, *(pick(c) for c in cells)])
-        return out.getvalue()
-    speedup_rows = [
-        [workload, case, *(_cell(v, "x") for v in values)]
-        for (workload, case), values in table.speedups.items()
-    ]
-    serial_rows = [
-        [workload, BASELINE, *(_cell(v, "s") for v in values)]
-        for workload, values in table.serial.items()
-    ]
-    header = ["workload", "case", *table.columns]
-    return "\n\n".join(
-        [
-            "Speedup over serial, by interpreter (95% interval):",
-            grid(header, speedup_rows, fmt),
-            "Serial time, by interpreter (95% interval of the median):",
-            grid(header, serial_rows, fmt),
-        ]
-    )

@@ -24,39 +24,24 @@ one strategy, start method, chunk policy and worker count.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import platform
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from parbench.analysis.verdict import FASTER, Row, WorkloadVerdict, format_seconds, judge
+from parbench.analysis.verdict import FASTER, Row, WorkloadVerdict, judge
 from parbench.data import results
 from parbench.data.results import Measurement
-from parbench.report import finite, render
 
 START_UP, PER_TASK, PAYLOAD, SWEEP = results.GRANULARITY_ROLES
 KB = 1000
 #: The task size whose payback a table shows unless asked for another.
 PAYBACK_TASK_S = 1e-3
-FORMATS = ("text", "json")
-#: What each sweep workload's work does with the GIL, for the table and the verdicts.
-GIL = {"work_python": "holds the GIL", "work_hashlib": "releases the GIL"}
+#: The sweep's two works: pure Python, which holds the GIL, and hashing, which releases it.
+HOLDS_GIL, RELEASES_GIL = "work_python", "work_hashlib"
 HOW_TO_SWEEP = "pytest --benchmark-only --parbench-granularity --benchmark-autosave"
-COLUMNS = (
-    "work",
-    "strategy",
-    "start",
-    "chunksize",
-    "workers",
-    "start-up",
-    "per task",
-    "per kB",
-    "pays off above",
-    "payback",
-)
 
 
 class NoSweep(results.RunError):
@@ -194,15 +179,9 @@ def _slope(points: list[tuple[float, float]]) -> float | None:
     return statistics.linear_regression(kbs, seconds).slope
 
 
-def _time(value: float | None) -> str:
-    return "-" if value is None else format_seconds(value)
-
-
 #: A row's costs; one measured below zero is less than the run could resolve (serial and
-#: the pool differed by less than their noise), shown as ``NOT_MEASURABLE``, never as a
-#: figure.
+#: the pool differed by less than their noise), so never a figure.
 COSTS = ("start_up_s", "per_task_overhead_s", "per_kb_s")
-NOT_MEASURABLE = "not measurable"
 
 
 def below_zero(row: BreakEven) -> dict[str, float]:
@@ -211,129 +190,54 @@ def below_zero(row: BreakEven) -> dict[str, float]:
     return {name: value for name, value in found.items() if value is not None and value < 0}
 
 
-def _cost(row: BreakEven, name: str) -> str:
-    return NOT_MEASURABLE if name in below_zero(row) else _time(getattr(row, name))
+@dataclass(frozen=True)
+class Payoff:
+    """Where one strategy paid off: the smallest crossover of each chunk policy that had
+    one, in the rows' order (``crossovers``, empty where none did); ``several_policies``:
+    whether the strategy was swept under more than one chunk policy."""
+
+    strategy: str
+    crossovers: tuple[tuple[str, float], ...]
+    several_policies: bool
 
 
-def _crossover(row: BreakEven) -> str:
-    found = row.crossover_task_s
-    return f"~{format_seconds(found)}" if found else f"never (to {_time(row.largest_task_s)})"
+@dataclass(frozen=True)
+class Hint:
+    """Where each strategy paid off for work of one verdict's kind (``payoffs``), against
+    that work's ``task_s``; ``largest_task_s``: the largest task of the sweep's rows of
+    that kind, as far as one that never paid off was measured."""
+
+    task_s: float
+    largest_task_s: float
+    payoffs: tuple[Payoff, ...]
 
 
-def _payback(row: BreakEven, task_s: float) -> str:
-    count = row.payback_tasks(task_s)
-    return "-" if count is None else f"{count:,} task{'s' * (count != 1)}"
-
-
-def _record(row: BreakEven, task_s: float) -> dict[str, object]:
-    unmeasurable = below_zero(row)
-    return {
-        **_figures(row, task_s),
-        **dict.fromkeys(unmeasurable),
-        # What was measured below zero, kept, though not a cost.
-        "not_measurable": unmeasurable,
-    }
-
-
-def _figures(row: BreakEven, task_s: float) -> dict[str, object]:
-    return {
-        "work": row.work,
-        "gil": GIL.get(row.work),
-        "strategy": row.strategy,
-        "start_method": row.start_method,
-        "chunksize": row.chunksize,
-        "workers": row.workers,
-        "start_up_s": row.start_up_s,
-        "per_task_overhead_s": row.per_task_overhead_s,
-        "per_kb_s": row.per_kb_s,
-        "crossover_task_s": row.crossover_task_s,
-        "largest_task_s": row.largest_task_s,
-        "payback_task_s": task_s,
-        "payback_tasks": row.payback_tasks(task_s),
-    }
-
-
-def render_table(run: results.Run, task_s: float, fmt: str = "text") -> str:
-    """``run``'s break-even table in ``fmt`` (``FORMATS``), with the payback at tasks of
-    ``task_s``: text, or JSON (a list of one object a row)."""
-    rows = table(run)
-    if fmt == "json":
-        return json.dumps(
-            [finite.finite(_record(row, task_s)) for row in rows], indent=2, allow_nan=False
-        )
-    cells = [
-        (
-            f"{row.work} ({GIL[row.work]})" if row.work in GIL else row.work,
-            row.strategy,
-            row.start_method or "-",
-            str(row.chunksize),
-            str(row.workers),
-            _cost(row, "start_up_s"),
-            _cost(row, "per_task_overhead_s"),
-            _cost(row, "per_kb_s"),
-            _crossover(row),
-            _payback(row, task_s),
-        )
-        for row in rows
-    ]
-    header = (*COLUMNS[:-1], f"payback at {format_seconds(task_s)}")
-    sweep = next(m for m in run.measurements if m.granularity == SWEEP)
-    text = f"{render.setting(sweep)}\n{render.grid(header, cells)}"
-    if any(below_zero(row) for row in rows):
-        text += (
-            f"\n{NOT_MEASURABLE}: measured below zero, less than this run could resolve "
-            "(serial and the pool differed by less than their noise)"
-        )
-    return text
-
-
-def hint(verdict: WorkloadVerdict, rows: Sequence[BreakEven]) -> str | None:
-    """``0.46 µs a task; here processes pay off above ~80 µs a task (chunksize 1) or ~3 µs
-    (chunksize auto); threads never did (to 100 ms)``: where each strategy pays off for
-    work of ``verdict``'s kind, against its task size; ``None`` for work that is not
-    CPU-bound, or with no rows for its kind. A strategy's crossover is its smallest over
-    its worker counts and start methods."""
+def hint(verdict: WorkloadVerdict, rows: Sequence[BreakEven]) -> Hint | None:
+    """Where each strategy pays off for work of ``verdict``'s kind, against its task size;
+    ``None`` for work that is not CPU-bound, or with no rows for its kind. A strategy's
+    crossover under a chunk policy is its smallest over its worker counts and start
+    methods."""
     if verdict.work != "cpu":
         return None
     parallel = verdict.gil is not None and verdict.gil.parallel
-    work = "work_hashlib" if parallel else "work_python"
+    work = RELEASES_GIL if parallel else HOLDS_GIL
     mine = [row for row in rows if row.work == work]
     if not mine:
         return None
-    task_s = verdict.baseline.median / verdict.serial.tasks
-    phrases = []
+    payoffs = []
     for strategy in dict.fromkeys(row.strategy for row in mine):
         policies: dict[str, list[float]] = {}
         for row in (r for r in mine if r.strategy == strategy):
             found = policies.setdefault(row.chunk_policy, [])
             if row.crossover_task_s is not None:
                 found.append(row.crossover_task_s)
-        paying = [(policy, min(found)) for policy, found in policies.items() if found]
-        if not paying:
-            largest = max(row.largest_task_s for row in mine)
-            phrases.append(f"{strategy} never did (to {format_seconds(largest)})")
-            continue
-        named = len(policies) > 1
-        text = f"{strategy} pay off above ~{format_seconds(paying[0][1])} a task"
-        text += f" (chunksize {paying[0][0]})" if named else ""
-        for policy, smallest in paying[1:]:
-            text += f" or ~{format_seconds(smallest)} (chunksize {policy})"
-        phrases.append(text)
-    return f"{format_seconds(task_s)} a task; here {'; '.join(phrases)}"
-
-
-def annotate(
-    verdicts: Sequence[WorkloadVerdict], rows: Sequence[BreakEven], source: str
-) -> list[WorkloadVerdict]:
-    """``verdicts``, each CPU-bound one with a ``break-even`` note (``hint``) from the
-    sweep ``rows`` saved in ``source``."""
-    annotated = []
-    for verdict in verdicts:
-        text = hint(verdict, rows)
-        if text is not None:
-            verdict = replace(verdict, notes=(*verdict.notes, f"break-even ({source}): {text}"))
-        annotated.append(verdict)
-    return annotated
+        crossovers = tuple((policy, min(found)) for policy, found in policies.items() if found)
+        payoffs.append(Payoff(strategy, crossovers, len(policies) > 1))
+    return Hint(
+        task_s=verdict.baseline.median / verdict.serial.tasks,
+        largest_task_s=max(row.largest_task_s for row in mine),
+        payoffs=tuple(payoffs),
+    )
 
 
 def _same_setting(run: results.Run, like: Measurement, node: str) -> bool:
@@ -368,13 +272,10 @@ def saved_sweep(
     return None
 
 
-def with_saved_sweep(
-    verdicts: Sequence[WorkloadVerdict], run: results.Run, storage: Path
-) -> list[WorkloadVerdict]:
-    """``verdicts`` of ``run`` annotated (``annotate``) from the newest sweep saved under
-    ``storage`` on this machine and interpreter, where there is one and ``run`` is not
-    itself a sweep."""
-    found = None
-    if not has_sweep(run.measurements):
-        found = saved_sweep(storage, run.measurements[0])
-    return list(verdicts) if found is None else annotate(verdicts, found[1], found[0])
+def sweep_for(run: results.Run, storage: Path) -> tuple[str, list[BreakEven]] | None:
+    """The newest sweep saved under ``storage`` on this machine and interpreter for
+    ``run`` (``saved_sweep``): its file and rows; ``None`` where there is none, or
+    ``run`` is itself a sweep."""
+    if has_sweep(run.measurements):
+        return None
+    return saved_sweep(storage, run.measurements[0])

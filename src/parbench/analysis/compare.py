@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from parbench.analysis import stats, verdict
 from parbench.data.results import Measurement, Run, describe_incomplete, listed
+from parbench.errors import ParbenchError
 
 FASTER, SLOWER, UNTESTED = "faster", "slower", "untested"
 SAME = stats.NO_CLEAR_DIFFERENCE
@@ -117,11 +118,11 @@ class Comparison:
         return None
 
 
-class NothingShared(ValueError):
+class NothingShared(ParbenchError, ValueError):
     """The two runs have no benchmark in common."""
 
 
-class Ungated(ValueError):
+class Ungated(ParbenchError, ValueError):
     """The regression gate cannot judge the runs; the message says why."""
 
 

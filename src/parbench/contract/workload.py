@@ -46,6 +46,7 @@ from types import ModuleType
 from typing import Any
 
 from parbench.contract.context import Context
+from parbench.errors import ParbenchError
 
 KINDS = ("io", "cpu", "mixed")
 SIZE_PRESETS = ("quick", "default", "article")
@@ -57,7 +58,7 @@ MAX_SIZE = 1_000_000
 MAX_TASKS = 1_000_000
 
 
-class WorkloadError(ValueError):
+class WorkloadError(ParbenchError, ValueError):
     """A workload could not be found, or does not follow the contract."""
 
 

@@ -40,6 +40,7 @@ from typing import Any, NoReturn
 
 from parbench.contract import workload
 from parbench.data.limits import MAX_BODY_BYTES, MAX_LATENCY_S, MAX_WORKERS
+from parbench.errors import ParbenchError
 
 DEFAULT_STORAGE = Path(".benchmarks")
 # The version of what parbench records in each benchmark's extra_info (see FIELDS).
@@ -64,7 +65,7 @@ MAX_CPUS = 1 << 16
 MEDIAN_TOLERANCE = 1e-9
 
 
-class RunError(Exception):
+class RunError(ParbenchError):
     """A run could not be found or read; the message names the file and the problem."""
 
 

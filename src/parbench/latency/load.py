@@ -28,6 +28,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
+from parbench.errors import ParbenchError
+
 HOST = "127.0.0.1"
 MAX_OUTSTANDING = 256
 # The first request is due this long after the schedule is handed over.
@@ -43,7 +45,7 @@ TIMEOUT = "timeout"
 NOT_SENT = "not sent"
 
 
-class LoadError(RuntimeError):
+class LoadError(ParbenchError, RuntimeError):
     """The generator could not run; the message says why in one line."""
 
 

@@ -15,8 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-# Only pytest here: this module is loaded by every pytest run that has parbench installed,
-# so each hook imports what it uses once a run asks for the latency benchmarks.
+# Only pytest and the batch plugin, which loads this one: this module is loaded by every
+# pytest run that has parbench installed, so each hook imports what it uses once a run
+# asks for the latency benchmarks.
+from parbench.measure.plugin import one_line
+
 if TYPE_CHECKING:
     from parbench.latency import settings
     from parbench.latency.session import Servers
@@ -143,6 +146,7 @@ def chosen(config: pytest.Config) -> settings.Settings:
     return config.stash[SETTINGS]
 
 
+@one_line(pytest.UsageError)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{MARK}(suite): a latency benchmark, run when its suite is named"
@@ -188,6 +192,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+@one_line(pytest.Collector.CollectError)
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     names = metafunc.fixturenames
     if "parbench_server_case" not in names and "parbench_tick_case" not in names:

@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from multiprocessing.connection import Connection
 
 from parbench.contract.workload import describe
+from parbench.errors import ParbenchError
 from parbench.latency import background, handlers
 from parbench.strategies import interpreters
 
@@ -56,7 +57,7 @@ class Serving:
     parent: int
 
 
-class ServerError(RuntimeError):
+class ServerError(ParbenchError, RuntimeError):
     """A server could not start or serve; the message says why in one line."""
 
 

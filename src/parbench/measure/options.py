@@ -21,6 +21,7 @@ import pytest
 
 from parbench.contract import workload
 from parbench.data import limits
+from parbench.errors import ParbenchError
 
 if TYPE_CHECKING:
     from parbench import network, strategies
@@ -74,7 +75,7 @@ class Options:
     html: str | None = None
 
 
-class Refused(ValueError):
+class Refused(ParbenchError, ValueError):
     """A value an option does not allow; its text says what is allowed. The option's
     name, or its ini key, is put in front where the value was read."""
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import math
 import sys
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ import pytest
 
 # Only what declaring the options needs: a pytest run that does not ask for parbench
 # pays for nothing else. Each hook imports what it uses once the run asks.
+from parbench.errors import ParbenchError
 from parbench.measure import options
 
 # The latency benchmarks (servers, responsiveness) have a plugin module of their own.
@@ -40,6 +42,20 @@ BUDGET: pytest.StashKey[runner.Budget] = pytest.StashKey()
 PARBENCH_MARK = "parbench"
 
 
+@contextlib.contextmanager
+def one_line(shown_as: Callable[[str], Exception]) -> Iterator[None]:
+    """The one place where an error for the user becomes pytest's: a ``ParbenchError``, or
+    an option's usage error, raised inside is raised again as ``shown_as`` with its
+    message, which pytest shows as that one line, no traceback. (A usage error met while
+    collecting would be shown with one, so collecting hooks pass its collection error.)
+    Used as a decorator on the hooks that configure the run and collect its cases, here
+    and in the latency benchmarks' plugin."""
+    try:
+        yield
+    except (ParbenchError, pytest.UsageError) as error:
+        raise shown_as(str(error)) from None
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     options.add_options(parser)
 
@@ -57,6 +73,7 @@ def chosen(config: pytest.Config) -> options.Options:
 
 
 @pytest.hookimpl(tryfirst=True)
+@one_line(pytest.UsageError)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{PARBENCH_MARK}: a case of parbench's benchmark matrix")
     if not asked(config):
@@ -181,6 +198,7 @@ def probed_kinds(config: pytest.Config) -> dict[str, str]:
     return {p.workload: p.kind for p in found if p.kind is not None}
 
 
+@one_line(pytest.Collector.CollectError)
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "parbench_case" not in metafunc.fixturenames:
         return
@@ -426,7 +444,7 @@ def verdicts(config: pytest.Config) -> str | None:
     """This run's verdicts as text, from the same data that ``--benchmark-json`` saves."""
     from parbench.analysis import breakeven, verdict
     from parbench.data import results
-    from parbench.report import render
+    from parbench.report import breakeven_words, render
 
     try:
         run = session_run(config)
@@ -436,9 +454,10 @@ def verdicts(config: pytest.Config) -> str | None:
         return None
     session = getattr(config, "_benchmarksession", None)
     storage = getattr(getattr(session, "storage", None), "path", results.DEFAULT_STORAGE)
-    text = render.render(breakeven.with_saved_sweep(verdict.judge(run.measurements), run, storage))
+    judged = verdict.judge(run.measurements)
+    text = render.render(breakeven_words.with_saved_sweep(judged, run, storage))
     if breakeven.has_sweep(run.measurements):
-        text += "\n\n" + breakeven.render_table(run, breakeven.PAYBACK_TASK_S)
+        text += "\n\n" + breakeven_words.render_table(run, breakeven.PAYBACK_TASK_S)
     return text
 
 

@@ -42,12 +42,13 @@ from parbench.analysis import sequential
 from parbench.analysis.stats import Paired
 from parbench.contract.context import Context
 from parbench.data.results import BASELINE, SCHEMA
+from parbench.errors import ParbenchError
 from parbench.measure import cpustat, environment, memory
 from parbench.measure.matrix import Case
 from parbench.strategies import PoolSpec, Strategy, all_strategies, skip_reason
 
 
-class BatchFailed(Exception):
+class BatchFailed(ParbenchError):
     """A batch did not complete; the message names the workload, the case and the task."""
 
 

@@ -11,6 +11,8 @@ import ipaddress
 import socket
 from typing import Any
 
+from parbench.errors import ParbenchError
+
 # What ``install`` replaced, restored by ``uninstall``: guards nest with any wrapper that
 # was there before (a test's own, for one).
 _previous: tuple[Any, Any] | None = None
@@ -20,7 +22,7 @@ _previous: tuple[Any, Any] | None = None
 _UNGUARDED = (_socket.socket.connect, _socket.socket.connect_ex)
 
 
-class OutboundConnectionRefused(ConnectionRefusedError):
+class OutboundConnectionRefused(ParbenchError, ConnectionRefusedError):
     """A connection to an address off this machine was attempted while it was forbidden."""
 
 

@@ -1,10 +1,10 @@
 """The ``parbench`` command: report, compare and plot saved pytest-benchmark runs.
 
 Exit status: 0 on success, 1 when ``compare --fail-on-regression`` finds a regression,
-2 on bad input or runs that cannot be judged (a one-line message naming the file and the
-problem, no traceback), 130 when interrupted. Output cut short by its reader (``| head``)
-ends quietly with 1. Warnings about the runs read (incomplete runs, runs passed over) go
-to standard error, one line each.
+2 on bad input or runs that cannot be judged (any ``ParbenchError``: a one-line message
+naming the file and the problem, no traceback), 130 when interrupted. Output cut short
+by its reader (``| head``) ends quietly with 1. Warnings about the runs read (incomplete
+runs, runs passed over) go to standard error, one line each.
 """
 
 from __future__ import annotations
@@ -20,22 +20,14 @@ from pathlib import Path
 
 from parbench.analysis import across, breakeven, compare, verdict
 from parbench.data import results
+from parbench.errors import ParbenchError
 from parbench.latency import analysis as latency_analysis
 from parbench.latency import charts as latency_charts
 from parbench.latency import render as latency_render
 from parbench.latency import saved as latency_saved
-from parbench.report import fit, htmlreport, plot, render
+from parbench.report import across_words, breakeven_words, fit, htmlreport, plot, render
 
 RUN_HELP = "a JSON file, a saved run id under the storage folder (e.g. 0003), or 'latest'"
-# Problems with the input: reported in one line, exit status 2.
-INPUT_ERRORS = (
-    results.RunError,
-    compare.NothingShared,
-    compare.Ungated,
-    plot.PlotError,
-    plot.PlotUnavailable,
-    htmlreport.PageError,
-)
 OUTPUT_HELP = "write to FILE instead of standard output (the html page, or any format)"
 _DURATION = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(ns|us|µs|ms|s)\s*")
 _SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
@@ -110,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
         "which it pays off, from a run of pytest --parbench-granularity",
     )
     even.add_argument("run", metavar="RUN", help=RUN_HELP)
-    even.add_argument("--format", choices=breakeven.FORMATS, default="text")
+    even.add_argument("--format", choices=breakeven_words.FORMATS, default="text")
     even.add_argument(
         "--task-size",
         type=_task_size,
@@ -206,13 +198,15 @@ def _compare(arguments: argparse.Namespace) -> int:
 
 def _versions(arguments: argparse.Namespace) -> int:
     if arguments.runs:
-        runs, left_out = across.alike(_load(arguments.runs, arguments.storage))
-        _warn(left_out)
+        named = across.alike(_load(arguments.runs, arguments.storage))
+        runs = named.runs
+        _warn(across_words.left_out(named))
     else:
-        runs, passed_over = across.latest_per_python(arguments.storage)
-        _warn(passed_over)
+        latest = across.latest_per_python(arguments.storage)
+        runs = latest.runs
+        _warn(across_words.passed_over(latest))
         _warn(line for run in runs for line in run.warnings)
-    print(across.render(across.build(runs), arguments.format))
+    print(across_words.render(across.build(runs), arguments.format))
     return 0
 
 
@@ -230,7 +224,7 @@ def _plot(arguments: argparse.Namespace) -> int:
 
 def _break_even(arguments: argparse.Namespace) -> int:
     [run] = _load([arguments.run], arguments.storage)
-    print(breakeven.render_table(run, arguments.task_size, arguments.format))
+    print(breakeven_words.render_table(run, arguments.task_size, arguments.format))
     return 0
 
 
@@ -250,7 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = COMMANDS[arguments.command](arguments)
         sys.stdout.flush()
         return status
-    except INPUT_ERRORS as error:
+    except ParbenchError as error:
+        # The one place a user's error is shown: one line, exit status 2, no traceback.
         print(f"parbench: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:

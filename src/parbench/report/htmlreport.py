@@ -22,7 +22,8 @@ from pathlib import Path
 from parbench.analysis import breakeven, compare
 from parbench.analysis.verdict import WorkloadVerdict, format_seconds
 from parbench.data.results import Run
-from parbench.report import plot, render
+from parbench.errors import ParbenchError
+from parbench.report import breakeven_words, plot, render
 
 # Notes that qualify figures rather than answer the question: folded away.
 FOLDED = ("measured:", "withheld:")
@@ -63,7 +64,7 @@ footer{color:#666;font-size:.8rem;margin:1rem 0}
 """
 
 
-class PageError(ValueError):
+class PageError(ParbenchError, ValueError):
     """The page cannot be written; the message names the file and why."""
 
 
@@ -219,7 +220,7 @@ def _break_even(runs: Sequence[Run], charts: dict[str, str]) -> list[str]:
         return []
     out = ['<section class="break-even"><h2>break-even</h2>']
     for run in swept:
-        table = breakeven.render_table(run, breakeven.PAYBACK_TASK_S)
+        table = breakeven_words.render_table(run, breakeven.PAYBACK_TASK_S)
         out += [
             f'<p class="run-name">{_e(run.source)}</p>',
             f'<div class="scroll"><pre>{_e(table)}</pre></div>',

@@ -20,7 +20,8 @@ from typing import Any
 from parbench.analysis import breakeven
 from parbench.analysis.verdict import Row, WorkloadVerdict, format_seconds, judge, label
 from parbench.data.results import Measurement, Run
-from parbench.report import render
+from parbench.errors import ParbenchError
+from parbench.report import breakeven_words, render
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 INSTALL_HINT = "charts need pygal: pip install 'parbench[plot]'"
@@ -64,11 +65,11 @@ SHADE_STEP = 15
 RUN_STROKES = (None, "10, 4", "2, 4", "10, 4, 2, 4")
 
 
-class PlotUnavailable(RuntimeError):
+class PlotUnavailable(ParbenchError, RuntimeError):
     """pygal cannot be imported; the message says how to install it."""
 
 
-class PlotError(ValueError):
+class PlotError(ParbenchError, ValueError):
     """The charts cannot be written; the message names the folder or workload and why."""
 
 
@@ -298,7 +299,7 @@ def _sweep_charts(runs: list[Run], names: list[str]) -> list[_Chart]:
                     file_stem=f"{row.work}-break-even",
                 ),
             )
-            kind = breakeven.GIL.get(row.work, "CPU-bound")
+            kind = breakeven_words.GIL.get(row.work, "CPU-bound")
             if kind not in chart.kinds:
                 chart.kinds.append(kind)
             prefix = f"{name}: " if len(runs) > 1 else ""

@@ -36,6 +36,7 @@ from types import FrameType
 from typing import Any, TypeVar
 
 from parbench.contract.workload import Workload
+from parbench.errors import ParbenchError
 from parbench.strategies import PoolSpec, Strategy
 
 T = TypeVar("T")
@@ -50,7 +51,7 @@ BEAT_S = 0.25
 WATCHDOG_SIGNAL: int | None = getattr(signal, "SIGUSR1", None)
 
 
-class TaskOverran(Exception):
+class TaskOverran(ParbenchError):
     """A task ran past its bound; the message names it and says how."""
 
 

@@ -17,12 +17,13 @@ from multiprocessing import connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from parbench.errors import ParbenchError
 from parbench.strategies import PoolSpec, Strategy, shutdown_now
 
 STOP_TIMEOUT_S = 5.0
 
 
-class WorkersStuck(RuntimeError):
+class WorkersStuck(ParbenchError, RuntimeError):
     """Worker processes did not exit within ``STOP_TIMEOUT_S`` of their pool's shutdown
     and were killed; the message names them."""
 

@@ -29,12 +29,13 @@ from pathlib import Path
 from types import ModuleType
 
 from parbench.contract.workload import describe
+from parbench.errors import ParbenchError
 
 BUILTIN_PACKAGE = "parbench.latency.handlers"
 BUILTIN = ("waiting", "holding", "releasing", "mixed")
 
 
-class HandlerError(ValueError):
+class HandlerError(ParbenchError, ValueError):
     """A handler could not be loaded; the message names it and what is wrong."""
 
 
