@@ -249,17 +249,13 @@ def parbench_measure(request: pytest.FixtureRequest, parbench_network: NetworkSe
     config = request.config
     settings = rounds.chosen(config, chosen(config).quick)
     plan = runner.Plan(min_rounds=settings.min_rounds, max_time=settings.max_time)
-    overhead = config.stash.get(OVERHEAD, None)
     if BUDGET not in config.stash:
         config.stash[BUDGET] = runner.Budget.of(
             chosen(config).budget_s, config.stash[CASES].values()
         )
 
     def measure(benchmark: Any, case: matrix.Case) -> list[Any]:
-        benchmark.extra_info.update(settings.recorded())
-        return runner.measure(
-            benchmark, case, parbench_network, plan, overhead, config.stash[BUDGET]
-        )
+        return runner.measure(benchmark, case, parbench_network, plan, config.stash[BUDGET])
 
     return measure
 
@@ -388,6 +384,7 @@ def session_run(config: pytest.Config) -> results.Run | None:
     """This run, from the same data that ``--benchmark-json`` saves; ``None`` where no
     benchmark was measured. Raises ``results.RunError`` where it cannot be read."""
     from parbench.data import results
+    from parbench.measure import saving
 
     session = getattr(config, "_benchmarksession", None)
     benchmarks = [
@@ -397,7 +394,8 @@ def session_run(config: pytest.Config) -> results.Run | None:
     ]
     if not benchmarks:
         return None
-    return results.from_json({"benchmarks": benchmarks}, "this run")
+    machine_info = saving.run_facts(config)
+    return results.from_json({"machine_info": machine_info, "benchmarks": benchmarks}, "this run")
 
 
 def write_page(config: pytest.Config) -> str | None:
