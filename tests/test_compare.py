@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from parbench.analysis import compare
@@ -11,15 +13,15 @@ from helpers import benchmark_entry as entry
 from helpers import run_document
 
 
-def run(*entries: dict, name: str = "run.json", node: str = "bench-host") -> results.Run:
-    return results.from_json(run_document(*entries, node=node), name)
+def run(*entries: dict, name: str = "run.json", **document: Any) -> results.Run:
+    return results.from_json(run_document(*entries, **document), name)
 
 
-def sleep_run(threads_median: float, latency_s: float = 0.05, **kwargs) -> results.Run:
+def sleep_run(threads_median: float, **kwargs: Any) -> results.Run:
     return run(
-        entry("sleep", "serial", 0.8, kind="io", latency_s=latency_s),
-        entry("sleep", "threads", threads_median, workers=16, kind="io", latency_s=latency_s),
-        entry("factorial", "serial", 0.0016, latency_s=latency_s),
+        entry("sleep", "serial", 0.8, kind="io"),
+        entry("sleep", "threads", threads_median, workers=16, kind="io"),
+        entry("factorial", "serial", 0.0016),
         **kwargs,
     )
 
