@@ -63,6 +63,24 @@ def test_compare_by_storage_id_and_latest(tmp_path: Path, capsys: pytest.Capture
     assert status == 0
 
 
+def test_compare_says_when_the_work_itself_changed(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    paths = []
+    for name, digest in (("old.json", "1" * 64), ("new.json", "2" * 64)):
+        document = run_document(
+            entry("sleep", "serial", 0.8, kind="io", source_hash=digest),
+            entry("sleep", "threads", 0.05, workers=16, kind="io", source_hash=digest),
+        )
+        paths.append(tmp_path / name)
+        paths[-1].write_text(json.dumps(document))
+    assert cli.main(["compare", *map(str, paths)]) == 0
+    assert (
+        "warning: the work itself changed: workload sleep's source differs between the runs"
+        in capsys.readouterr().out
+    )
+
+
 def test_compare_warns_on_different_settings(tmp_path: Path, capsys: pytest.CaptureFixture):
     old = save(tmp_path / "old.json")
     new = save(tmp_path / "new.json", threads_median=0.1, latency_s=0.1)
