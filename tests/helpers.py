@@ -198,6 +198,8 @@ def benchmark_entry(
         gil_enabled=gil_enabled,
         min_rounds=rounds,
         max_time_s=1.0,
+        network_overhead_wall_s=None,
+        network_overhead_cpu_s=None,
     )
     info.update(
         record.measured(
@@ -297,8 +299,6 @@ def run_facts(
         network="mock",
         latency_s=latency_s,
         body_bytes=200_000,
-        network_overhead_wall_s=None,
-        network_overhead_cpu_s=None,
     )
 
 

@@ -55,14 +55,15 @@ def refused(document: dict, source: str = "run.json") -> str:
 
 def test_what_the_runner_records_reads_back() -> None:
     case = make_case("factorial", "processes", workers=2, start_method="spawn", chunksize=4)
-    info = runner.extra_info(case, runner.Plan(min_rounds=3, max_time=0.5))
+    overhead = network.Overhead(0.001, 0.0005)
+    info = runner.extra_info(case, runner.Plan(min_rounds=3, max_time=0.5), overhead)
     assert all(info[key] is None for key in record.MEASURED)
     rounds = [0.0021, 0.002, 0.0022]
     info.update(record.measured(serial_rounds=[0.001] * 3, stopped="settled", rounds_checked=4))
     saved = {"name": f"test_batch[{case.id}]", "param": case.id, "extra_info": info}
     saved["stats"] = {"median": 0.0021, "data": rounds}
     document = run_document(saved)
-    facts = environment.run_facts(network.NetworkSettings(), network.Overhead(0.001, 0.0005))
+    facts = environment.run_facts(network.NetworkSettings())
     document["machine_info"][record.RUN_FACTS_KEY] = facts
     [measurement] = read(document).measurements
     assert info["schema"] == facts["schema"] == record.SCHEMA
@@ -162,6 +163,8 @@ BAD: dict[str, list[Any]] = {
     "min_rounds": [0, "4", 1.5],
     "max_time_s": [-1, NAN, "1"],
     "rounds_checked": [0, 2.5, "9"],
+    "network_overhead_wall_s": [-1, NAN, "0.001"],
+    "network_overhead_cpu_s": [-1, INF],
     "memory_resident_bytes": [0, 1.5, "1"],
     "memory_footprint_bytes": [0, -1, True],
     "memory_processes": [0, 2.0, "3"],
@@ -180,8 +183,6 @@ RUN_BAD: dict[str, list[Any]] = {
     "physical_cores": [0, "1", 1.5, 10**30],
     "usable_cores": [0, NAN, INF, "1"],
     "cpu_quota": [0, -1, INF, NAN],
-    "network_overhead_wall_s": [-1, NAN, "0.001"],
-    "network_overhead_cpu_s": [-1, INF],
 }
 FACTS = f"machine_info.{record.RUN_FACTS_KEY}"
 

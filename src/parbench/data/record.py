@@ -5,9 +5,10 @@ the previous schema is brought up to this one.
 Where each key lives (pytest-benchmark's own keys are left as it writes them):
 
 - ``machine_info["parbench"]`` (``RUN_FACTS_KEY``): the facts that are the same for every
-  benchmark of a run, ``RUN_FIELDS``: the interpreter, the CPUs the run may use, the
-  network it talked to and that network's measured overhead. Written once per document
-  (``run_info``), through pytest-benchmark's hook ``pytest_benchmark_update_machine_info``.
+  benchmark of a run, ``RUN_FIELDS``: the interpreter, the CPUs the run may use and the
+  network it talked to. Written once per document (``run_info``), through
+  pytest-benchmark's hook ``pytest_benchmark_update_machine_info``; facts only, no
+  measurement, since pytest-benchmark warns when a run it compares with has others.
 - each benchmark's ``extra_info``: ``schema`` and ``BENCHMARK_FIELDS``. ``benchmark_info``
   writes the case's description as it starts, with every measured key null;
   ``measured`` fills those in as they are measured.
@@ -20,12 +21,13 @@ marked nullable may be null.
 
 Changelog of ``SCHEMA``:
 
-- 3: the run-wide facts are written once, in ``machine_info["parbench"]``, instead of in
-  every benchmark; every key is written, null where unknown, and required on read; new:
-  ``workload_source_hash`` (the sha256 of the workload module's source) per benchmark;
-  gone: ``cpu_count`` (the same as ``logical_cpus``). A schema 2 document is read through
-  ``migrate``: its run-wide facts from each benchmark's own ``extra_info``, and every key
-  schema 2 did not have to write read as unknown (null).
+- 3: the run-wide facts (interpreter, CPUs, network settings) are written once, in
+  ``machine_info["parbench"]``, instead of in every benchmark; every key is written, null
+  where unknown, and required on read; new: ``workload_source_hash`` (the sha256 of the
+  workload module's source) per benchmark; gone: ``cpu_count`` (the same as
+  ``logical_cpus``). A schema 2 document is read through ``migrate``: its run-wide facts
+  from each benchmark's own ``extra_info``, and every key schema 2 did not have to write
+  read as unknown (null).
 - 2: every case other than serial holds the serial rounds taken beside its own
   (``serial_rounds``).
 - 1: serial was measured apart from the other cases. Refused: a speedup is rebuilt from
@@ -106,6 +108,11 @@ DESCRIBED: dict[str, Field] = {
     "gil_enabled": Field(FLAG),
     "min_rounds": Field(whole(1)),
     "max_time_s": Field(DURATION),
+    # The network's own cost a request, measured once a run before its first case: a
+    # measurement, so not among the run's facts, which pytest-benchmark compares between
+    # runs. Null where no workload of the run used the network.
+    "network_overhead_wall_s": Field(DURATION, nullable=True),
+    "network_overhead_cpu_s": Field(DURATION, nullable=True),
 }
 # A benchmark's extra_info: what measuring the case found, null until then and where the
 # platform does not report it (``measured``).
@@ -140,9 +147,6 @@ RUN_FIELDS: dict[str, Field] = {
     "network": Field(one_of("mock", "live")),
     "latency_s": Field(between(0, MAX_LATENCY_S, "seconds")),
     "body_bytes": Field(whole(0, MAX_BODY_BYTES)),
-    # Null where no workload of the run used the network, so it was not measured.
-    "network_overhead_wall_s": Field(DURATION, nullable=True),
-    "network_overhead_cpu_s": Field(DURATION, nullable=True),
 }
 # The document's record of its session, under RUN_KEY (``session_info``).
 SESSION_FIELDS: dict[str, Field] = {

@@ -11,7 +11,7 @@ from parbench.data import record
 from parbench.measure import machine
 
 if TYPE_CHECKING:
-    from parbench.network import NetworkSettings, Overhead
+    from parbench.network import NetworkSettings
 
 
 def gil_enabled() -> bool:
@@ -36,10 +36,9 @@ def gil_warning() -> str | None:
     return None
 
 
-def run_facts(settings: NetworkSettings, overhead: Overhead | None) -> dict[str, object]:
+def run_facts(settings: NetworkSettings) -> dict[str, object]:
     """This run's ``machine_info["parbench"]`` (``record.run_info``): the interpreter, the
-    CPUs the run may use, its network and that network's overhead (``None`` where the run
-    did not measure it)."""
+    CPUs the run may use and its network."""
     topology = machine.detect()
     return record.run_info(
         python_implementation=platform.python_implementation(),
@@ -54,6 +53,4 @@ def run_facts(settings: NetworkSettings, overhead: Overhead | None) -> dict[str,
         network=settings.mode,
         latency_s=settings.latency,
         body_bytes=settings.body_bytes,
-        network_overhead_wall_s=None if overhead is None else overhead.wall,
-        network_overhead_cpu_s=None if overhead is None else overhead.cpu,
     )

@@ -249,13 +249,16 @@ def parbench_measure(request: pytest.FixtureRequest, parbench_network: NetworkSe
     config = request.config
     settings = rounds.chosen(config, chosen(config).quick)
     plan = runner.Plan(min_rounds=settings.min_rounds, max_time=settings.max_time)
+    overhead = config.stash.get(OVERHEAD, None)
     if BUDGET not in config.stash:
         config.stash[BUDGET] = runner.Budget.of(
             chosen(config).budget_s, config.stash[CASES].values()
         )
 
     def measure(benchmark: Any, case: matrix.Case) -> list[Any]:
-        return runner.measure(benchmark, case, parbench_network, plan, config.stash[BUDGET])
+        return runner.measure(
+            benchmark, case, parbench_network, plan, overhead, config.stash[BUDGET]
+        )
 
     return measure
 

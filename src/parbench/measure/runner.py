@@ -234,6 +234,7 @@ def measure(
     case: Case,
     settings: network.NetworkSettings,
     plan: Plan,
+    overhead: network.Overhead | None = None,
     budget: Budget | None = None,
 ) -> list[Any]:
     """Time ``case`` with ``benchmark`` and check every round; returns the last results.
@@ -244,7 +245,7 @@ def measure(
     benchmarks disabled, the batch runs and is checked once.
     """
     benchmark.group = case.group
-    benchmark.extra_info.update(extra_info(case, plan))
+    benchmark.extra_info.update(extra_info(case, plan, overhead))
     paired = case.strategy.name != BASELINE
     others = memory.present()
     try:
@@ -484,9 +485,12 @@ def _timed(benchmark: Any, batches: _Batches, plan: Plan) -> list[Any]:
             batches.case.workload.cleanup(batch.tasks)
 
 
-def extra_info(case: Case, plan: Plan) -> dict[str, object]:
+def extra_info(
+    case: Case, plan: Plan, overhead: network.Overhead | None = None
+) -> dict[str, object]:
     """The case's whole ``extra_info`` as it starts (``record.benchmark_info``): what it
-    is, and every key of what measuring it finds, null until found."""
+    is, the network's overhead (``None`` where the run did not measure it), and every key
+    of what measuring it finds, null until found."""
     return record.benchmark_info(
         workload=case.workload.name,
         kind=case.workload.kind,
@@ -507,4 +511,6 @@ def extra_info(case: Case, plan: Plan) -> dict[str, object]:
         gil_enabled=environment.gil_enabled(),
         min_rounds=plan.min_rounds,
         max_time_s=plan.max_time,
+        network_overhead_wall_s=None if overhead is None else overhead.wall,
+        network_overhead_cpu_s=None if overhead is None else overhead.cpu,
     )

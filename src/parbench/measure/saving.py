@@ -132,13 +132,10 @@ def _write_atomically(benchmarks: Any) -> None:
 
 def run_facts(config: pytest.Config) -> dict[str, Any]:
     """What parbench adds to this run's ``machine_info``: its run-wide facts, under
-    ``record.RUN_FACTS_KEY``, with the network overhead where the run has measured it."""
+    ``record.RUN_FACTS_KEY``."""
     from parbench.measure import plugin
 
-    facts = environment.run_facts(
-        plugin.chosen(config).network, config.stash.get(plugin.OVERHEAD, None)
-    )
-    return {record.RUN_FACTS_KEY: facts}
+    return {record.RUN_FACTS_KEY: environment.run_facts(plugin.chosen(config).network)}
 
 
 def _say(config: pytest.Config, line: str | None) -> None:
