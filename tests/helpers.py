@@ -15,14 +15,14 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psutil
 import pytest
 
 from parbench import strategies
 from parbench.contract import workload
-from parbench.data import results
+from parbench.data import record
 from parbench.measure import leftovers
 from parbench.measure.matrix import Case, task_count
 from parbench.strategies.interpreters import _unavailable as interpreters_unavailable
@@ -139,12 +139,7 @@ def benchmark_entry(
     size: int = 1,
     pool: str = "warm",
     cpu_share: float | None = None,
-    python_version: str = "3.11.7",
     gil_enabled: bool = True,
-    latency_s: float = 0.05,
-    usable_cpus: float = 2,
-    logical_cpus: int | None = None,
-    physical_cores: int | None = None,
     cpu_per_wall: float | None = None,
     runnable_per_wall: float | None = None,
     wait_share: float | None = None,
@@ -157,14 +152,19 @@ def benchmark_entry(
     stopped: str | None = None,
     budget_s: float | None = None,
     workload_budget_s: float | None = None,
+    source_hash: str | None = None,
+    memory: tuple[int, int, int] | None = None,
 ) -> dict:
-    """One entry of a pytest-benchmark JSON file, as parbench's plugin records it.
+    """One entry of a pytest-benchmark JSON file, as parbench's plugin records it (through
+    the saved format's writer, ``parbench.data.record``; the run-wide facts are
+    ``run_document``'s).
 
     Its rounds spread evenly by ``spread`` (a fraction) around ``median``; serial spends
     ``cpu_share`` of its time on the CPU (by default all of it for CPU work, 1% for I/O).
     Serial's ``cpu_per_wall`` is that share unless given. A case other than serial holds
     ``serial_rounds`` paired with its own where given; ``pair_with_serial`` (which
     ``run_document`` calls) fills in the others from its workload's serial entry.
+    ``memory``: its process tree's peak resident bytes, footprint bytes and processes.
     """
     data = spread_rounds(median, rounds, spread)
     if cpu_share is None:
@@ -178,6 +178,47 @@ def benchmark_entry(
     name += f"-{start_method}" if start_method not in (None, "fork") else ""
     name += f"-chunk{chunksize}" if strategy == "processes" else ""
     name += "-cold" if pool == "cold" else ""
+    info = record.benchmark_info(
+        workload=workload,
+        kind=kind,
+        size=size,
+        size_preset="default",
+        tasks=tasks,
+        strategy=strategy,
+        workers=workers,
+        chunksize=chunksize,
+        chunked=strategy == "processes",
+        chunk_policy=chunk_policy or ("1" if chunksize == 1 else "auto"),
+        start_method=start_method,
+        pool=pool,
+        probed_kind=probed_kind or kind,
+        baseline_pass=baseline_pass,
+        granularity=granularity,
+        workload_source_hash=source_hash,
+        gil_enabled=gil_enabled,
+        min_rounds=rounds,
+        max_time_s=1.0,
+        network_overhead_wall_s=None,
+        network_overhead_cpu_s=None,
+    )
+    info.update(
+        record.measured(
+            cpu_seconds_main_process=median * cpu_share if strategy == "serial" else 0.0,
+            cpu_per_wall=cpu_per_wall,
+            runnable_per_wall=runnable_per_wall,
+            wait_share=wait_share,
+            cpu_per_unqueued_wall=cpu_per_unqueued_wall,
+            others_per_wall=others_per_wall,
+            serial_rounds=None if serial_rounds is None else list(serial_rounds),
+            stopped=stopped if strategy != "serial" else None,
+            budget_s=budget_s,
+            workload_budget_s=workload_budget_s,
+            rounds_checked=rounds + 1,
+            memory_resident_bytes=memory and memory[0],
+            memory_footprint_bytes=memory and memory[1],
+            memory_processes=memory and memory[2],
+        )
+    )
     return {
         "group": f"{workload} x1",
         "name": f"test_batch[{name}]",
@@ -185,49 +226,7 @@ def benchmark_entry(
         "param": name,
         "params": {"parbench_case": name},
         "stats": {"median": median, "rounds": rounds, "data": data},
-        "extra_info": {
-            "schema": results.SCHEMA,
-            "workload": workload,
-            "kind": kind,
-            "size": size,
-            "size_preset": "default",
-            "tasks": tasks,
-            "strategy": strategy,
-            "workers": workers,
-            "chunksize": chunksize,
-            "chunked": strategy == "processes",
-            "chunk_policy": chunk_policy or ("1" if chunksize == 1 else "auto"),
-            "start_method": start_method,
-            "pool": pool,
-            "network": "mock",
-            "latency_s": latency_s,
-            "body_bytes": 200_000,
-            "cpu_seconds_main_process": median * cpu_share if strategy == "serial" else 0.0,
-            "python_version": python_version,
-            "python_implementation": "CPython",
-            "gil_enabled": gil_enabled,
-            "cpu_count": logical_cpus or usable_cpus,
-            "usable_cpus": usable_cpus,
-            "logical_cpus": logical_cpus or usable_cpus,
-            "physical_cores": physical_cores,
-            "usable_cores": min(usable_cpus, physical_cores or usable_cpus),
-            "cpu_quota": None,
-            "probed_kind": probed_kind or kind,
-            "cpu_per_wall": cpu_per_wall,
-            "runnable_per_wall": runnable_per_wall,
-            "wait_share": wait_share,
-            "cpu_per_unqueued_wall": cpu_per_unqueued_wall,
-            "others_per_wall": others_per_wall,
-            "baseline_pass": baseline_pass,
-            "granularity": granularity,
-            "serial_rounds": None if serial_rounds is None else list(serial_rounds),
-            "stopped": stopped if strategy != "serial" else None,
-            "budget_s": budget_s,
-            "workload_budget_s": workload_budget_s,
-            "memory_resident_bytes": None,
-            "memory_footprint_bytes": None,
-            "memory_processes": None,
-        },
+        "extra_info": info,
     }
 
 
@@ -242,13 +241,13 @@ def pair_with_serial(entries: Sequence[dict]) -> list[dict]:
     ``DEFAULT_SPREAD``, exactly (its speedup is that ratio, its interval that one value);
     where they spread more, each pair's ratio is off by as much, alternately up and down."""
     serial = {
-        (e["extra_info"]["workload"], e["extra_info"]["size"], e["extra_info"]["latency_s"]): e
+        (e["extra_info"]["workload"], e["extra_info"]["size"]): e
         for e in entries
         if e["extra_info"]["strategy"] == "serial"
     }
     for e in entries:
         info = e["extra_info"]
-        key = (info["workload"], info["size"], info["latency_s"])
+        key = (info["workload"], info["size"])
         data = e["stats"].get("data")
         if info["strategy"] == "serial" or info.get("serial_rounds") or key not in serial:
             continue
@@ -278,30 +277,60 @@ def _times(ratio: float, value: float) -> float:
     return found
 
 
+def run_facts(
+    *,
+    python_version: str = "3.11.7",
+    latency_s: float = 0.05,
+    usable_cpus: float = 2,
+    logical_cpus: int | None = None,
+    physical_cores: int | None = None,
+) -> dict:
+    """A run's ``machine_info["parbench"]``, through the saved format's writer."""
+    return record.run_info(
+        python_implementation="CPython",
+        python_version=python_version,
+        free_threaded_build=False,
+        platform="Linux-6.1-x86_64-with-glibc2.36",
+        logical_cpus=logical_cpus or math.ceil(usable_cpus),
+        physical_cores=physical_cores,
+        usable_cpus=usable_cpus,
+        usable_cores=min(usable_cpus, physical_cores or usable_cpus),
+        cpu_quota=None,
+        network="mock",
+        latency_s=latency_s,
+        body_bytes=200_000,
+    )
+
+
 def run_document(
     *entries: dict,
     node: str = "bench-host",
     complete: bool | None = True,
     failed: Sequence[str] = (),
+    **facts: Any,
 ) -> dict:
-    """A whole pytest-benchmark JSON document holding ``entries``, as parbench saves it.
+    """A whole pytest-benchmark JSON document holding ``entries``, as parbench saves it;
+    ``facts`` are ``run_facts``'s keywords.
 
     ``complete`` is what its ``parbench_run`` record says (``failed`` names the failures);
     ``None`` leaves the record out, as documents saved before it existed do.
     """
+    python_version = facts.get("python_version", "3.11.7")
     document = {
-        "machine_info": {"node": node, "python_version": "3.11.7"},
+        "machine_info": {
+            "node": node,
+            "python_version": python_version,
+            record.RUN_FACTS_KEY: run_facts(**facts),
+        },
         "commit_info": {},
         "benchmarks": pair_with_serial(entries),
         "datetime": "2026-11-25T00:00:00+00:00",
         "version": "5.2.3",
     }
     if complete is not None:
-        document[results.RUN_KEY] = {
-            "complete": complete,
-            "exit_status": 0 if complete else 1,
-            "failed": list(failed),
-        }
+        document[record.RUN_KEY] = record.session_info(
+            complete=complete, exit_status=0 if complete else 1, failed=list(failed)
+        )
     return document
 
 

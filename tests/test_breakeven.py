@@ -13,6 +13,7 @@ from test_suite_runs import passed, run_suite
 from parbench import strategies
 from parbench.analysis import breakeven, verdict
 from parbench.data import results
+from parbench.data.record import RUN_FACTS_KEY
 from parbench.measure import granularity, matrix, options
 from parbench.network import NetworkSettings
 from parbench.report import breakeven_words, cli
@@ -241,8 +242,7 @@ def test_the_newest_sweep_of_the_same_machine_and_python_is_found(tmp_path: Path
     storage = tmp_path / ".benchmarks"
     save(storage / "m", synthetic_sweep(), "0001_sweep.json")
     other = synthetic_sweep()
-    for benchmark in other["benchmarks"]:
-        benchmark["extra_info"]["python_version"] = "3.12.1"
+    other["machine_info"][RUN_FACTS_KEY]["python_version"] = "3.12.1"
     save(storage / "m", other, "0002_other_python.json")
     save(storage / "m", run_document(entry("factorial", "serial", 0.005)), "0003_plain.json")
     like = factorial_verdict().serial

@@ -21,8 +21,9 @@ from helpers import long_run_document, run_document
 
 def save(path: Path, threads_median: float = 0.05, latency_s: float = 0.05) -> Path:
     document = run_document(
-        entry("sleep", "serial", 0.8, kind="io", cpu_share=0.0, latency_s=latency_s),
-        entry("sleep", "threads", threads_median, workers=16, kind="io", latency_s=latency_s),
+        entry("sleep", "serial", 0.8, kind="io", cpu_share=0.0),
+        entry("sleep", "threads", threads_median, workers=16, kind="io"),
+        latency_s=latency_s,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document))
@@ -60,6 +61,24 @@ def test_compare_by_storage_id_and_latest(tmp_path: Path, capsys: pytest.Capture
         ["--storage", str(storage), "compare", "0001", "0002", "--fail-on-regression", "150%"]
     )
     assert status == 0
+
+
+def test_compare_says_when_the_work_itself_changed(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    paths = []
+    for name, digest in (("old.json", "1" * 64), ("new.json", "2" * 64)):
+        document = run_document(
+            entry("sleep", "serial", 0.8, kind="io", source_hash=digest),
+            entry("sleep", "threads", 0.05, workers=16, kind="io", source_hash=digest),
+        )
+        paths.append(tmp_path / name)
+        paths[-1].write_text(json.dumps(document))
+    assert cli.main(["compare", *map(str, paths)]) == 0
+    assert (
+        "warning: the work itself changed: workload sleep's source differs between the runs"
+        in capsys.readouterr().out
+    )
 
 
 def test_compare_warns_on_different_settings(tmp_path: Path, capsys: pytest.CaptureFixture):
@@ -139,16 +158,9 @@ def test_versions_table_has_a_column_per_interpreter(
     ]
     for when, (name, version, threads, gil) in enumerate(saved):
         document = run_document(
-            entry("sleep", "serial", 0.8, kind="io", python_version=version, gil_enabled=gil),
-            entry(
-                "sleep",
-                "threads",
-                threads,
-                workers=16,
-                kind="io",
-                python_version=version,
-                gil_enabled=gil,
-            ),
+            entry("sleep", "serial", 0.8, kind="io", gil_enabled=gil),
+            entry("sleep", "threads", threads, workers=16, kind="io", gil_enabled=gil),
+            python_version=version,
         )
         path = storage / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -180,10 +192,14 @@ def test_versions_table_has_a_column_per_interpreter(
     assert "speedup,sleep,threads x16,4.0,8.0,10.0," in capsys.readouterr().out
 
 
-def _save_sleep(path: Path, python: str, threads: float, **setting: Any) -> None:
+def _save_sleep(
+    path: Path, python: str, threads: float, tasks: int = 16, latency_s: float = 0.05
+) -> None:
     document = run_document(
-        entry("sleep", "serial", 0.8, kind="io", python_version=python, **setting),
-        entry("sleep", "threads", threads, workers=16, kind="io", python_version=python, **setting),
+        entry("sleep", "serial", 0.8, kind="io", tasks=tasks),
+        entry("sleep", "threads", threads, workers=16, kind="io", tasks=tasks),
+        python_version=python,
+        latency_s=latency_s,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document))
@@ -357,7 +373,7 @@ MALFORMED = {
     "string workers": ("extra_info", "workers", "16", 'extra_info.workers is "16"'),
     "bool workers": ("extra_info", "workers", True, "extra_info.workers is true"),
     "zero tasks": ("extra_info", "tasks", 0, "extra_info.tasks is 0"),
-    "string CPUs": ("extra_info", "usable_cpus", "2", 'extra_info.usable_cpus is "2"'),
+    "string GIL": ("extra_info", "gil_enabled", "yes", 'extra_info.gil_enabled is "yes"'),
 }
 
 

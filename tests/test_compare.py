@@ -2,26 +2,58 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from parbench.analysis import compare
+from parbench.contract import workload
 from parbench.data import results
 
 from helpers import benchmark_entry as entry
 from helpers import run_document
 
 
-def run(*entries: dict, name: str = "run.json", node: str = "bench-host") -> results.Run:
-    return results.from_json(run_document(*entries, node=node), name)
+def run(*entries: dict, name: str = "run.json", **document: Any) -> results.Run:
+    return results.from_json(run_document(*entries, **document), name)
 
 
-def sleep_run(threads_median: float, latency_s: float = 0.05, **kwargs) -> results.Run:
+def sleep_run(threads_median: float, sleep_hash: str | None = None, **kwargs: Any) -> results.Run:
+    """Sleep (its source hashed as ``sleep_hash``) and factorial (hashed as itself)."""
     return run(
-        entry("sleep", "serial", 0.8, kind="io", latency_s=latency_s),
-        entry("sleep", "threads", threads_median, workers=16, kind="io", latency_s=latency_s),
-        entry("factorial", "serial", 0.0016, latency_s=latency_s),
+        entry("sleep", "serial", 0.8, kind="io", source_hash=sleep_hash),
+        entry("sleep", "threads", threads_median, workers=16, kind="io", source_hash=sleep_hash),
+        entry("factorial", "serial", 0.0016, source_hash=FACTORIAL_HASH),
         **kwargs,
     )
+
+
+FACTORIAL_HASH = workload.load("factorial").source_hash
+OLD_SLEEP, NEW_SLEEP = "a" * 64, "b" * 64
+
+
+def test_a_workload_whose_source_changed_is_named() -> None:
+    comparison = compare.compare(sleep_run(0.05, OLD_SLEEP), sleep_run(0.05, NEW_SLEEP))
+    assert comparison.changed_work == ("sleep",)
+    assert comparison.warnings == (
+        "the work itself changed: workload sleep's source differs between the runs (sha256 "
+        "aaaaaaaaaaaa vs bbbbbbbbbbbb), so its times measure different code",
+    )
+    assert compare.render(comparison).startswith("warning: the work itself changed: workload sleep")
+
+
+def test_the_same_source_or_an_unknown_one_is_not_called_a_change() -> None:
+    for old, new in ((OLD_SLEEP, OLD_SLEEP), (None, NEW_SLEEP), (OLD_SLEEP, None)):
+        comparison = compare.compare(sleep_run(0.05, old), sleep_run(0.05, new))
+        assert comparison.changed_work == () and comparison.warnings == ()
+
+
+def test_a_workloads_source_hash_is_the_sha256_of_its_module() -> None:
+    loaded = workload.load("factorial")
+    source = Path(loaded.module.__file__).read_bytes()
+    assert loaded.source_hash == hashlib.sha256(source).hexdigest()
 
 
 def test_same_code_twice_is_no_significant_change() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from parbench.measure import environment
+from parbench.measure import environment, runner
+
+from helpers import make_case
 
 
 def test_a_free_threaded_build_with_the_gil_back_on_is_warned_about(monkeypatch) -> None:
@@ -11,4 +13,5 @@ def test_a_free_threaded_build_with_the_gil_back_on_is_warned_about(monkeypatch)
     assert "running with the GIL enabled" in environment.gil_warning()
     monkeypatch.setattr(environment, "gil_enabled", lambda: False)
     assert environment.gil_warning() is None
-    assert environment.facts()["gil_enabled"] is False
+    plan = runner.Plan(min_rounds=1, max_time=1.0)
+    assert runner.extra_info(make_case("sleep", "threads"), plan)["gil_enabled"] is False

@@ -31,14 +31,9 @@ MB = 1_000_000
 
 def entry(workload: str, strategy: str, median: float, memory: int, **fields: Any) -> dict:
     """A saved case whose process tree used ``memory`` MB at its peak."""
-    saved = benchmark_entry(workload, strategy, median, **fields)
     processes = fields.get("workers", 1) + 1 if strategy == "processes" else 1
-    saved["extra_info"].update(
-        memory_resident_bytes=memory * MB * processes,
-        memory_footprint_bytes=(memory + 10 * (processes - 1)) * MB,
-        memory_processes=processes,
-    )
-    return saved
+    peak = (memory * MB * processes, (memory + 10 * (processes - 1)) * MB, processes)
+    return benchmark_entry(workload, strategy, median, memory=peak, **fields)
 
 
 def sample_document() -> dict:

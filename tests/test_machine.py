@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from parbench.measure import machine
+from parbench.measure import environment, machine
+from parbench.network import NetworkSettings
 
 
 def fake_sysfs(root: Path, cores: int, threads_per_core: int) -> Path:
@@ -125,6 +126,6 @@ def test_unknown_physical_cores_degrade_to_the_logical_count(monkeypatch) -> Non
 def test_this_machine_is_described_consistently() -> None:
     topology = machine.detect()
     assert 1 <= topology.usable_cores <= topology.usable_cpus <= topology.logical
-    facts = topology.facts()
+    facts = environment.run_facts(NetworkSettings())
     assert facts["logical_cpus"] == topology.logical
     assert facts["usable_cpus"] == topology.usable_cpus

@@ -17,7 +17,7 @@ from parbench.data import results
 from parbench.measure import memory
 from parbench.report import render
 
-from helpers import SUITE_ROOT, benchmark_entry, run_pytest
+from helpers import SUITE_ROOT, benchmark_entry, run_document, run_pytest
 
 RUN_TIMEOUT_S = 240
 MB = 1_000_000
@@ -84,24 +84,23 @@ def test_a_process_that_ends_while_sampled_is_left_out() -> None:
 
 
 def saved_case(strategy: str, workers: int, footprint: int, resident: int, processes: int) -> dict:
-    entry = benchmark_entry("sleep", strategy, 0.8 / workers, workers=workers, kind="io")
-    entry["extra_info"].update(
-        memory_resident_bytes=resident,
-        memory_footprint_bytes=footprint,
-        memory_processes=processes,
+    return benchmark_entry(
+        "sleep",
+        strategy,
+        0.8 / workers,
+        workers=workers,
+        kind="io",
+        memory=(resident, footprint, processes),
     )
-    return entry
 
 
 def test_the_verdict_and_the_table_say_what_each_strategy_cost() -> None:
     run = results.from_json(
-        {
-            "benchmarks": [
-                saved_case("serial", 1, 60 * MB, 60 * MB, 1),
-                saved_case("threads", 2, 62 * MB, 62 * MB, 1),
-                saved_case("processes", 2, 242 * MB, 400 * MB, 3),
-            ]
-        },
+        run_document(
+            saved_case("serial", 1, 60 * MB, 60 * MB, 1),
+            saved_case("threads", 2, 62 * MB, 62 * MB, 1),
+            saved_case("processes", 2, 242 * MB, 400 * MB, 3),
+        ),
         "run.json",
     )
     (verdict,) = judge(run.measurements)
@@ -124,13 +123,11 @@ def test_the_verdict_and_the_table_say_what_each_strategy_cost() -> None:
 
 def test_strategies_that_cost_alike_get_no_memory_note() -> None:
     run = results.from_json(
-        {
-            "benchmarks": [
-                saved_case("serial", 1, 60 * MB, 60 * MB, 1),
-                saved_case("threads", 2, 61 * MB, 61 * MB, 1),
-                saved_case("processes", 2, 63 * MB, 180 * MB, 3),
-            ]
-        },
+        run_document(
+            saved_case("serial", 1, 60 * MB, 60 * MB, 1),
+            saved_case("threads", 2, 61 * MB, 61 * MB, 1),
+            saved_case("processes", 2, 63 * MB, 180 * MB, 3),
+        ),
         "run.json",
     )
     (verdict,) = judge(run.measurements)
@@ -138,7 +135,12 @@ def test_strategies_that_cost_alike_get_no_memory_note() -> None:
 
 
 def test_a_run_saved_before_memory_was_recorded_still_reads() -> None:
-    run = results.from_json({"benchmarks": [benchmark_entry("sleep", "serial", 0.8)]}, "old.json")
+    # A run of schema 2, saved before memory was recorded.
+    document = json.loads((SUITE_ROOT / "tests" / "data" / "schema2_run.json").read_text())
+    document["benchmarks"] = document["benchmarks"][:1]
+    for key in ("memory_resident_bytes", "memory_footprint_bytes", "memory_processes"):
+        del document["benchmarks"][0]["extra_info"][key]
+    run = results.from_json(document, "old.json")
     (m,) = run.measurements
     assert (m.memory_resident_bytes, m.memory_footprint_bytes, m.memory_processes) == (None,) * 3
     assert "-" in render.render(judge(run.measurements)).splitlines()[-1].split()

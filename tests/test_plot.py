@@ -20,7 +20,7 @@ from parbench.analysis.verdict import judge
 from parbench.data import results
 from parbench.report.plot import STRATEGY_COLOURS, PlotError, PlotUnavailable, write_charts
 
-from helpers import SUITE_ROOT, benchmark_entry, pair_with_serial
+from helpers import SUITE_ROOT, benchmark_entry, run_document
 
 SVG = "{http://www.w3.org/2000/svg}"
 HINT = "charts need pygal: pip install 'parbench[plot]'"
@@ -37,7 +37,7 @@ def entry(workload: str, strategy: str, median: float, **fields: Any) -> dict[st
 
 
 def run(source: str, *entries: dict[str, Any]) -> results.Run:
-    return results.from_json({"machine_info": {}, "benchmarks": pair_with_serial(entries)}, source)
+    return results.from_json(run_document(*entries), source)
 
 
 def factorial_run(source: str = "run.json", slowdown: float = 1.0) -> results.Run:

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from parbench import network
-from parbench.data import results
-from parbench.measure import runner
+from parbench.data import record, results
+from parbench.measure import environment, runner
 
+from helpers import SUITE_ROOT, make_case, run_document
 from helpers import benchmark_entry as entry
-from helpers import make_case, run_document
 
 NAME = "sleep-x1-threads-16w"
 
@@ -25,18 +25,22 @@ def read(document: dict, source: str = "run.json") -> results.Run:
     return results.from_json(json.loads(json.dumps(document)), source)
 
 
-def threads_run(**changes: Any) -> dict:
-    """A serial and a threads benchmark; ``changes`` edit the threads one's extra_info
-    (a value of ``...`` removes the key)."""
+def threads_run(facts: dict[str, Any] | None = None, **changes: Any) -> dict:
+    """A serial and a threads benchmark; ``changes`` edit the threads one's extra_info,
+    ``facts`` the run's (a value of ``...`` removes the key)."""
     document = run_document(
         entry("sleep", "serial", 0.8, kind="io"), entry("sleep", "threads", 0.05, workers=16)
     )
-    info = document["benchmarks"][1]["extra_info"]
-    for key, value in changes.items():
-        if value is ...:
-            del info[key]
-        else:
-            info[key] = value
+    edits = [
+        (document["benchmarks"][1]["extra_info"], changes),
+        (document["machine_info"][record.RUN_FACTS_KEY], facts or {}),
+    ]
+    for mapping, edited in edits:
+        for key, value in edited.items():
+            if value is ...:
+                del mapping[key]
+            else:
+                mapping[key] = value
     return document
 
 
@@ -51,34 +55,55 @@ def refused(document: dict, source: str = "run.json") -> str:
 
 def test_what_the_runner_records_reads_back() -> None:
     case = make_case("factorial", "processes", workers=2, start_method="spawn", chunksize=4)
-    info = runner.extra_info(case, network.NetworkSettings(), network.Overhead(0.001, 0.0005))
+    overhead = network.Overhead(0.001, 0.0005)
+    info = runner.extra_info(case, runner.Plan(min_rounds=3, max_time=0.5), overhead)
+    assert all(info[key] is None for key in record.MEASURED)
     rounds = [0.0021, 0.002, 0.0022]
+    info.update(record.measured(serial_rounds=[0.001] * 3, stopped="settled", rounds_checked=4))
     saved = {"name": f"test_batch[{case.id}]", "param": case.id, "extra_info": info}
     saved["stats"] = {"median": 0.0021, "data": rounds}
-    [measurement] = read(run_document(saved)).measurements
-    assert info["schema"] == results.SCHEMA
-    assert (measurement.name, measurement.workload, measurement.strategy) == (
+    document = run_document(saved)
+    facts = environment.run_facts(network.NetworkSettings())
+    document["machine_info"][record.RUN_FACTS_KEY] = facts
+    [measurement] = read(document).measurements
+    assert info["schema"] == facts["schema"] == record.SCHEMA
+    # Every key written reads back as the attribute of the same name.
+    for key in {*record.BENCHMARK_FIELDS, *record.RUN_FIELDS} - {
+        "serial_rounds",
+        *results.RENAMED,
+        *results.PYTHON_FIELDS,
+    }:
+        written = info[key] if key in info else facts[key]
+        assert getattr(measurement, key) == written, key
+    assert measurement.serial_rounds == (0.001,) * 3
+    assert measurement.cpu_seconds is None
+    assert (measurement.name, measurement.median, measurement.rounds) == (
         case.id,
-        "factorial",
-        "processes",
-    )
-    assert (measurement.workers, measurement.chunksize, measurement.start_method) == (2, 4, "spawn")
-    assert (measurement.tasks, measurement.median, measurement.rounds) == (
-        case.tasks,
         0.0021,
         tuple(rounds),
     )
+    assert measurement.workload_source_hash == case.workload.source_hash
+    assert len(measurement.workload_source_hash or "") == 64
+    assert (measurement.min_rounds, measurement.max_time_s) == (3, 0.5)
+    assert measurement.network_overhead_wall_s == 0.001
     assert measurement.logical_cpus == os.cpu_count()
     assert 0 < measurement.usable_cores <= measurement.usable_cpus
     assert measurement.python.startswith("CPython 3.")
 
 
-def test_every_field_of_the_format_is_read() -> None:
+def test_every_key_of_the_format_is_read_and_checked() -> None:
     document = threads_run()
-    written = set(document["benchmarks"][1]["extra_info"])
-    read_fields = {spec.key for spec in results.FIELDS.values()} | set(results.PYTHON_FIELDS)
-    assert read_fields <= written
-    assert set(BAD) == read_fields
+    assert set(document["benchmarks"][1]["extra_info"]) == {"schema", *BAD}
+    assert set(document["machine_info"][record.RUN_FACTS_KEY]) == {"schema", *RUN_BAD}
+
+
+def test_a_writer_must_give_every_key_the_format_has() -> None:
+    with pytest.raises(TypeError, match=r"missing \['workload_source_hash'\], unknown none"):
+        record.benchmark_info(
+            **{key: None for key in record.DESCRIBED if key != "workload_source_hash"}
+        )
+    with pytest.raises(TypeError, match=r"lacks: \['cpu_count'\]"):
+        record.measured(cpu_count=2)
 
 
 def test_a_run_saved_before_the_schema_is_refused_with_what_to_do() -> None:
@@ -105,11 +130,12 @@ def test_an_unknown_or_newer_schema_is_refused(schema: Any, problem: str) -> Non
 
 
 NAN, INF = math.nan, math.inf
-# Values each field must refuse, beyond missing and (for required fields) null.
+# Values each key of a benchmark must refuse, beyond missing and (where required) null.
 BAD: dict[str, list[Any]] = {
     "workload": ["", 3, ["sleep"]],
     "kind": ["gpu", "IO", 1],
     "size": [-1, 1.5, "1", True, 10**7],
+    "size_preset": ["", 1],
     "tasks": [0, -1, 2.0, "16", False, 10**7],
     "strategy": ["", 1],
     # Beyond what --parbench-workers allows (256), however large.
@@ -119,34 +145,46 @@ BAD: dict[str, list[Any]] = {
     "chunked": [1, "true"],
     "start_method": [1, ""],
     "pool": ["hot", True],
-    "network": ["internet", 0],
-    "latency_s": [-0.1, NAN, INF, "0.05", False, 1e7, 61],
-    "body_bytes": [-1, 1.5, "200kB", 10**12],
     "cpu_seconds_main_process": [-1, NAN, INF, "0", 1e300],
     "gil_enabled": [1, "yes"],
-    "usable_cpus": [0, -2, NAN, INF, "2", True, 10**400],
-    "python_implementation": ["", 3],
-    "python_version": ["", 3.11],
     "probed_kind": ["gpu", 0],
     "cpu_per_wall": [NAN, -0.5, "1"],
     "runnable_per_wall": [INF, -1],
     "wait_share": ["0.1", NAN],
     "cpu_per_unqueued_wall": [-0.5, "1", INF],
     "others_per_wall": [-0.1, "0.1", NAN],
+    "serial_rounds": [[], "0.8", [0.8, NAN], [0]],
     "stopped": ["done", 1],
     "budget_s": [-1, "20", NAN],
     "workload_budget_s": [-1, INF],
     "baseline_pass": ["during", 1],
-    "logical_cpus": [0, 1.5, "2", True, 10**30],
-    "physical_cores": [0, "1", 1.5, 10**30],
-    "usable_cores": [0, NAN, INF, "1"],
-    "cpu_quota": [0, -1, INF, NAN],
     "granularity": ["warm_up", 1, ""],
+    "workload_source_hash": ["", "abc", "A" * 64, 1],
+    "min_rounds": [0, "4", 1.5],
+    "max_time_s": [-1, NAN, "1"],
+    "rounds_checked": [0, 2.5, "9"],
+    "network_overhead_wall_s": [-1, NAN, "0.001"],
+    "network_overhead_cpu_s": [-1, INF],
     "memory_resident_bytes": [0, 1.5, "1"],
     "memory_footprint_bytes": [0, -1, True],
     "memory_processes": [0, 2.0, "3"],
 }
-NULLABLE = {spec.key for spec in results.FIELDS.values() if spec.nullable}
+# Values each of the run's facts must refuse.
+RUN_BAD: dict[str, list[Any]] = {
+    "python_implementation": ["", 3],
+    "python_version": ["", 3.11],
+    "free_threaded_build": [0, "no"],
+    "platform": ["", 1],
+    "network": ["internet", 0],
+    "latency_s": [-0.1, NAN, INF, "0.05", False, 1e7, 61],
+    "body_bytes": [-1, 1.5, "200kB", 10**12],
+    "usable_cpus": [0, -2, NAN, INF, "2", True, 10**400],
+    "logical_cpus": [0, 1.5, "2", True, 10**30],
+    "physical_cores": [0, "1", 1.5, 10**30],
+    "usable_cores": [0, NAN, INF, "1"],
+    "cpu_quota": [0, -1, INF, NAN],
+}
+FACTS = f"machine_info.{record.RUN_FACTS_KEY}"
 
 
 @pytest.mark.parametrize(
@@ -158,16 +196,44 @@ def test_a_malformed_field_names_the_file_the_benchmark_and_the_field(key: str, 
     assert "; expected " in message
 
 
+@pytest.mark.parametrize(
+    ("key", "value"), [(key, value) for key, values in RUN_BAD.items() for value in values]
+)
+def test_a_malformed_fact_of_the_run_names_the_file_and_the_fact(key: str, value) -> None:
+    message = refused(threads_run({key: value}), "saved/run.json")
+    assert message.startswith(f"saved/run.json: {FACTS}.{key} is ")
+    assert "; expected " in message
+
+
 @pytest.mark.parametrize("key", sorted(BAD))
-def test_a_missing_field_is_refused_unless_it_may_be_unknown(key: str) -> None:
-    for removed, shown in ((..., "missing"), (None, "null")):
-        document = threads_run(**{key: removed})
-        if key in NULLABLE:
-            [_, threads] = read(document).measurements
-            attribute = next(a for a, spec in results.FIELDS.items() if spec.key == key)
-            assert getattr(threads, attribute) is None
-        else:
-            assert refused(document).endswith(f"benchmark {NAME}: extra_info.{key} is {shown}")
+def test_a_missing_key_names_the_file_the_benchmark_and_the_key(key: str) -> None:
+    assert refused(threads_run(**{key: ...})) == (
+        f"run.json: benchmark {NAME}: extra_info.{key} is missing"
+    )
+    if record.BENCHMARK_FIELDS[key].nullable:
+        [_, threads] = read(threads_run(**{key: None})).measurements
+        assert getattr(threads, results.RENAMED.get(key, key)) in (None, ())
+    else:
+        assert refused(threads_run(**{key: None})).endswith(f"extra_info.{key} is null")
+
+
+@pytest.mark.parametrize("key", sorted(RUN_BAD))
+def test_a_missing_fact_of_the_run_names_the_file_and_the_fact(key: str) -> None:
+    assert refused(threads_run({key: ...})) == f"run.json: {FACTS}.{key} is missing"
+    if record.RUN_FIELDS[key].nullable:
+        [_, threads] = read(threads_run({key: None})).measurements
+        assert getattr(threads, key) is None
+    else:
+        assert refused(threads_run({key: None})) == f"run.json: {FACTS}.{key} is null"
+
+
+def test_a_run_without_its_facts_is_refused() -> None:
+    document = threads_run()
+    del document["machine_info"][record.RUN_FACTS_KEY]
+    assert refused(document) == f"run.json: {FACTS} is missing; expected an object"
+    assert refused(threads_run({"schema": 2})) == (
+        f"run.json: {FACTS}.schema is 2; expected 3, this parbench's schema"
+    )
 
 
 def test_only_serial_cases_have_a_baseline_pass() -> None:
@@ -355,10 +421,10 @@ def test_a_worker_count_beyond_the_options_limit_names_the_field_and_the_limit()
     ("field", "value"), [("usable_cpus", 4), ("physical_cores", 3), ("usable_cores", 2.5)]
 )
 def test_cpu_counts_above_the_machines_are_refused(field: str, value: float) -> None:
-    message = refused(threads_run(logical_cpus=2, **{field: value}))
-    assert message.endswith(
-        f"extra_info.{field} is {value}, more than the machine's 2 logical CPUs "
-        "(extra_info.logical_cpus)"
+    message = refused(threads_run({"logical_cpus": 2, field: value}))
+    assert message == (
+        f"run.json: {FACTS}.{field} is {value}, more than the machine's 2 logical CPUs "
+        f"({FACTS}.logical_cpus)"
     )
 
 
@@ -378,3 +444,54 @@ def test_a_round_count_that_disagrees_with_its_rounds_is_refused() -> None:
     document = threads_run()
     document["benchmarks"][1]["stats"]["rounds"] = 9
     assert refused(document).endswith("stats.rounds is 9, but stats.data holds 8 rounds")
+
+
+SCHEMA_2_RUN = SUITE_ROOT / "tests" / "data" / "schema2_run.json"
+
+
+def schema_2_document() -> dict:
+    """A run saved by the previous release (schema 2): ``pytest benchmarks/
+    --parbench-quick --parbench-workloads factorial``, serial's rounds left out."""
+    return json.loads(SCHEMA_2_RUN.read_text())
+
+
+def test_a_run_of_the_previous_schema_still_reads() -> None:
+    document = schema_2_document()
+    run = read(document, "old.json")
+    assert [m.strategy for m in run.measurements] == ["serial", "processes", "processes", "threads"]
+    processes = run.measurements[1]
+    info = document["benchmarks"][1]["extra_info"]
+    # Its run-wide facts come from each benchmark, as schema 2 wrote them.
+    assert (processes.logical_cpus, processes.network, processes.latency_s) == (
+        info["logical_cpus"],
+        "mock",
+        0.05,
+    )
+    assert processes.python == "CPython 3.11.7"
+    assert (processes.min_rounds, processes.rounds_checked) == (4, 5)
+    assert len(processes.serial_rounds) == len(processes.rounds) == 4
+    # What schema 2 did not write reads as unknown.
+    assert processes.workload_source_hash is None
+    assert run.measurements[0].serial_rounds == ()
+    assert run.completeness == results.Completeness(True, 0, ())
+
+
+def test_a_previous_schema_reads_as_unknown_only_what_it_did_not_require() -> None:
+    document = schema_2_document()
+    for key in ("platform", "free_threaded_build", "min_rounds", "size_preset", "cpu_per_wall"):
+        del document["benchmarks"][1]["extra_info"][key]
+    processes = read(document).measurements[1]
+    assert (processes.platform, processes.free_threaded_build) == (None, None)
+    assert (processes.min_rounds, processes.size_preset, processes.cpu_per_wall) == (None,) * 3
+    for key in ("workers", "usable_cpus", "python_version"):
+        document = schema_2_document()
+        del document["benchmarks"][1]["extra_info"][key]
+        assert refused(document).endswith(f"extra_info.{key} is missing")
+
+
+def test_a_run_of_schema_1_is_refused_with_what_to_do() -> None:
+    document = schema_2_document()
+    document["benchmarks"][0]["extra_info"]["schema"] = 1
+    message = refused(document)
+    assert message.startswith("run.json: saved by parbench with schema 1")
+    assert message.endswith("re-run its benchmarks to read it")

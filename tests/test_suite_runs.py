@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from parbench.contract import workload
+from parbench.data import record
 from parbench.strategies import all_strategies, skip_reason
 
 from helpers import SUITE_ROOT, WIDE_COLUMNS, run_pytest
@@ -90,42 +91,21 @@ def test_measured_run_records_everything_and_threads_beat_serial_on_sleep(
         env={**os.environ, "COLUMNS": str(WIDE_COLUMNS)},
     ).stdout
     assert report.strip() and report.strip() in result.stdout
-    benchmarks = {b["param"]: b for b in json.loads(saved.read_text())["benchmarks"]}
+    document = json.loads(saved.read_text())
+    benchmarks = {b["param"]: b for b in document["benchmarks"]}
     assert set(benchmarks) == {
         "sleep-x16-serial",
         "sleep-x16-threads-16w",
         "sleep-x16-threads-16w-cold",
     }
+    # Every key of the saved format is written: the run's facts once, in machine_info.
+    for entry in benchmarks.values():
+        assert set(entry["extra_info"]) == {record.SCHEMA_KEY, *record.BENCHMARK_FIELDS}
+    facts = document["machine_info"][record.RUN_FACTS_KEY]
+    assert set(facts) == {record.SCHEMA_KEY, *record.RUN_FIELDS}
+    assert (facts["network"], facts["latency_s"]) == ("mock", 0.05)
     info = benchmarks["sleep-x16-threads-16w"]["extra_info"]
-    for key in (
-        "workload",
-        "kind",
-        "strategy",
-        "workers",
-        "tasks",
-        "chunksize",
-        "start_method",
-        "pool",
-        "network",
-        "latency_s",
-        "python_version",
-        "python_implementation",
-        "gil_enabled",
-        "cpu_count",
-        "size",
-        "size_preset",
-        "rounds_checked",
-        "probed_kind",
-        "cpu_per_wall",
-        "runnable_per_wall",
-        "cpu_per_unqueued_wall",
-        "serial_rounds",
-        "stopped",
-        "logical_cpus",
-        "physical_cores",
-        "usable_cores",
-    ):
-        assert key in info, key
+    assert info["workload_source_hash"] == workload.load("sleep").source_hash
     assert info["probed_kind"] == "io" and info["cpu_per_wall"] < 0.5
     passes = [b["extra_info"]["baseline_pass"] for n, b in benchmarks.items() if "serial" in n]
     assert passes == ["before"]

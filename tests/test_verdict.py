@@ -10,6 +10,7 @@ import json
 import math
 import statistics
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -21,8 +22,10 @@ from helpers import benchmark_entry as entry
 from helpers import run_document
 
 
-def judge(*entries: dict) -> list[verdict.WorkloadVerdict]:
-    return verdict.judge(results.from_json(run_document(*entries), "run.json").measurements)
+def judge(*entries: dict, **facts: Any) -> list[verdict.WorkloadVerdict]:
+    """The verdicts of a run of ``entries``; ``facts``: the run's (``run_document``'s)."""
+    document = run_document(*entries, **facts)
+    return verdict.judge(results.from_json(document, "run.json").measurements)
 
 
 def paired(
@@ -307,10 +310,9 @@ def test_no_gil_claim_where_the_machine_held_threads_back_or_they_cannot_show() 
     )
     assert busy.gil.reason == verdict.MACHINE_BUSY and busy.kind == "CPU-bound"
     [one_cpu] = judge(
-        entry("work", "serial", 0.08, usable_cpus=1),
-        paired(
-            "work", "threads", spread(1.0, 0.01), 0.08, workers=2, usable_cpus=1, cpu_per_wall=1.0
-        ),
+        entry("work", "serial", 0.08),
+        paired("work", "threads", spread(1.0, 0.01), 0.08, workers=2, cpu_per_wall=1.0),
+        usable_cpus=1,
     )
     assert one_cpu.gil.reason == verdict.CANNOT_SHOW and one_cpu.gil.parallel is None
 

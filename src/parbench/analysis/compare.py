@@ -3,7 +3,9 @@
 A change is called only when the Mann-Whitney test on the two runs' raw rounds says so
 at ``stats.ALPHA`` and the medians differ by at least ``stats.MIN_EFFECT``. Runs whose
 settings differ are compared with a warning naming what differs, since their numbers
-answer different questions.
+answer different questions; and a workload whose source changed between the runs (its
+saved ``workload_source_hash``) is named in a warning that the work itself changed, since
+its times then measure other code (runs saved before the hash say nothing of it).
 
 The regression gate (``Comparison.regressions``) fails closed: where the runs cannot
 show a regression (an incomplete run, a benchmark of the old run missing from the new,
@@ -79,6 +81,8 @@ class Comparison:
     warnings: tuple[str, ...]
     # Benchmarks of the old run that the new one lacks.
     missing: tuple[str, ...]
+    # Workloads whose source differs between the runs, sorted.
+    changed_work: tuple[str, ...] = ()
 
     def regressions(self, percent: float) -> list[Change]:
         """Significant slowdowns of more than ``percent`` percent (finite, 0 or more).
@@ -141,6 +145,32 @@ def _setting_warnings(old: Run, new: Run) -> list[str]:
     return warnings
 
 
+def _source_hashes(run: Run) -> dict[str, str]:
+    """Each workload's saved source hash, where the run saved one."""
+    return {
+        m.workload: m.workload_source_hash
+        for m in run.measurements
+        if m.workload_source_hash is not None
+    }
+
+
+def changed_work(old: Run, new: Run) -> dict[str, tuple[str, str]]:
+    """The workloads of both runs whose source differs: their old and new hashes."""
+    before, after = _source_hashes(old), _source_hashes(new)
+    return {
+        name: (before[name], after[name])
+        for name in sorted(before.keys() & after.keys())
+        if before[name] != after[name]
+    }
+
+
+def _work_warning(workload: str, hashes: tuple[str, str]) -> str:
+    return (
+        f"the work itself changed: workload {workload}'s source differs between the runs "
+        f"(sha256 {hashes[0][:12]} vs {hashes[1][:12]}), so its times measure different code"
+    )
+
+
 def _speedups(old: Run, new: Run) -> list[SpeedupChange]:
     before = {
         (v.workload, row.measurement.name): row
@@ -172,6 +202,8 @@ def compare(old: Run, new: Run) -> Comparison:
     if not changes:
         raise NothingShared(f"{old.source} and {new.source} share no benchmark")
     warnings = _setting_warnings(old, new)
+    changed = changed_work(old, new)
+    warnings += [_work_warning(name, hashes) for name, hashes in changed.items()]
     for run in (old, new):
         if not run.has_rounds:
             warnings.append(f"{run.source}: {NO_ROUNDS_HINT}")
@@ -182,7 +214,13 @@ def compare(old: Run, new: Run) -> Comparison:
             f"{new.source} lacks {len(missing)} benchmarks of {old.source}: {listed(missing)}"
         )
     return Comparison(
-        old, new, tuple(changes), tuple(_speedups(old, new)), tuple(warnings), missing
+        old,
+        new,
+        tuple(changes),
+        tuple(_speedups(old, new)),
+        tuple(warnings),
+        missing,
+        tuple(changed),
     )
 
 

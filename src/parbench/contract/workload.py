@@ -33,6 +33,7 @@ message is one line naming the workload and what is wrong.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -68,6 +69,17 @@ class Workload:
 
     name: str
     module: ModuleType
+
+    @property
+    def source_hash(self) -> str | None:
+        """The sha256 of the module's source (hex), or ``None`` where it cannot be read
+        (a module without a source file): saved with each case, so that a comparison of
+        two runs can tell when the work itself changed."""
+        try:
+            source = inspect.getsource(self.module)
+        except (OSError, TypeError):
+            return None
+        return hashlib.sha256(source.encode("utf-8")).hexdigest()
 
     @property
     def kind(self) -> str:

@@ -1,27 +1,29 @@
-"""Saved runs: the one format parbench writes into pytest-benchmark JSON, and reads back.
+"""Saved runs: pytest-benchmark JSON read back into measurements, checked as it is read.
 
 A saved run is a pytest-benchmark JSON file (``--benchmark-json``, ``--benchmark-save``).
-What parbench adds to it, and what this module reads back:
+The keys parbench adds to it, where each lives, its schema's changelog and the migration
+from the previous schema are ``parbench.data.record``'s; this module reads them:
 
-- each benchmark's ``extra_info`` holds ``schema`` (``SCHEMA``, the version of this list)
-  and the fields of ``FIELDS`` and ``PYTHON_FIELDS``; its ``stats`` holds the ``median``
-  and, saved with ``--benchmark-save-data``, every round's time (``data``).
-- the document's ``parbench_run`` says whether its session completed:
+- each benchmark's ``extra_info`` (``record.BENCHMARK_FIELDS``) and, in a document of
+  schema 3, the run-wide facts in ``machine_info["parbench"]`` (``record.RUN_FIELDS``),
+  copied into each ``Measurement``; a benchmark's ``stats`` gives its ``median`` and,
+  saved with ``--benchmark-save-data``, every round's time (``data``).
+- the document's ``parbench_run``, whether its session completed:
   ``{"complete": bool, "exit_status": int, "failed": [benchmark names]}``. A document
   without it predates that record: its completeness is unknown.
 
-Nothing missing is filled in with a default. A required field that is missing, null,
-of the wrong type or out of range (a NaN or zero median, a worker count written as a
-string, zero tasks) is a ``RunError`` naming the file, the benchmark and the field.
-The ranges are those a run can have been made with: a worker count, a latency or a
+Every key is required. A key that is missing, null where it may not be, of the wrong type
+or out of range (a NaN or zero median, a worker count written as a string, zero tasks)
+is a ``RunError`` naming the file, the benchmark (or ``machine_info.parbench``) and the
+key. The ranges are those a run can have been made with: a worker count, a latency or a
 body size beyond what the options allow (``MAX_WORKERS``, ``MAX_LATENCY_S``,
 ``MAX_BODY_BYTES``), more tasks than a batch may hold, more CPUs in use than the
 machine has. A run's figures must agree with each other: its ``median`` is the median
 of its rounds (``data``), and ``rounds`` their count; a file edited or damaged so that
-they do not is refused, since a verdict or a gate would believe one and not the other. The
-nullable fields are those that are legitimately unknown: absent or null, they read as
-``None``. A run of another schema, or one saved before schemas existed, is refused
-with what to do about it.
+they do not is refused, since a verdict or a gate would believe one and not the other. A
+document of schema 2 is migrated (``record.migrate``): what it did not have to write
+reads as ``None``. One of schema 1, of a newer schema, or saved before schemas existed
+is refused with what to do about it.
 
 A run is named by a file path, by a pytest-benchmark storage id (``0003``, looked up
 under ``.benchmarks/``) or by ``latest``, the newest complete run there.
@@ -33,36 +35,34 @@ import json
 import math
 import statistics
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
-from parbench.contract import workload
-from parbench.data.limits import MAX_BODY_BYTES, MAX_LATENCY_S, MAX_WORKERS
+from parbench.data import record
+from parbench.data.checks import ROUND_TIME, TEXT, Check, round_times
+from parbench.data.record import GRANULARITY_ROLES, RUN_KEY, SCHEMA
 from parbench.errors import ParbenchError
 
+__all__ = ["GRANULARITY_ROLES", "RUN_KEY", "SCHEMA"]
+
 DEFAULT_STORAGE = Path(".benchmarks")
-# The version of what parbench records in each benchmark's extra_info (see FIELDS).
-# Schema 1 measured serial apart from the other cases; from 2 each case holds the serial
-# rounds paired with its own.
-SCHEMA = 2
 # The strategy every speedup divides by.
 BASELINE = "serial"
-RUN_KEY = "parbench_run"
-# The parts of a ``--parbench-granularity`` run (``parbench.measure.granularity``) a case can
-# belong to.
-GRANULARITY_ROLES = ("start_up", "per_task", "payload", "sweep")
 # At most this many benchmarks are named in one message, to keep it one line.
 NAMED = 10
 # The extra_info key of the latency benchmarks (read by ``parbench.latency.saved``): a run
 # of those alone is a run, with no measurements of its own.
 LATENCY_KEY = "parbench_latency"
-
-#: More CPUs than any machine has.
-MAX_CPUS = 1 << 16
 #: How far a stored median may be from its rounds' median (the float's own precision).
 MEDIAN_TOLERANCE = 1e-9
+# Where a fact is kept in a document of this schema, for messages.
+RUN_FACTS_PREFIX = f"machine_info.{record.RUN_FACTS_KEY}."
+# The saved keys whose ``Measurement`` attribute is named otherwise; the rest share names.
+RENAMED = {"cpu_seconds_main_process": "cpu_seconds"}
+# Together they make ``Measurement.python``, e.g. "CPython 3.11.7".
+PYTHON_FIELDS = ("python_implementation", "python_version")
 
 
 class RunError(ParbenchError):
@@ -75,7 +75,10 @@ class Torn(RunError):
 
 @dataclass(frozen=True)
 class Measurement:
-    """One benchmark of a saved run, with what parbench recorded about it."""
+    """One benchmark of a saved run, with what parbench recorded about it (and the run's
+    facts, the same in each of its measurements). What each holds: ``record``'s fields.
+    ``None`` where unknown: where the platform does not report it, or in a run of a
+    schema that did not record it."""
 
     name: str
     workload: str
@@ -131,131 +134,27 @@ class Measurement:
     budget_s: float | None = None
     workload_budget_s: float | None = None
     # The case's process tree at its peak, in an untimed round (``parbench.measure.memory``): its
-    # resident bytes, its footprint (shared pages once) and its processes; None in runs
-    # saved before memory was recorded, or where the platform does not report it.
+    # resident bytes, its footprint (shared pages once) and its processes.
     memory_resident_bytes: int | None = None
     memory_footprint_bytes: int | None = None
     memory_processes: int | None = None
+    # The sha256 of the workload module's source: a change says the work itself changed.
+    workload_source_hash: str | None = None
+    size_preset: str | None = None
+    # The round settings of the run, and how many rounds' results were checked.
+    min_rounds: int | None = None
+    max_time_s: float | None = None
+    rounds_checked: int | None = None
+    free_threaded_build: bool | None = None
+    platform: str | None = None
+    # The network's own cost a request, measured once a run (None where unmeasured).
+    network_overhead_wall_s: float | None = None
+    network_overhead_cpu_s: float | None = None
 
     @property
     def baseline_key(self) -> tuple[str, int, str, float, int]:
         """Measurements with the same key share one serial baseline."""
         return (self.workload, self.size, self.network, self.latency_s, self.body_bytes)
-
-
-@dataclass(frozen=True)
-class Check:
-    """What a field's value must be: ``accepts(value)``, described as ``expected``."""
-
-    accepts: Callable[[Any], bool]
-    expected: str
-
-
-def _finite(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int too large for a float
-        return False
-
-
-def whole(minimum: int, maximum: int | None = None) -> Check:
-    """A whole number (not a bool) of ``minimum`` or more, and at most ``maximum``."""
-    if maximum is None:
-        return Check(
-            lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum,
-            f"a whole number of {minimum} or more",
-        )
-    return Check(
-        lambda v: isinstance(v, int) and not isinstance(v, bool) and minimum <= v <= maximum,
-        f"a whole number from {minimum} to {maximum:,}",
-    )
-
-
-def number(minimum: float, *, above: bool = False) -> Check:
-    """A finite number at least ``minimum``, or above it."""
-    if above:
-        return Check(lambda v: _finite(v) and v > minimum, f"a finite number above {minimum:g}")
-    return Check(lambda v: _finite(v) and v >= minimum, f"a finite number of {minimum:g} or more")
-
-
-def between(low: float, high: float, unit: str) -> Check:
-    """A number from ``low`` to ``high``, ends included."""
-    return Check(lambda v: _finite(v) and low <= v <= high, f"{unit} from {low:g} to {high:g}")
-
-
-def one_of(*choices: str) -> Check:
-    """Exactly one of the strings ``choices``."""
-    return Check(lambda v: isinstance(v, str) and v in choices, "one of " + ", ".join(choices))
-
-
-def positive(maximum: float) -> Check:
-    """A finite number above 0, at most ``maximum``."""
-    return Check(
-        lambda v: _finite(v) and 0 < v <= maximum, f"a number above 0, at most {maximum:,}"
-    )
-
-
-TEXT = Check(lambda v: isinstance(v, str) and v != "", "a non-empty string")
-FLAG = Check(lambda v: isinstance(v, bool), "true or false")
-KINDS = one_of("io", "cpu", "mixed")
-NON_NEGATIVE = number(0)
-# Times in seconds. Bounded so that every ratio of them (speedups, CPU shares) is a finite
-# number: no clock resolves less than a nanosecond, and no round lasts eleven days.
-SHORTEST_S, LONGEST_S = 1e-9, 1e6
-DURATION = between(0, LONGEST_S, "seconds")
-ROUND_TIME = between(SHORTEST_S, LONGEST_S, "seconds")
-
-
-@dataclass(frozen=True)
-class Field:
-    """A ``Measurement`` attribute, read from ``extra_info[key]``."""
-
-    key: str
-    check: Check
-    nullable: bool = False
-
-
-FIELDS: dict[str, Field] = {
-    "workload": Field("workload", TEXT),
-    "kind": Field("kind", KINDS),
-    "size": Field("size", whole(0, workload.MAX_SIZE)),
-    "tasks": Field("tasks", whole(1, workload.MAX_TASKS)),
-    "strategy": Field("strategy", TEXT),
-    "workers": Field("workers", whole(1, MAX_WORKERS)),
-    "chunksize": Field("chunksize", whole(1, workload.MAX_TASKS)),
-    "chunk_policy": Field("chunk_policy", TEXT),
-    "chunked": Field("chunked", FLAG),
-    "start_method": Field("start_method", TEXT, nullable=True),
-    "pool": Field("pool", one_of("warm", "cold")),
-    "network": Field("network", one_of("mock", "live")),
-    "latency_s": Field("latency_s", between(0, MAX_LATENCY_S, "seconds")),
-    "body_bytes": Field("body_bytes", whole(0, MAX_BODY_BYTES)),
-    "cpu_seconds": Field("cpu_seconds_main_process", DURATION, nullable=True),
-    "gil_enabled": Field("gil_enabled", FLAG),
-    "usable_cpus": Field("usable_cpus", positive(MAX_CPUS)),
-    "probed_kind": Field("probed_kind", KINDS, nullable=True),
-    "cpu_per_wall": Field("cpu_per_wall", NON_NEGATIVE, nullable=True),
-    "runnable_per_wall": Field("runnable_per_wall", NON_NEGATIVE, nullable=True),
-    "wait_share": Field("wait_share", NON_NEGATIVE, nullable=True),
-    "cpu_per_unqueued_wall": Field("cpu_per_unqueued_wall", NON_NEGATIVE, nullable=True),
-    "others_per_wall": Field("others_per_wall", NON_NEGATIVE, nullable=True),
-    "baseline_pass": Field("baseline_pass", one_of("before", "after"), nullable=True),
-    "logical_cpus": Field("logical_cpus", whole(1, MAX_CPUS)),
-    "physical_cores": Field("physical_cores", whole(1, MAX_CPUS), nullable=True),
-    "usable_cores": Field("usable_cores", positive(MAX_CPUS)),
-    "cpu_quota": Field("cpu_quota", positive(MAX_CPUS), nullable=True),
-    "granularity": Field("granularity", one_of(*GRANULARITY_ROLES), nullable=True),
-    "stopped": Field("stopped", one_of("settled", "budget", "max_pairs"), nullable=True),
-    "budget_s": Field("budget_s", DURATION, nullable=True),
-    "workload_budget_s": Field("workload_budget_s", DURATION, nullable=True),
-    "memory_resident_bytes": Field("memory_resident_bytes", whole(1), nullable=True),
-    "memory_footprint_bytes": Field("memory_footprint_bytes", whole(1), nullable=True),
-    "memory_processes": Field("memory_processes", whole(1), nullable=True),
-}
-# Together they make ``Measurement.python``, e.g. "CPython 3.11.7".
-PYTHON_FIELDS = ("python_implementation", "python_version")
 
 
 @dataclass(frozen=True)
@@ -268,15 +167,6 @@ class Completeness:
 
 
 UNRECORDED = Completeness(None)
-# The document's record of its session, under RUN_KEY: every key is required.
-RUN_FIELDS = {
-    "complete": FLAG,
-    "exit_status": whole(0),
-    "failed": Check(
-        lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v),
-        "a list of benchmark names",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -334,11 +224,70 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-class _Entry:
+class _Reader:
+    """Validated reads; errors begin with ``where`` (the file, and the benchmark)."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, problem: str) -> NoReturn:
+        raise RunError(f"{self.where}: {problem}")
+
+    def read(
+        self,
+        mapping: Mapping[str, Any],
+        prefix: str,
+        key: str,
+        check: Check,
+        nullable: bool = False,
+    ) -> Any:
+        """``mapping[key]`` (``prefix.key`` in messages), validated by ``check``."""
+        if key not in mapping:
+            self.fail(f"{prefix}{key} is missing")
+        value = mapping[key]
+        if value is None:
+            if nullable:
+                return None
+            self.fail(f"{prefix}{key} is null")
+        if not check.accepts(value):
+            self.fail(f"{prefix}{key} is {_shown(value)}; expected {check.expected}")
+        return value
+
+    def fields(
+        self,
+        mapping: Mapping[str, Any],
+        prefix: str,
+        fields: Mapping[str, record.Field],
+        unknown: frozenset[str] = frozenset(),
+    ) -> dict[str, Any]:
+        """Every key of ``fields`` in ``mapping``; those in ``unknown`` may be null too."""
+        return {
+            key: self.read(mapping, prefix, key, spec.check, spec.nullable or key in unknown)
+            for key, spec in fields.items()
+        }
+
+    def facts(
+        self, mapping: Mapping[str, Any], prefix: str, unknown: frozenset[str] = frozenset()
+    ) -> dict[str, Any]:
+        """A run's facts (``record.RUN_FIELDS``), refused where its CPU counts contradict
+        each other (more in use than there are)."""
+        values = self.fields(mapping, prefix, record.RUN_FIELDS, unknown)
+        logical = values["logical_cpus"]
+        for name in ("usable_cpus", "physical_cores", "usable_cores"):
+            if values[name] is not None and values[name] > logical:
+                self.fail(
+                    f"{prefix}{name} is {_shown(values[name])}, more than the machine's "
+                    f"{logical} logical CPUs ({prefix}logical_cpus)"
+                )
+        return values
+
+
+class _Entry(_Reader):
     """Validated reads from one benchmark entry; errors name the file and the benchmark."""
 
     def __init__(self, entry: Any, index: int, source: str) -> None:
-        self.where = f"{source}: benchmark #{index + 1}"
+        super().__init__(f"{source}: benchmark #{index + 1}")
+        self.source = source
         if not isinstance(entry, dict):
             self.fail(f"is {_shown(entry)}; expected an object")
         self.entry = entry
@@ -350,27 +299,11 @@ class _Entry:
         # pytest-benchmark writes an empty extra_info for benchmarks that are not parbench's.
         self.info = self.section("extra_info") if "extra_info" in entry else {}
 
-    def fail(self, problem: str) -> NoReturn:
-        raise RunError(f"{self.where}: {problem}")
-
     def section(self, key: str) -> dict[str, Any]:
         value = self.entry.get(key)
         if not isinstance(value, dict):
             found = "missing" if value is None else _shown(value)
             self.fail(f"{key} is {found}; expected an object")
-        return value
-
-    def read(
-        self, mapping: dict[str, Any], prefix: str, key: str, check: Check, nullable: bool = False
-    ) -> Any:
-        """``mapping[key]`` (``prefix.key`` in messages), validated by ``check``."""
-        value = mapping.get(key)
-        if value is None:
-            if nullable:
-                return None
-            self.fail(f"{prefix}{key} is {'null' if key in mapping else 'missing'}")
-        if not check.accepts(value):
-            self.fail(f"{prefix}{key} is {_shown(value)}; expected {check.expected}")
         return value
 
     def rounds(self, mapping: dict[str, Any], prefix: str, key: str) -> tuple[float, ...]:
@@ -380,7 +313,7 @@ class _Entry:
             return ()
         if not isinstance(data, list) or not data:
             self.fail(f"{prefix}{key} is {_shown(data)}; expected a list of round times")
-        if not _round_times(data):
+        if not round_times(data):
             index = next(i for i, v in enumerate(data) if not ROUND_TIME.accepts(v))
             self.fail(
                 f"{prefix}{key}[{index}] is {_shown(data[index])}; expected {ROUND_TIME.expected}"
@@ -404,97 +337,93 @@ class _Entry:
                 f"(stats.data) is {found:.6g} s: the file was changed or damaged"
             )
 
-    def within_machine(self, values: dict[str, Any]) -> None:
-        """Refuse CPU counts that contradict each other (more in use than there are)."""
-        logical = values["logical_cpus"]
-        for name in ("usable_cpus", "physical_cores", "usable_cores"):
-            if values[name] is not None and values[name] > logical:
-                self.fail(
-                    f"extra_info.{FIELDS[name].key} is {_shown(values[name])}, more than the "
-                    f"machine's {logical} logical CPUs (extra_info.logical_cpus)"
+    def schema(self) -> int | None:
+        """The schema of this entry's ``extra_info``; ``None`` if parbench did not make it."""
+        info = self.info
+        if record.SCHEMA_KEY not in info:
+            if "workload" in info and "strategy" in info:
+                raise RunError(
+                    f"{self.source}: saved by an older parbench, before saved runs carried "
+                    "a schema version; re-run its benchmarks to read it with this one"
                 )
-
-
-def _round_times(values: list[Any]) -> bool:
-    """Whether every value passes ``ROUND_TIME``, checked by whole-list operations in C:
-    a run holds up to millions of round times."""
-    if not set(map(type, values)) <= {int, float}:
-        return False
-    try:
-        times = list(map(float, values))
-    except OverflowError:  # an int too large for a float
-        return False
-    # min and max can miss a NaN (it compares false); a sum of finite times cannot.
-    return min(times) >= SHORTEST_S and max(times) <= LONGEST_S and not math.isnan(sum(times))
-
-
-def _measurement(entry: Any, index: int, source: str) -> Measurement | None:
-    """The measurement in one benchmark entry, or ``None`` if parbench did not make it."""
-    read = _Entry(entry, index, source)
-    info = read.info
-    if "schema" not in info:
-        if "workload" in info and "strategy" in info:
+            return None
+        schema = info[record.SCHEMA_KEY]
+        if type(schema) is int and schema == 1:
             raise RunError(
-                f"{source}: saved by an older parbench, before saved runs carried a schema "
-                "version; re-run its benchmarks to read it with this one"
+                f"{self.source}: saved by parbench with schema 1, which measured serial "
+                "apart from the other cases; this one rebuilds every speedup from serial "
+                "rounds paired with the case's (schema 2 on): re-run its benchmarks to read it"
             )
-        return None
-    schema = info["schema"]
-    if type(schema) is int and schema == 1:
-        raise RunError(
-            f"{source}: saved by parbench with schema 1, which measured serial apart from "
-            "the other cases; this one rebuilds every speedup from serial rounds paired "
-            "with the case's (schema 2): re-run its benchmarks to read it"
-        )
-    if type(schema) is not int or schema != SCHEMA:
-        problem = (
-            f"newer than this parbench reads ({SCHEMA}): upgrade parbench to read it"
-            if type(schema) is int and schema > SCHEMA
-            else f"not a schema this parbench knows (it reads {SCHEMA})"
-        )
-        read.fail(f"extra_info.schema {_shown(schema)} is {problem}")
-    values = {
-        attribute: read.read(info, "extra_info.", spec.key, spec.check, spec.nullable)
-        for attribute, spec in FIELDS.items()
-    }
+        if type(schema) is not int or schema not in (record.PREVIOUS_SCHEMA, SCHEMA):
+            problem = (
+                f"newer than this parbench reads ({SCHEMA}): upgrade parbench to read it"
+                if type(schema) is int and schema > SCHEMA
+                else f"not a schema this parbench knows (it reads {record.PREVIOUS_SCHEMA} "
+                f"and {SCHEMA})"
+            )
+            self.fail(f"extra_info.schema {_shown(schema)} is {problem}")
+        return schema
+
+
+def _measurement(entry: _Entry, facts: Mapping[str, Any] | None) -> Measurement:
+    """The measurement in one parbench benchmark entry; ``facts``: its run's, read from
+    ``machine_info`` (``None`` where the entry is of the previous schema and holds its own)."""
+    read = entry
+    if facts is None:
+        migrated = record.migrate(read.info)
+        info: Mapping[str, Any] = migrated.info
+        facts = read.facts(migrated.facts, "extra_info.", migrated.unknown)
+        values = read.fields(info, "extra_info.", record.BENCHMARK_FIELDS, migrated.unknown)
+    else:
+        info = read.info
+        values = read.fields(info, "extra_info.", record.BENCHMARK_FIELDS)
     if values["baseline_pass"] is not None and values["strategy"] != BASELINE:
         read.fail(
             f"extra_info.baseline_pass is {_shown(values['baseline_pass'])}; expected null "
             "for a case that is not serial"
         )
-    read.within_machine(values)
     stats = read.section("stats")
     median = read.read(stats, "stats.", "median", ROUND_TIME)
     rounds = read.rounds(stats, "stats.", "data")
     read.counted(stats, rounds)
     read.agree(median, rounds)
-    serial_rounds = read.rounds(info, "extra_info.", "serial_rounds")
+    serial_rounds = tuple(values.pop("serial_rounds") or ())
     if serial_rounds and rounds and len(serial_rounds) != len(rounds):
         read.fail(
             f"extra_info.serial_rounds holds {len(serial_rounds)} rounds; expected one "
             f"beside each of the case's {len(rounds)}"
         )
+    attributes = {RENAMED.get(key, key): value for key, value in {**facts, **values}.items()}
+    python = " ".join(attributes.pop(key) for key in PYTHON_FIELDS)
     return Measurement(
         name=read.name,
         median=median,
         rounds=rounds,
         serial_rounds=serial_rounds,
-        python=" ".join(read.read(info, "extra_info.", key, TEXT) for key in PYTHON_FIELDS),
-        **values,
+        python=python,
+        **attributes,
     )
 
 
 def _completeness(document: dict[str, Any], source: str) -> Completeness:
     if RUN_KEY not in document:
         return UNRECORDED
-    record = document[RUN_KEY]
-    if not isinstance(record, dict):
-        raise RunError(f"{source}: {RUN_KEY} is {_shown(record)}; expected an object")
-    for key, check in RUN_FIELDS.items():
-        if key not in record or not check.accepts(record[key]):
-            found = "missing" if key not in record else _shown(record[key])
-            raise RunError(f"{source}: {RUN_KEY}.{key} is {found}; expected {check.expected}")
-    return Completeness(record["complete"], record["exit_status"], tuple(record["failed"]))
+    found = document[RUN_KEY]
+    if not isinstance(found, dict):
+        raise RunError(f"{source}: {RUN_KEY} is {_shown(found)}; expected an object")
+    values = _Reader(source).fields(found, f"{RUN_KEY}.", record.SESSION_FIELDS)
+    return Completeness(values["complete"], values["exit_status"], tuple(values["failed"]))
+
+
+def _run_facts(machine: dict[str, Any], source: str) -> dict[str, Any]:
+    """The run-wide facts a document of this schema keeps in ``machine_info``."""
+    reader = _Reader(source)
+    facts = machine.get(record.RUN_FACTS_KEY)
+    if not isinstance(facts, dict):
+        found = "missing" if facts is None else _shown(facts)
+        reader.fail(f"{RUN_FACTS_PREFIX.rstrip('.')} is {found}; expected an object")
+    reader.read(facts, RUN_FACTS_PREFIX, record.SCHEMA_KEY, record.THIS_SCHEMA)
+    return reader.facts(facts, RUN_FACTS_PREFIX)
 
 
 def from_json(document: Any, source: str) -> Run:
@@ -505,11 +434,15 @@ def from_json(document: Any, source: str) -> Run:
     if not isinstance(machine, dict):
         raise RunError(f"{source}: machine_info is {_shown(machine)}; expected an object")
     completeness = _completeness(document, source)
-    found = [_measurement(b, i, source) for i, b in enumerate(document["benchmarks"])]
-    measurements = tuple(m for m in found if m is not None)
-    if not measurements and not any(
-        LATENCY_KEY in (b.get("extra_info") or {}) for b in document["benchmarks"]
-    ):
+    entries = [_Entry(b, i, source) for i, b in enumerate(document["benchmarks"])]
+    schemas = [entry.schema() for entry in entries]
+    facts = _run_facts(machine, source) if SCHEMA in schemas else None
+    measurements = tuple(
+        _measurement(entry, facts if schema == SCHEMA else None)
+        for entry, schema in zip(entries, schemas, strict=True)
+        if schema is not None
+    )
+    if not measurements and not any(LATENCY_KEY in entry.info for entry in entries):
         raise RunError(f"{source}: holds no parbench benchmarks")
     repeated = [n for n, count in Counter(m.name for m in measurements).items() if count > 1]
     if repeated:

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from parbench.data import results
+from parbench.data import checks, results
 from parbench.latency import analysis
 
 KEY = "parbench_latency"
@@ -34,25 +34,25 @@ VERSION = 1
 SERVERS, RESPONSIVENESS = "servers", "responsiveness"
 SUITES = (SERVERS, RESPONSIVENESS)
 
-_NUMBERS = results.Check(
-    lambda v: isinstance(v, list) and v != [] and all(results.NON_NEGATIVE.accepts(x) for x in v),
+_NUMBERS = checks.Check(
+    lambda v: isinstance(v, list) and v != [] and all(checks.NON_NEGATIVE.accepts(x) for x in v),
     "a non-empty list of numbers of 0 or more",
 )
-_SAMPLES = results.Check(
+_SAMPLES = checks.Check(
     lambda v: (
         isinstance(v, list)
         and v != []
-        and all(x is None or results.NON_NEGATIVE.accepts(x) for x in v)
+        and all(x is None or checks.NON_NEGATIVE.accepts(x) for x in v)
     ),
     "a non-empty list of seconds (null where a request failed)",
 )
-_QUEUED = results.Check(lambda v: v is None or _NUMBERS.accepts(v), "null or " + _NUMBERS.expected)
-_COUNTS = results.Check(
-    lambda v: isinstance(v, dict) and all(results.whole(1).accepts(n) for n in v.values()),
+_QUEUED = checks.Check(lambda v: v is None or _NUMBERS.accepts(v), "null or " + _NUMBERS.expected)
+_COUNTS = checks.Check(
+    lambda v: isinstance(v, dict) and all(checks.whole(1).accepts(n) for n in v.values()),
     "an object of error counts",
 )
-_SHARE = results.Check(
-    lambda v: v is None or results.positive(1).accepts(v), "null or a share up to 1"
+_SHARE = checks.Check(
+    lambda v: v is None or checks.positive(1).accepts(v), "null or a share up to 1"
 )
 
 
@@ -70,7 +70,7 @@ class _Reader:
     def __init__(self, source: str, name: str, info: dict[str, Any]) -> None:
         self.where, self.info = f"{source}: benchmark {name}", info
 
-    def __call__(self, key: str, check: results.Check) -> Any:
+    def __call__(self, key: str, check: checks.Check) -> Any:
         value = self.info.get(key)
         if not check.accepts(value):
             found = "missing" if key not in self.info else json.dumps(value)[:60]
@@ -86,8 +86,8 @@ def cases(document: Any, source: str) -> tuple[list[analysis.ServerCase], list[a
     ticks = []
     for name, info in entries(document):
         read = _Reader(source, name, info)
-        read(KEY, results.Check(lambda v: v == VERSION, f"{VERSION} (this parbench's version)"))
-        suite = read("suite", results.one_of(*SUITES))
+        read(KEY, checks.Check(lambda v: v == VERSION, f"{VERSION} (this parbench's version)"))
+        suite = read("suite", checks.one_of(*SUITES))
         if suite == RESPONSIVENESS:
             lags = read("lags_s", _NUMBERS)
             queued = read("queued_s", _QUEUED)
@@ -98,20 +98,20 @@ def cases(document: Any, source: str) -> tuple[list[analysis.ServerCase], list[a
                 )
             ticks.append(
                 analysis.tick_case(
-                    read("way", results.TEXT),
-                    read("work", results.TEXT),
-                    read("switch_interval_s", results.positive(1.0)),
+                    read("way", checks.TEXT),
+                    read("work", checks.TEXT),
+                    read("switch_interval_s", checks.positive(1.0)),
                     lags,
-                    read("background_calls", results.whole(0)),
-                    read("duration_s", results.positive(results.LONGEST_S)),
+                    read("background_calls", checks.whole(0)),
+                    read("duration_s", checks.positive(checks.LONGEST_S)),
                     queued,
                 )
             )
             continue
         key = (
-            read("model", results.TEXT),
-            read("handler", results.TEXT),
-            read("workers", results.whole(1)),
+            read("model", checks.TEXT),
+            read("handler", checks.TEXT),
+            read("workers", checks.whole(1)),
         )
         rates = read("slice_rates", _NUMBERS)
         case = servers.setdefault(

@@ -1,12 +1,17 @@
-"""Facts about the interpreter and machine that every measurement is recorded with."""
+"""Facts about the interpreter and machine that a run is recorded with."""
 
 from __future__ import annotations
 
 import platform
 import sys
 import sysconfig
+from typing import TYPE_CHECKING
 
+from parbench.data import record
 from parbench.measure import machine
+
+if TYPE_CHECKING:
+    from parbench.network import NetworkSettings
 
 
 def gil_enabled() -> bool:
@@ -31,13 +36,21 @@ def gil_warning() -> str | None:
     return None
 
 
-def facts() -> dict[str, object]:
-    """Python version and implementation, GIL state and CPU topology, as JSON-ready values."""
-    return {
-        "python_version": platform.python_version(),
-        "python_implementation": platform.python_implementation(),
-        "gil_enabled": gil_enabled(),
-        "free_threaded_build": free_threaded_build(),
-        "platform": platform.platform(),
-        **machine.detect().facts(),
-    }
+def run_facts(settings: NetworkSettings) -> dict[str, object]:
+    """This run's ``machine_info["parbench"]`` (``record.run_info``): the interpreter, the
+    CPUs the run may use and its network."""
+    topology = machine.detect()
+    return record.run_info(
+        python_implementation=platform.python_implementation(),
+        python_version=platform.python_version(),
+        free_threaded_build=free_threaded_build(),
+        platform=platform.platform(),
+        logical_cpus=topology.logical,
+        physical_cores=topology.physical,
+        usable_cpus=topology.usable_cpus,
+        usable_cores=topology.usable_cores,
+        cpu_quota=topology.quota,
+        network=settings.mode,
+        latency_s=settings.latency,
+        body_bytes=settings.body_bytes,
+    )

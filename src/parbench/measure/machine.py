@@ -60,17 +60,6 @@ class Topology:
             self.logical, self.physical, self.usable_cpus, self.usable_cores, self.quota
         )
 
-    def facts(self) -> dict[str, object]:
-        """The counts as JSON-ready ``extra_info`` fields."""
-        return {
-            "cpu_count": self.logical,
-            "logical_cpus": self.logical,
-            "physical_cores": self.physical,
-            "usable_cpus": self.usable_cpus,
-            "usable_cores": self.usable_cores,
-            "cpu_quota": self.quota,
-        }
-
 
 def affinity_set() -> set[int]:
     """The logical CPUs this process may run on (all of them where affinity is unknown)."""

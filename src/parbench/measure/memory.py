@@ -42,10 +42,6 @@ SAMPLE_EVERY_S = 0.01
 LEAST_WATCH_S = 0.1
 # ... but never more than this many times.
 MOST_REPEATS = 100
-# The keys of a case's extra_info (see ``recorded``).
-RESIDENT_KEY = "memory_resident_bytes"
-FOOTPRINT_KEY = "memory_footprint_bytes"
-PROCESSES_KEY = "memory_processes"
 
 
 @dataclass(frozen=True)
@@ -141,12 +137,3 @@ def peak_while(action: Callable[[], object], leave_out: frozenset[int] = frozens
             if time.perf_counter() - started >= LEAST_WATCH_S:
                 break
     return sampler.peak
-
-
-def recorded(peak: Peak) -> dict[str, int | None]:
-    """``peak`` as a case's extra_info records it."""
-    return {
-        RESIDENT_KEY: peak.resident_bytes,
-        FOOTPRINT_KEY: peak.footprint_bytes,
-        PROCESSES_KEY: peak.processes,
-    }

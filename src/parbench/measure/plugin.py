@@ -275,7 +275,6 @@ def parbench_measure(request: pytest.FixtureRequest, parbench_network: NetworkSe
         )
 
     def measure(benchmark: Any, case: matrix.Case) -> list[Any]:
-        benchmark.extra_info.update(settings.recorded())
         return runner.measure(
             benchmark, case, parbench_network, plan, overhead, config.stash[BUDGET]
         )
@@ -407,6 +406,7 @@ def session_run(config: pytest.Config) -> results.Run | None:
     """This run, from the same data that ``--benchmark-json`` saves; ``None`` where no
     benchmark was measured. Raises ``results.RunError`` where it cannot be read."""
     from parbench.data import results
+    from parbench.measure import saving
 
     session = getattr(config, "_benchmarksession", None)
     benchmarks = [
@@ -416,7 +416,8 @@ def session_run(config: pytest.Config) -> results.Run | None:
     ]
     if not benchmarks:
         return None
-    return results.from_json({"benchmarks": benchmarks}, "this run")
+    machine_info = saving.run_facts(config)
+    return results.from_json({"machine_info": machine_info, "benchmarks": benchmarks}, "this run")
 
 
 def write_page(config: pytest.Config) -> str | None:

@@ -5,7 +5,8 @@
 time a benchmark (``options.QUICK_MAX_TIME_S``), in place of pytest-benchmark's
 defaults. A ``--benchmark-min-rounds`` or ``--benchmark-max-time`` that the run gives
 (on its command line, in ``PYTEST_ADDOPTS`` or in the ini file's ``addopts``) wins over
-it. What was used is recorded in each benchmark's ``extra_info`` (``recorded``), since
+it. What was used is recorded in each benchmark's ``extra_info`` (``min_rounds`` and
+``max_time_s``, from the runner's ``Plan``), since
 pytest-benchmark's own ``options`` there say what the options were, not what the
 parbench runner did with them.
 """
@@ -30,10 +31,6 @@ class Rounds:
 
     min_rounds: int
     max_time: float
-
-    def recorded(self) -> dict[str, object]:
-        """What a benchmark's ``extra_info`` holds of them."""
-        return {"min_rounds": self.min_rounds, "max_time_s": self.max_time}
 
 
 def given(config: pytest.Config) -> set[str]:

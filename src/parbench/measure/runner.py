@@ -41,7 +41,8 @@ from parbench import network
 from parbench.analysis import sequential
 from parbench.analysis.stats import Paired
 from parbench.contract.context import Context
-from parbench.data.results import BASELINE, SCHEMA
+from parbench.data import record
+from parbench.data.results import BASELINE
 from parbench.errors import ParbenchError
 from parbench.measure import cpustat, environment, memory
 from parbench.measure.matrix import Case
@@ -246,7 +247,7 @@ def measure(
     benchmarks disabled, the batch runs and is checked once.
     """
     benchmark.group = case.group
-    benchmark.extra_info.update(extra_info(case, settings, overhead))
+    benchmark.extra_info.update(extra_info(case, plan, overhead))
     paired = case.strategy.name != BASELINE
     others = memory.present()
     try:
@@ -264,15 +265,26 @@ def measure(
                 # Rounds of their own, untimed: sampling memory would slow the timed ones.
                 extra = _Batches(case, context, executor)
                 peak = memory.peak_while(lambda: _checked_round(extra), others)
-                benchmark.extra_info.update(memory.recorded(peak))
+                benchmark.extra_info.update(
+                    record.measured(
+                        memory_resident_bytes=peak.resident_bytes,
+                        memory_footprint_bytes=peak.footprint_bytes,
+                        memory_processes=peak.processes,
+                    )
+                )
     except BaseException:
         # pytest-benchmark leaves a failed benchmark out of reports and saved runs.
         benchmark.has_error = True
         raise
-    if batches.cpu_seconds:
-        benchmark.extra_info["cpu_seconds_main_process"] = statistics.median(batches.cpu_seconds)
-    benchmark.extra_info.update(parallelism(batches.usages))
-    benchmark.extra_info["rounds_checked"] = batches.checked
+    benchmark.extra_info.update(
+        record.measured(
+            cpu_seconds_main_process=(
+                statistics.median(batches.cpu_seconds) if batches.cpu_seconds else None
+            ),
+            rounds_checked=batches.checked,
+            **parallelism(batches.usages),
+        )
+    )
     return results
 
 
@@ -434,10 +446,12 @@ def _paired(
             case.workload.cleanup(pending.tasks)
         budget.spend(case, time.perf_counter() - started)
     benchmark.extra_info.update(
-        serial_rounds=list(pairs.rounds),
-        stopped=pairs.stopped,
-        budget_s=None if math.isinf(allowance) else allowance,
-        workload_budget_s=None if math.isinf(budget.per_workload) else budget.per_workload,
+        record.measured(
+            serial_rounds=list(pairs.rounds),
+            stopped=pairs.stopped,
+            budget_s=None if math.isinf(allowance) else allowance,
+            workload_budget_s=None if math.isinf(budget.per_workload) else budget.per_workload,
+        )
     )
     return results
 
@@ -491,32 +505,31 @@ def _timed(benchmark: Any, batches: _Batches, plan: Plan) -> list[Any]:
 
 
 def extra_info(
-    case: Case, settings: network.NetworkSettings, overhead: network.Overhead | None
+    case: Case, plan: Plan, overhead: network.Overhead | None = None
 ) -> dict[str, object]:
-    """Everything a report needs to rebuild the comparison from saved JSON alone."""
-    info: dict[str, object] = {
-        "schema": SCHEMA,
-        "workload": case.workload.name,
-        "kind": case.workload.kind,
-        "size": case.size,
-        "size_preset": case.size_preset,
-        "tasks": case.tasks,
-        "strategy": case.strategy.name,
-        "workers": case.workers,
-        "chunksize": case.chunksize,
-        "chunked": case.strategy.chunked,
-        "chunk_policy": case.chunk_policy,
-        "start_method": case.start_method,
-        "pool": "cold" if case.cold else "warm",
-        "probed_kind": case.probed_kind,
-        "baseline_pass": case.baseline_pass,
-        "granularity": case.granularity,
-        "network": settings.mode,
-        "latency_s": settings.latency,
-        "body_bytes": settings.body_bytes,
-    }
-    if overhead is not None:
-        info["network_overhead_wall_s"] = overhead.wall
-        info["network_overhead_cpu_s"] = overhead.cpu
-    info.update(environment.facts())
-    return info
+    """The case's whole ``extra_info`` as it starts (``record.benchmark_info``): what it
+    is, the network's overhead (``None`` where the run did not measure it), and every key
+    of what measuring it finds, null until found."""
+    return record.benchmark_info(
+        workload=case.workload.name,
+        kind=case.workload.kind,
+        size=case.size,
+        size_preset=case.size_preset,
+        tasks=case.tasks,
+        strategy=case.strategy.name,
+        workers=case.workers,
+        chunksize=case.chunksize,
+        chunked=case.strategy.chunked,
+        chunk_policy=case.chunk_policy,
+        start_method=case.start_method,
+        pool="cold" if case.cold else "warm",
+        probed_kind=case.probed_kind,
+        baseline_pass=case.baseline_pass,
+        granularity=case.granularity,
+        workload_source_hash=case.workload.source_hash,
+        gil_enabled=environment.gil_enabled(),
+        min_rounds=plan.min_rounds,
+        max_time_s=plan.max_time,
+        network_overhead_wall_s=None if overhead is None else overhead.wall,
+        network_overhead_cpu_s=None if overhead is None else overhead.cpu,
+    )

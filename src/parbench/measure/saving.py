@@ -18,6 +18,8 @@ changes that through pytest's and pytest-benchmark's own hooks:
   many and whenever, even inside the code handling the first; or the test loop did not
   run to its end; or pytest's exit status is not one of a session that ran to its end
   (0, 1, 5: Ctrl-C, ``pytest.exit``, an internal error, a collection error are not).
+- Every document saved holds the run-wide facts once, in ``machine_info["parbench"]``
+  (``run_facts``, through pytest-benchmark's ``pytest_benchmark_update_machine_info``).
 - Every document saved carries a top-level key ``"parbench_run"``, which says whether
   the run is whole::
 
@@ -43,9 +45,10 @@ from typing import Any
 
 import pytest
 
-from parbench.measure import interrupts, scratch
+from parbench.data import record
+from parbench.data.record import RUN_KEY
+from parbench.measure import environment, interrupts, scratch
 
-RUN_KEY = "parbench_run"
 #: Exit statuses of sessions that ran to their end (1: some test failed; 5: none ran).
 _FINISHED = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
 #: pytest-benchmark's session attributes that ask for a saved file, by option.
@@ -127,6 +130,14 @@ def _write_atomically(benchmarks: Any) -> None:
         storage.save = save  # type: ignore[method-assign]
 
 
+def run_facts(config: pytest.Config) -> dict[str, Any]:
+    """What parbench adds to this run's ``machine_info``: its run-wide facts, under
+    ``record.RUN_FACTS_KEY``."""
+    from parbench.measure import plugin
+
+    return {record.RUN_FACTS_KEY: environment.run_facts(plugin.chosen(config).network)}
+
+
 def _say(config: pytest.Config, line: str | None) -> None:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if line and reporter is not None:
@@ -162,11 +173,13 @@ class SavedRun:
 
     def record(self) -> dict[str, Any]:
         """The ``"parbench_run"`` value of this session (once it has finished)."""
-        return {
-            "complete": self.exit_status == 0 and not self.failed and not self.interrupted(),
-            "exit_status": self.exit_status,
-            "failed": list(self.failed),
-        }
+        if self.exit_status is None:
+            raise RuntimeError("the session's record is asked for before it has finished")
+        return record.session_info(
+            complete=self.exit_status == 0 and not self.failed and not self.interrupted(),
+            exit_status=self.exit_status,
+            failed=list(self.failed),
+        )
 
     # Around pytest-benchmark's own sessionfinish, which would save: tryfirst runs this
     # first, and holds its saving back until everything else has finished.
@@ -221,6 +234,12 @@ class SavedRun:
             f"parbench: the saved run is marked incomplete ({RUN_KEY}: complete false, "
             f"exit status {self.exit_status}, {len(self.failed)} failed test(s) left out)"
         )
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_benchmark_update_machine_info(
+        self, config: pytest.Config, machine_info: dict[str, Any]
+    ) -> None:
+        machine_info.update(run_facts(config))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_benchmark_update_json(self, output_json: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from parbench.analysis import across, breakeven, compare, verdict
-from parbench.data import results
+from parbench.data import checks, results
 from parbench.errors import ParbenchError
 from parbench.latency import analysis as latency_analysis
 from parbench.latency import charts as latency_charts
@@ -48,7 +48,7 @@ def _percent(text: str) -> float:
 def _task_size(text: str) -> float:
     match = _DURATION.fullmatch(text)
     seconds = float(match.group(1)) * _SECONDS[match.group(2)] if match else 0.0
-    if not 0 < seconds <= results.LONGEST_S:
+    if not 0 < seconds <= checks.LONGEST_S:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not allowed; give a duration above 0 with a unit: 100us, 1ms, 0.5s"
         )
