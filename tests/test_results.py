@@ -64,7 +64,7 @@ def test_what_the_runner_records_reads_back() -> None:
     )
     assert (measurement.workers, measurement.chunksize, measurement.start_method) == (2, 4, "spawn")
     assert (measurement.tasks, measurement.median, measurement.rounds) == (
-        case.tasks,
+        case.task_count,
         0.0021,
         tuple(rounds),
     )
