@@ -24,7 +24,7 @@ from parbench import network
 from parbench.contract.workload import Workload, WorkloadError, describe
 from parbench.data.results import BASELINE
 from parbench.measure import machine
-from parbench.measure.options import AUTO, MAX_WORKERS, ChunkPolicy, Options
+from parbench.measure.options import MAX_WORKERS, ChunkPolicy, Options
 from parbench.strategies import Strategy
 
 # Every case is measured beside serial, whose rounds are long for work that waits: a few
@@ -200,8 +200,8 @@ def _layout(
                 for policy in policies:
                     yield Slot(workload, options.size, strategy, count, policy, start, False, first)
         if strategy.parallel and (options.granularity or not options.quick):
-            # A cold case a strategy, at its largest pool and last chunk policy: what pool
-            # start-up and shut-down add to a one-off batch.
+            # A cold case a strategy, at its largest pool and last chunk policy given: what
+            # pool start-up and shut-down add to a one-off batch.
             for count in cold_at:
                 yield Slot(workload, options.size, strategy, count, policies[-1], starts[0], True)
 
@@ -214,9 +214,9 @@ def slots(
     options: Options, probed: bool, topology: machine.Topology | None = None
 ) -> dict[str, Slot]:
     """Every slot the options select, by id, in a stable order: workload, strategy,
-    workers. Nothing runs: where the run will ``probed`` its workloads, a workload has
-    the worker counts of every kind the probe could find; otherwise those of its
-    declared ``KIND``."""
+    workers. Nothing runs. Where the run probes its workloads (``probed``), a workload has
+    the worker counts of every kind the probe could find, and a cold pool at the largest
+    of each; otherwise those of its declared ``KIND``."""
     topology = topology or machine.detect()
     found: dict[str, Slot] = {}
     for workload in options.workloads:
@@ -253,9 +253,9 @@ def settle(
         measured = set()
         for slot in _layout(options, workload, counts, (max(counts),)):
             chunksize = (
-                auto_chunksize(task_count, slot.workers)
-                if slot.chunk_policy == AUTO
-                else int(slot.chunk_policy)
+                slot.chunk_policy
+                if isinstance(slot.chunk_policy, int)
+                else auto_chunksize(task_count, slot.workers)
             )
             pool = (slot.strategy.name, slot.workers, slot.start_method, slot.cold, chunksize)
             if pool in measured:

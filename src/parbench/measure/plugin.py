@@ -179,7 +179,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     slots = cases.slots(chosen(config), probing(config))
     config.stash[SLOTS] = slots
     mark = getattr(pytest.mark, PARBENCH_MARK)
-    # The parameter is the slot's id, so that saved runs record a plain string.
+    # The parameter is the slot's id: a plain string, as pytest-benchmark saves it.
     params = [pytest.param(slot_id, id=slot_id, marks=[mark]) for slot_id in slots]
     metafunc.parametrize("parbench_case", params, indirect=True)
 
@@ -260,18 +260,24 @@ def parbench_measure(
         )
 
     def measure(benchmark: Any, case: matrix.Case) -> list[Any]:
-        slot_id = benchmark.param
-        if parbench_cases.measured.get(slot_id) is case:
-            benchmark.name = benchmark.name.replace(f"[{slot_id}]", f"[{case.id}]")
-            benchmark.fullname = benchmark.fullname.replace(f"[{slot_id}]", f"[{case.id}]")
-            benchmark.param = case.id
-            benchmark.params = {"parbench_case": case.id}
+        if parbench_cases.measured.get(benchmark.param) is case:
+            _saved_as(benchmark, case)
         benchmark.extra_info.update(settings.recorded())
         return runner.measure(
             benchmark, case, parbench_network, plan, overhead, config.stash[BUDGET]
         )
 
     return measure
+
+
+def _saved_as(benchmark: Any, case: matrix.Case) -> None:
+    """Name ``benchmark`` (pytest-benchmark's fixture, collected as the slot ``case``
+    fills) by ``case.id`` wherever pytest-benchmark shows or saves its name."""
+    slot_id = benchmark.param
+    benchmark.name = benchmark.name.replace(f"[{slot_id}]", f"[{case.id}]")
+    benchmark.fullname = benchmark.fullname.replace(f"[{slot_id}]", f"[{case.id}]")
+    benchmark.param = case.id
+    benchmark.params = {"parbench_case": case.id}
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
