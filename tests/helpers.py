@@ -24,7 +24,7 @@ from parbench import strategies
 from parbench.contract import workload
 from parbench.data import record
 from parbench.measure import leftovers
-from parbench.measure.matrix import Case, task_count
+from parbench.measure.matrix import Case, count_tasks
 from parbench.strategies.interpreters import _unavailable as interpreters_unavailable
 
 SUITE_ROOT = Path(__file__).resolve().parent.parent
@@ -113,7 +113,7 @@ def make_case(
         workload=loaded,
         size=size,
         size_preset=str(size),
-        tasks=task_count(loaded, size),
+        task_count=count_tasks(loaded, size),
         strategy=strategies.all_strategies()[strategy],
         workers=workers,
         chunksize=chunksize,

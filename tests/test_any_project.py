@@ -170,7 +170,7 @@ def test_the_context_reaches_a_users_workload_in_every_worker(
     with network.serving(settings):
         results = runner.run_once(case, settings)
     # Each task carried the context's latency into a worker process, which wrote it.
-    assert len(results) == case.tasks
+    assert len(results) == case.task_count
     assert all(Path(r).name.endswith(".txt") for r in results)
     # The output folder the context gave is gone with the benchmark.
     assert not any(Path(r).exists() for r in results)

@@ -256,7 +256,7 @@ def test_the_sweep_is_built_point_by_point_with_serial_around_each() -> None:
         workloads=(),
         strategies=(strategies.all_strategies()["processes"],),
         workers=(1, 2),
-        chunksizes=("1", "auto"),
+        chunksizes=(1, "auto"),
         start_methods=("fork", "spawn"),
         size="quick",
         network=NetworkSettings(),
@@ -296,9 +296,9 @@ def test_a_tiny_sweep_runs_as_ci_runs_it(tmp_path: Path) -> None:
     ran = set(re.findall(r"test_batch\[([\w-]+)\] PASSED", result.stdout))
     assert passed(result) == len(ran)
     for name in (
-        "trivial-x1-processes-2w-fork-chunk1-cold",
+        "trivial-x1-processes-2w-fork-chunkauto-cold",
         "trivial-x200-threads-2w",
-        "payload-x100000-processes-2w-fork-chunk4",
+        "payload-x100000-processes-2w-fork-chunkauto",
         "work_python-x100-processes-2w-fork-chunk1",
         "work_hashlib-x10000-serial",
     ):

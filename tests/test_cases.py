@@ -48,7 +48,7 @@ def test_factorial_has_both_chunksizes_and_a_cold_pool(chosen) -> None:
     assert [c.baseline_pass for c in cases if c.strategy.name == "serial"] == ["before"]
     assert {case.group for case in cases} == {"factorial x500"}
     assert [case.chunk_policy for case in cases[1:3]] == ["1", "auto"]
-    assert all(case.tasks == 2_500 for case in cases)
+    assert all(case.task_count == 2_500 for case in cases)
 
 
 def test_equal_chunksizes_are_measured_once(chosen) -> None:
@@ -113,11 +113,13 @@ def test_size_option_reaches_the_cases(chosen) -> None:
             "--parbench-size=article",
         )
     )
-    assert [(c.size, c.size_preset, c.tasks) for c in article] == [(100_000, "article", 500_000)]
+    assert [(c.size, c.size_preset, c.task_count) for c in article] == [
+        (100_000, "article", 500_000)
+    ]
     numbered = matrix.build(
         chosen("--parbench-workloads=download", "--parbench-strategies=serial", "--parbench-size=3")
     )
-    assert [(c.size, c.tasks) for c in numbered] == [(3, 36)]
+    assert [(c.size, c.task_count) for c in numbered] == [(3, 36)]
 
 
 @pytest.mark.parametrize(
@@ -146,14 +148,14 @@ def test_cpu_batches_grow_until_the_largest_pool_has_several_tasks_a_worker(chos
     )
     cases = matrix.build(chosen_options, {"pure_python": "cpu", "sleep": "io"}, BIG)
     pure = [c for c in cases if c.workload.name == "pure_python"]
-    assert {c.tasks for c in pure} == {matrix.TASKS_PER_WORKER * 64}
+    assert {c.task_count for c in pure} == {matrix.TASKS_PER_WORKER * 64}
     assert pure[0].id.startswith(f"pure_python-x{matrix.TASKS_PER_WORKER * 64}-")
     assert max(c.workers for c in pure) == 64
     # Work that waits keeps its batch: its ideal is min(workers, tasks) on any machine.
-    assert {c.tasks for c in cases if c.workload.name == "sleep"} == {16}
+    assert {c.task_count for c in cases if c.workload.name == "sleep"} == {16}
     # On two cores the default batch already gives each worker several tasks.
     two = matrix.build(chosen_options, {"pure_python": "cpu"}, TWO_CORES)
-    assert {c.tasks for c in two if c.workload.name == "pure_python"} == {16}
+    assert {c.task_count for c in two if c.workload.name == "pure_python"} == {16}
 
 
 def test_worker_counts_follow_the_probe_not_the_declared_kind(chosen) -> None:

@@ -324,11 +324,11 @@ def test_a_tiny_matrix_runs_checked_on_local_clusters(tmp_path: Path) -> None:
     passed = {line.split("[")[1].split("]")[0] for line in output.splitlines() if "PASSED" in line}
     assert {p for p in passed if "dask" in p} == {
         "pure_python-x16-dask-2w-chunk1",
-        "pure_python-x16-dask-2w-chunk2",
-        "pure_python-x16-dask-2w-chunk2-cold",
+        "pure_python-x16-dask-2w-chunkauto",
+        "pure_python-x16-dask-2w-chunkauto-cold",
         "download-x1-dask-2w-chunk1",
-        "download-x1-dask-2w-chunk2",
-        "download-x1-dask-2w-chunk2-cold",
+        "download-x1-dask-2w-chunkauto",
+        "download-x1-dask-2w-chunkauto-cold",
     }
 
 

@@ -192,14 +192,14 @@ def test_every_numeric_option_refuses_what_is_not_an_allowed_number(
         (["--parbench-workers= 4, 04,1"], "workers", (4, 1)),
         ([f"--parbench-workers={'0' * 5000}2"], "workers", (2,)),
         ([f"--parbench-workers={options.MAX_WORKERS}"], "workers", (options.MAX_WORKERS,)),
-        (["--parbench-chunksize= 08,auto"], "chunksizes", ("8", "auto")),
+        (["--parbench-chunksize= 08,auto"], "chunksizes", (8, "auto")),
         (
             [f"--parbench-chunksize={options.MAX_CHUNKSIZE}"],
             "chunksizes",
-            (str(options.MAX_CHUNKSIZE),),
+            (options.MAX_CHUNKSIZE,),
         ),
-        (["--parbench-size= 007 "], "size", "7"),
-        ([f"--parbench-size={workload.MAX_SIZE}"], "size", str(workload.MAX_SIZE)),
+        (["--parbench-size= 007 "], "size", 7),
+        ([f"--parbench-size={workload.MAX_SIZE}"], "size", workload.MAX_SIZE),
         (["--parbench-size=article"], "size", "article"),
     ],
 )
@@ -270,7 +270,7 @@ def test_defaults(suite: pytest.Pytester) -> None:
     assert chosen.network.mode == "mock" and chosen.network.latency == pytest.approx(0.05)
     assert chosen.network.body_bytes == 200_000
     assert chosen.workers is None
-    assert chosen.chunksizes == ("1", "auto") and chosen.size == "default"
+    assert chosen.chunksizes == (1, "auto") and chosen.size == "default"
 
 
 def test_quick_and_explicit_workers(suite: pytest.Pytester) -> None:
@@ -280,7 +280,7 @@ def test_quick_and_explicit_workers(suite: pytest.Pytester) -> None:
         suite.parseconfigure("--parbench-quick", "--parbench-workers=3,1,3", "--parbench-size=7")
     )
     assert chosen.workers == (3, 1)
-    assert chosen.size == "7"
+    assert chosen.size == 7
 
 
 def test_a_quick_run_measures_the_articles_strategies_unless_told_otherwise(

@@ -63,7 +63,7 @@ def test_a_failing_task_is_named_and_the_next_batch_runs(
     assert "ValueError: task 3 is broken" in message
     assert_no_children()
     healthy = make_case("sleep", strategy, **pool)
-    assert runner.run_once(healthy, settings) == list(range(healthy.tasks))
+    assert runner.run_once(healthy, settings) == list(range(healthy.task_count))
 
 
 def test_a_failing_task_inside_a_chunk_names_the_chunk(faulty: workload.Workload) -> None:

@@ -163,8 +163,10 @@ def test_a_users_workload_file_runs_through_the_matrix(tmp_path: Path) -> None:
         tmp_path=tmp_path,
     )
     assert passed(result) == 3  # serial, threads and processes: --parbench-quick has no cold pools
-    # CPU work: the batch of 5 grows to 4 tasks for each of the 2 workers.
-    assert "user_cubes-x8-processes-2w-spawn-chunk1" in result.stdout
+    # Named by the size its preset gives: the batch grows only once the probe finds CPU work.
+    assert "user_cubes-x5-processes-2w-spawn-chunk1] PASSED" in result.stdout
+    # The slots of work that waits are skipped: the probe found CPU work.
+    assert "user_cubes-x5-threads-4w] SKIPPED" in result.stdout
 
 
 def test_a_wrong_result_fails_the_benchmark(tmp_path: Path) -> None:

@@ -67,12 +67,12 @@ def test_a_workload_without_a_batch_stops_the_run_before_timing(
         ),
     ],
 )
-def test_counting_a_batch_that_cannot_be_made_is_a_collection_error(
+def test_counting_a_batch_that_cannot_be_made_is_a_workload_error(
     tmp_path: Path, source: str, problem: str
 ) -> None:
     loaded = workload.load(str(workload_file(tmp_path, "uncountable", RUNS + source)))
-    with pytest.raises(pytest.Collector.CollectError) as refused:
-        matrix.task_count(loaded, 2)
+    with pytest.raises(workload.WorkloadError) as refused:
+        matrix.count_tasks(loaded, 2)
     message = str(refused.value)
     assert message.startswith(f"workload {loaded.name!r} ({loaded.module.__file__}): ")
     assert re.search(problem, message), message

@@ -63,7 +63,7 @@ def test_every_strategy_gives_the_serial_results(
         results = runner.run_once(make_case(name, strategy, **pool), mock_network)
         outcomes.append(comparable(name, results))
     assert all(outcome == outcomes[0] for outcome in outcomes[1:])
-    assert len(outcomes[0]) == make_case(name, "serial").tasks
+    assert len(outcomes[0]) == make_case(name, "serial").task_count
 
 
 @pytest.mark.parametrize("name", BUILTINS)

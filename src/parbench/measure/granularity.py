@@ -19,14 +19,15 @@ serial case and every other case's rounds paired with serial's. The parts (``ROL
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import TypeVar
 
 from parbench.contract import workload
 from parbench.data.results import BASELINE, GRANULARITY_ROLES
 from parbench.measure import machine, matrix
-from parbench.measure.matrix import Case
+from parbench.measure.matrix import Case, Slot
 from parbench.measure.options import Options
-from parbench.strategies import all_strategies
+from parbench.strategies import Strategy, all_strategies
 
 ROLES = GRANULARITY_ROLES
 START_UP, PER_TASK, PAYLOAD, SWEEP = ROLES
@@ -42,6 +43,8 @@ QUICK_PAYLOAD_BYTES = (0, 100_000)
 #: Trivial tasks in the batch that times the per-task overhead.
 PER_TASK_TASKS = 2_000
 QUICK_PER_TASK_TASKS = 200
+# What a point's options select: the slots collection knows, or the cases a run measures.
+Filled = TypeVar("Filled", Slot, Case)
 
 
 def points(quick: bool) -> Iterator[tuple[str, str, int]]:
@@ -55,27 +58,26 @@ def points(quick: bool) -> Iterator[tuple[str, str, int]]:
             yield SWEEP, name, size
 
 
-def build(
+def _by_point(
     options: Options,
-    kinds: Mapping[str, str] | None = None,
-    topology: machine.Topology | None = None,
-) -> list[Case]:
-    """Every case of the granularity run, point by point (``points``): serial first at
-    each point, then every other selected strategy, warm (cold for
-    ``start_up``). Serial is measured even where ``--parbench-strategies`` leaves it out, since
-    every figure is relative to it."""
-    topology = topology or machine.detect()
-    strategies = options.strategies
-    if BASELINE not in {s.name for s in strategies}:
-        strategies = (all_strategies()[BASELINE], *strategies)
+    topology: machine.Topology,
+    select: Callable[[Options], dict[str, Filled]],
+) -> Iterator[tuple[str, str, Filled]]:
+    """``(role, slot id, what select gave)`` of every point (``points``): ``select`` gives
+    ``matrix``'s slots or cases, by slot id, of one point's options; serial first at each
+    point, then every other selected strategy, warm (cold for ``start_up``). Serial is
+    measured even where ``--parbench-strategies`` leaves it out, since every figure is
+    relative to it."""
+    with_serial: tuple[Strategy, ...] = options.strategies
+    if BASELINE not in {s.name for s in with_serial}:
+        with_serial = (all_strategies()[BASELINE], *with_serial)
     counts = options.workers or matrix.default_workers("cpu", options.quick, topology)
-    cases: list[Case] = []
     for role, name, size in points(options.quick):
         at_point = dataclasses.replace(
-            options, workloads=(workload.load(name),), size=str(size), strategies=strategies
+            options, workloads=(workload.load(name),), size=size, strategies=with_serial
         )
         # Cold pools are built at the largest worker count and first start method only:
-        # start-up is measured at each, one ``matrix.build`` apiece.
+        # start-up is measured at each, one point's options apiece.
         variants = [at_point]
         if role == START_UP:
             variants = [
@@ -83,10 +85,38 @@ def build(
                 for count in counts
                 for method in options.start_methods
             ]
-        found: dict[str, Case] = {}
+        found: dict[str, Filled] = {}
         for variant in variants:
-            for case in matrix.build(variant, kinds, topology):
-                if case.strategy.name == BASELINE or case.cold == (role == START_UP):
-                    found.setdefault(case.id, dataclasses.replace(case, granularity=role))
-        cases += found.values()
-    return cases
+            for slot_id, item in select(variant).items():
+                if item.strategy.name == BASELINE or item.cold == (role == START_UP):
+                    found.setdefault(slot_id, item)
+        yield from ((role, slot_id, item) for slot_id, item in found.items())
+
+
+def slots(options: Options, topology: machine.Topology | None = None) -> dict[str, Slot]:
+    """Every slot of the granularity run, by id, as collection knows it: nothing runs.
+    Its workloads are not probed: each is taken at its declared ``KIND``."""
+    topology = topology or machine.detect()
+    points = _by_point(options, topology, lambda variant: matrix.slots(variant, False, topology))
+    return {slot_id: slot for _, slot_id, slot in points}
+
+
+def settle(
+    options: Options,
+    kinds: Mapping[str, str] | None = None,
+    topology: machine.Topology | None = None,
+) -> dict[str, Case]:
+    """Every case of the granularity run, by the id of the slot it fills (``slots``),
+    its role named; runs each point's workload as ``matrix.settle`` does."""
+    topology = topology or machine.detect()
+    points = _by_point(options, topology, lambda variant: matrix.settle(variant, kinds, topology))
+    return {slot_id: dataclasses.replace(case, granularity=role) for role, slot_id, case in points}
+
+
+def build(
+    options: Options,
+    kinds: Mapping[str, str] | None = None,
+    topology: machine.Topology | None = None,
+) -> list[Case]:
+    """The cases of ``settle``, in its order."""
+    return list(settle(options, kinds, topology).values())

@@ -15,7 +15,7 @@ import multiprocessing
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
@@ -26,7 +26,10 @@ from parbench.errors import ParbenchError
 if TYPE_CHECKING:
     from parbench import network, strategies
 
-CHUNK_POLICIES = ("1", "auto")
+#: A chunk policy: a chunksize, or ``AUTO``, about four chunks a worker (``matrix.auto_chunksize``).
+AUTO: Literal["auto"] = "auto"
+ChunkPolicy = int | Literal["auto"]
+CHUNK_POLICIES = ("1", AUTO)
 # Four rounds a side is the fewest at which the Mann-Whitney test can reach p < 0.05.
 QUICK_MIN_ROUNDS = 4
 QUICK_MAX_TIME_S = 0.25
@@ -57,17 +60,19 @@ PREFIX = "--parbench-"
 
 @dataclass(frozen=True)
 class Options:
-    """The parsed options. ``workers`` is ``None`` where the matrix's defaults apply (they
-    follow what each workload is measured to do: ``matrix.default_workers``).
+    """The parsed options. ``size`` is a preset's name (``workload.SIZE_PRESETS``) or a
+    number; ``chunksizes`` are numbers or ``AUTO``. ``workers`` is ``None`` where the
+    matrix's defaults apply (they follow what each workload is measured to do:
+    ``matrix.default_workers``).
     ``granularity``: the run measures the break-even sweep (``parbench.measure.granularity``),
     with workloads of its own, instead of ``workloads`` (then empty)."""
 
     workloads: tuple[workload.Workload, ...]
     strategies: tuple[strategies.Strategy, ...]
     workers: tuple[int, ...] | None
-    chunksizes: tuple[str, ...]
+    chunksizes: tuple[ChunkPolicy, ...]
     start_methods: tuple[str, ...]
-    size: str
+    size: int | str
     network: network.NetworkSettings
     quick: bool
     granularity: bool = False
@@ -191,7 +196,7 @@ def _workloads(value: str) -> tuple[workload.Workload, ...]:
     return tuple(loaded)
 
 
-def _size(value: str) -> str:
+def _size(value: str) -> int | str:
     if value in workload.SIZE_PRESETS:
         return value
     number = _whole(value.strip(), workload.MAX_SIZE)
@@ -200,16 +205,16 @@ def _size(value: str) -> str:
             value,
             f"{', '.join(workload.SIZE_PRESETS)} or a whole number from 1 to {workload.MAX_SIZE:,}",
         )
-    return str(number)
+    return number
 
 
-def _chunksizes(value: str) -> tuple[str, ...]:
-    chosen = []
+def _chunksizes(value: str) -> tuple[ChunkPolicy, ...]:
+    chosen: list[ChunkPolicy] = []
     for item in _items(value):
         number = _whole(item, MAX_CHUNKSIZE)
-        if item != "auto" and number is None:
+        if item != AUTO and number is None:
             raise _refused(item, f"'auto' or whole numbers from 1 to {MAX_CHUNKSIZE:,}")
-        chosen.append(item if number is None else str(number))
+        chosen.append(AUTO if number is None else number)
     return tuple(dict.fromkeys(chosen))
 
 

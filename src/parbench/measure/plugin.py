@@ -24,15 +24,15 @@ pytest_plugins = ["parbench.latency.plugin"]
 if TYPE_CHECKING:
     from parbench import network
     from parbench.data import results
-    from parbench.measure import interrupts, leftovers, matrix, probe, runner, scratch
+    from parbench.measure import cases, interrupts, leftovers, matrix, runner, scratch
     from parbench.network import NetworkSettings
 
 OPTIONS: pytest.StashKey[options.Options] = pytest.StashKey()
 OVERHEAD: pytest.StashKey[network.Overhead] = pytest.StashKey()
 ASYNC_OVERHEAD: pytest.StashKey[network.Overhead] = pytest.StashKey()
-CASES: pytest.StashKey[dict[str, matrix.Case]] = pytest.StashKey()
-PROBES: pytest.StashKey[list[probe.Probe]] = pytest.StashKey()
-BEFORE: pytest.StashKey[leftovers.Snapshot] = pytest.StashKey()
+SLOTS: pytest.StashKey[dict[str, matrix.Slot]] = pytest.StashKey()
+SETTLED: pytest.StashKey[cases.Settled] = pytest.StashKey()
+LEFTOVERS_BEFORE: pytest.StashKey[leftovers.Snapshot] = pytest.StashKey()
 SIGNALS: pytest.StashKey[dict[int, interrupts.Handler]] = pytest.StashKey()
 ACTIVE: pytest.StashKey[bool] = pytest.StashKey()
 SCRATCH: pytest.StashKey[scratch.RunFolder] = pytest.StashKey()
@@ -134,7 +134,7 @@ def activate(config: pytest.Config) -> None:
     config.pluginmanager.register(preflight.Checks(), "parbench-preflight")
     config.pluginmanager.register(exiting.BoundedExit(), "parbench-exit")
     config.stash[SIGNALS] = interrupts.install()
-    config.stash[BEFORE] = leftovers.begin()
+    config.stash[LEFTOVERS_BEFORE] = leftovers.begin()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -177,59 +177,65 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return lines
 
 
-def probed_kinds(config: pytest.Config) -> dict[str, str]:
-    """What each selected workload is measured to do, by one short serial run of each.
-
-    Under xdist every worker must collect the same tests, and a measurement may differ
-    between them, so there each workload is taken at its declared kind. The network
-    must be serving.
-    """
-    if xdist_active(config):
-        return {}
-    from parbench.measure import probe
-
-    picked = chosen(config)
-    timeout = min(probe.TIMEOUT_S, float(config.getoption("timeout", None) or math.inf))
-    found = [
-        probe.probe(w, w.size("quick"), picked.network, picked.start_methods[0], timeout)
-        for w in picked.workloads
-    ]
-    config.stash[PROBES] = found
-    return {p.workload: p.kind for p in found if p.kind is not None}
+def probing(config: pytest.Config) -> bool:
+    """Whether this run probes its workloads: not under xdist, where every worker runs its
+    share of the cases, and the measurements could differ between them, so that each
+    workload is taken at its declared kind."""
+    return not xdist_active(config)
 
 
 @one_line(pytest.Collector.CollectError)
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One test per slot of the matrix (``parbench.measure.cases``): named from the
+    options alone, with nothing started, probed or set up."""
     if "parbench_case" not in metafunc.fixturenames:
         return
-    from parbench import network, strategies
-    from parbench.measure import granularity, matrix
+    from parbench.measure import cases
 
     config = metafunc.config
     activate(config)
-    picked = chosen(config)
-    build = granularity.build if picked.granularity else matrix.build
-    with network.serving(picked.network):
-        cases = {case.id: case for case in build(picked, probed_kinds(config))}
-    metafunc.config.stash[CASES] = cases
-    params = []
-    reasons: dict[tuple[str, str], str | None] = {}
-    for case_id, case in cases.items():
-        key = (case.strategy.name, case.workload.name)
-        if key not in reasons:
-            reasons[key] = strategies.skip_reason(case.strategy, case.workload)
-        reason = reasons[key]
-        marks = [getattr(pytest.mark, PARBENCH_MARK)]
-        marks += [pytest.mark.skip(reason=reason)] if reason else []
-        params.append(pytest.param(case_id, id=case_id, marks=marks))
-    # The parameter is the case's id, so that saved runs record a plain string.
+    slots = cases.slots(chosen(config), probing(config))
+    config.stash[SLOTS] = slots
+    mark = getattr(pytest.mark, PARBENCH_MARK)
+    # The parameter is the slot's id: a plain string, as pytest-benchmark saves it.
+    params = [pytest.param(slot_id, id=slot_id, marks=[mark]) for slot_id in slots]
     metafunc.parametrize("parbench_case", params, indirect=True)
 
 
+@pytest.fixture(scope="session")
+def parbench_cases(
+    request: pytest.FixtureRequest, parbench_network: NetworkSettings
+) -> cases.Settled:
+    """The run's cases, settled when the first of them runs, on the run's network: the
+    probe, the batches counted, each slot filled or given its reason to be skipped; then
+    the network's own cost, where a probed workload used it. A workload that makes no
+    valid batch stops the run with the one line that says why."""
+    from parbench import network
+    from parbench.contract.workload import WorkloadError
+    from parbench.measure import cases, probe
+
+    config = request.config
+    timeout = min(probe.TIMEOUT_S, float(config.getoption("timeout", None) or math.inf))
+    try:
+        settled = cases.settle(chosen(config), config.stash[SLOTS], probing(config), timeout)
+    except WorkloadError as error:
+        pytest.exit(str(error), returncode=pytest.ExitCode.INTERRUPTED)
+    config.stash[SETTLED] = settled
+    if benchmarks_enabled(config) and any(p.uses_network for p in settled.probes):
+        config.stash[OVERHEAD] = network.measure_overhead(parbench_network)
+        asyncio_chosen = any(s.name == "asyncio" for s in chosen(config).strategies)
+        if asyncio_chosen and network.async_client_installed():
+            config.stash[ASYNC_OVERHEAD] = network.measure_async_overhead(parbench_network)
+    return settled
+
+
 @pytest.fixture
-def parbench_case(request: pytest.FixtureRequest) -> matrix.Case:
-    """The case this benchmark measures (parametrised over the whole matrix)."""
-    return request.config.stash[CASES][request.param]
+def parbench_case(request: pytest.FixtureRequest, parbench_cases: cases.Settled) -> matrix.Case:
+    """The case this benchmark measures (parametrised over the whole matrix); a slot that
+    no case fills here is skipped with the reason."""
+    if request.param in parbench_cases.skipped:
+        pytest.skip(parbench_cases.skipped[request.param])
+    return parbench_cases.measured[request.param]
 
 
 @pytest.fixture(scope="session")
@@ -250,19 +256,17 @@ def parbench_network(
     from parbench import network
 
     settings = chosen(request.config).network
-    probes = request.config.stash.get(PROBES, ())
     with network.serving(settings):
-        if benchmarks_enabled(request.config) and any(p.uses_network for p in probes):
-            request.config.stash[OVERHEAD] = network.measure_overhead(settings)
-            asyncio_chosen = any(s.name == "asyncio" for s in chosen(request.config).strategies)
-            if asyncio_chosen and network.async_client_installed():
-                request.config.stash[ASYNC_OVERHEAD] = network.measure_async_overhead(settings)
         yield settings
 
 
 @pytest.fixture
-def parbench_measure(request: pytest.FixtureRequest, parbench_network: NetworkSettings) -> Any:
-    """``measure(benchmark, case)``: time and check one case; returns its last results."""
+def parbench_measure(
+    request: pytest.FixtureRequest, parbench_network: NetworkSettings, parbench_cases: cases.Settled
+) -> Any:
+    """``measure(benchmark, case)``: time and check one case; returns its last results.
+    The benchmark is saved under the case's id (its batch's size and chunksize), not the
+    slot's that pytest collected (``chunkauto``): saved runs name what was measured."""
     from parbench.measure import rounds, runner
 
     config = request.config
@@ -271,15 +275,27 @@ def parbench_measure(request: pytest.FixtureRequest, parbench_network: NetworkSe
     overhead = config.stash.get(OVERHEAD, None)
     if BUDGET not in config.stash:
         config.stash[BUDGET] = runner.Budget.of(
-            chosen(config).budget_s, config.stash[CASES].values()
+            chosen(config).budget_s, parbench_cases.measured.values()
         )
 
     def measure(benchmark: Any, case: matrix.Case) -> list[Any]:
+        if parbench_cases.measured.get(benchmark.param) is case:
+            _saved_as(benchmark, case)
         return runner.measure(
             benchmark, case, parbench_network, plan, overhead, config.stash[BUDGET]
         )
 
     return measure
+
+
+def _saved_as(benchmark: Any, case: matrix.Case) -> None:
+    """Name ``benchmark`` (pytest-benchmark's fixture, collected as the slot ``case``
+    fills) by ``case.id`` wherever pytest-benchmark shows or saves its name."""
+    slot_id = benchmark.param
+    benchmark.name = benchmark.name.replace(f"[{slot_id}]", f"[{case.id}]")
+    benchmark.fullname = benchmark.fullname.replace(f"[{slot_id}]", f"[{case.id}]")
+    benchmark.param = case.id
+    benchmark.params = {"parbench_case": case.id}
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -348,8 +364,9 @@ def summary(terminalreporter: Any, config: pytest.Config, cases: list[Any]) -> N
             "so no timing would mean anything; run without -n to measure"
         )
     write(f"machine: {machine.detect().describe()}")
-    if config.stash.get(PROBES, None):
-        write(probe.summary(config.stash[PROBES]))
+    settled = config.stash.get(SETTLED, None)
+    if settled is not None and settled.probes:
+        write(probe.summary(settled.probes))
     if overhead is not None:
         settings = chosen(config).network
         line = (
@@ -377,7 +394,9 @@ def summary(terminalreporter: Any, config: pytest.Config, cases: list[Any]) -> N
         # Session fixtures (the network, the live server) are torn down by now.
         folder = config.stash.get(SCRATCH, None)
         left = leftovers.added(
-            config.stash[BEFORE], leftovers.snapshot(), removed=folder.removed if folder else ()
+            config.stash[LEFTOVERS_BEFORE],
+            leftovers.snapshot(),
+            removed=folder.removed if folder else (),
         )
         write(
             "clean-up: left behind " + "; ".join(left)

@@ -515,7 +515,7 @@ def extra_info(
         kind=case.workload.kind,
         size=case.size,
         size_preset=case.size_preset,
-        tasks=case.tasks,
+        tasks=case.task_count,
         strategy=case.strategy.name,
         workers=case.workers,
         chunksize=case.chunksize,

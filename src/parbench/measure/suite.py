@@ -12,4 +12,4 @@ from typing import Any
 
 def test_batch(benchmark: Any, parbench_case: Any, parbench_measure: Any) -> None:
     results = parbench_measure(benchmark, parbench_case)
-    assert len(results) == parbench_case.tasks
+    assert len(results) == parbench_case.task_count

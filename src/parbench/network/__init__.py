@@ -19,11 +19,14 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from parbench.contract.context import Context
 from parbench.network import guard
 from parbench.network.live import live_server
-from parbench.network.mock import MockNetwork
+
+if TYPE_CHECKING:
+    from parbench.network.mock import MockNetwork
 
 MODES = ("mock", "live")
 
@@ -85,6 +88,10 @@ def async_client_installed() -> bool:
 
 
 def _start_mock(settings: NetworkSettings, async_client: bool = False) -> None:
+    # Imported here: requests (urllib3) opens a socket when imported, which a run that only
+    # collects its tests must not do.
+    from parbench.network.mock import MockNetwork
+
     global _mock, _mock_settings
     _stop_mock()
     _mock = MockNetwork(

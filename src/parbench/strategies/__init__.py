@@ -45,7 +45,7 @@ class Strategy:
     """A named way of running a batch.
 
     ``parallel``: takes a worker count (serial does not). ``chunked``: honours ``map``'s
-    chunksize. ``start_methods``: takes a multiprocessing start method. ``unavailable``
+    chunksize. ``takes_start_method``: takes a multiprocessing start method. ``unavailable``
     returns why the strategy cannot run on this interpreter, or ``None`` when it can;
     ``incompatible``, why it cannot run a given workload (asked only when available).
     ``abandon`` stops an executor after a failure or an interrupt, as fast as the
@@ -60,7 +60,7 @@ class Strategy:
     make_executor: Callable[[PoolSpec], Executor]
     parallel: bool = True
     chunked: bool = False
-    start_methods: bool = False
+    takes_start_method: bool = False
     unavailable: Callable[[], str | None] = field(default=lambda: None)
     incompatible: Callable[[Workload], str | None] = field(default=lambda workload: None)
     abandon: Callable[[Executor], None] = shutdown_now

@@ -99,6 +99,6 @@ STRATEGY = Strategy(
     summary="a pool of worker processes, each with its own interpreter and GIL",
     make_executor=_make,
     chunked=True,
-    start_methods=True,
+    takes_start_method=True,
     abandon=_abandon,
 )
