@@ -13,7 +13,7 @@ import pytest
 
 import parbench
 from parbench.errors import ParbenchError
-from parbench.measure import options, plugin
+from parbench.measure import cases, options
 from parbench.report import cli
 
 PACKAGE = Path(parbench.__file__).parent
@@ -67,7 +67,7 @@ def test_a_new_error_while_configuring_is_one_usage_error(
 def test_a_new_error_while_collecting_is_one_collection_error(
     suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(plugin, "probed_kinds", _raise_fresh)
+    monkeypatch.setattr(cases, "slots", _raise_fresh)
     result = suite.runpytest_inprocess("--parbench-quick")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*ERROR collecting test_m.py*", MESSAGE, "*1 error*"])

@@ -209,16 +209,16 @@ def parbench_cases(
     """The run's cases, settled when the first of them runs, on the run's network: the
     probe, the batches counted, each slot filled or given its reason to be skipped; then
     the network's own cost, where a probed workload used it. A workload that makes no
-    valid batch stops the run with the one line that says why."""
+    valid batch (any ``ParbenchError`` while settling) stops the run with the one line that
+    says why."""
     from parbench import network
-    from parbench.contract.workload import WorkloadError
     from parbench.measure import cases, probe
 
     config = request.config
     timeout = min(probe.TIMEOUT_S, float(config.getoption("timeout", None) or math.inf))
     try:
         settled = cases.settle(chosen(config), config.stash[SLOTS], probing(config), timeout)
-    except WorkloadError as error:
+    except ParbenchError as error:
         pytest.exit(str(error), returncode=pytest.ExitCode.INTERRUPTED)
     config.stash[SETTLED] = settled
     if benchmarks_enabled(config) and any(p.uses_network for p in settled.probes):
