@@ -489,9 +489,17 @@ def test_a_previous_schema_reads_as_unknown_only_what_it_did_not_require() -> No
         assert refused(document).endswith(f"extra_info.{key} is missing")
 
 
-def test_a_run_of_schema_1_is_refused_with_what_to_do() -> None:
+def test_a_run_of_schema_1_reads_without_pairs() -> None:
+    # Schema 1: serial measured apart, a reference loop's time per case, no serial rounds.
     document = schema_2_document()
-    document["benchmarks"][0]["extra_info"]["schema"] = 1
-    message = refused(document)
-    assert message.startswith("run.json: saved by parbench with schema 1")
-    assert message.endswith("re-run its benchmarks to read it")
+    for saved in document["benchmarks"]:
+        info = saved["extra_info"]
+        info["schema"] = 1
+        info["reference_loop_s"] = 0.0123
+        for key in ("serial_rounds", "stopped", "budget_s", "workload_budget_s"):
+            info.pop(key, None)
+    measurements = read(document).measurements
+    assert [m.serial_rounds for m in measurements] == [()] * len(measurements)
+    assert {m.stopped for m in measurements} == {None}
+    document["benchmarks"][0]["extra_info"]["schema"] = 0
+    assert refused(document).endswith("not a schema this parbench knows (it reads 1, 2, 3)")

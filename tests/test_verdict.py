@@ -445,12 +445,20 @@ def test_a_golden_verdict_in_text() -> None:
     ]
 
 
-def test_a_run_of_the_previous_format_is_refused_naming_its_version() -> None:
-    document = run_document(entry("sleep", "serial", 0.8), entry("sleep", "threads", 0.05))
+def test_a_run_of_schema_1_gives_figures_from_medians_that_decide_nothing() -> None:
+    document = run_document(
+        entry("sleep", "serial", 0.8), entry("sleep", "threads", 0.25, workers=4)
+    )
+    # Schema 1 kept the run's facts in each benchmark, and no serial rounds.
+    facts = document["machine_info"].pop("parbench")
     for saved in document["benchmarks"]:
-        saved["extra_info"]["schema"] = 1
-    with pytest.raises(results.RunError, match="saved by parbench with schema 1, which measured"):
-        results.from_json(document, "old.json")
+        saved["extra_info"].update(facts, schema=1)
+        saved["extra_info"].pop("serial_rounds", None)
+    [found] = verdict.judge(results.from_json(document, "old.json").measurements)
+    threads = row(found, "threads x4")
+    assert threads.interval is None and threads.speedup == pytest.approx(3.2)
+    assert not found.answer.decided and render.use_line(found) is None
+    assert any("saved without serial rounds" in n for n in render.notes(found))
 
 
 def test_serial_rounds_must_pair_with_the_cases() -> None:

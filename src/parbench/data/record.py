@@ -30,8 +30,12 @@ Changelog of ``SCHEMA``:
   read as unknown (null).
 - 2: every case other than serial holds the serial rounds taken beside its own
   (``serial_rounds``).
-- 1: serial was measured apart from the other cases. Refused: a speedup is rebuilt from
-  paired rounds, which such a run does not have.
+- 1: serial was measured apart from the other cases, and each case kept the time of a
+  reference loop (``reference_loop_s``). Read through ``migrate`` as schema 2 is: it has no
+  ``serial_rounds``, ``stopped`` or budgets (null), and its ``reference_loop_s`` is left
+  unread. With no rounds paired with serial, its speedups are figures from medians taken
+  apart, and decide nothing (``parbench.analysis.verdict``); its times compare with any
+  later run's.
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ from parbench.data.limits import MAX_BODY_BYTES, MAX_LATENCY_S, MAX_WORKERS
 SCHEMA = 3
 # The schema before this one, which ``migrate`` reads.
 PREVIOUS_SCHEMA = 2
+#: The schemas ``migrate`` brings up to this one.
+MIGRATED_SCHEMAS = (1, PREVIOUS_SCHEMA)
 SCHEMA_KEY = "schema"
 RUN_FACTS_KEY = "parbench"
 RUN_KEY = "parbench_run"
@@ -219,8 +225,9 @@ class Migrated:
 
 
 def migrate(info: Mapping[str, Any]) -> Migrated:
-    """A schema 2 benchmark's ``extra_info`` as schema 3 has it: the run-wide facts from
-    the benchmark itself, and every key schema 2 did not require, where absent, null."""
+    """A schema 1 or 2 benchmark's ``extra_info`` as schema 3 has it: the run-wide facts
+    from the benchmark itself, and every key schema 2 did not require, where absent, null
+    (schema 1 required the same keys, and lacked only nullable ones)."""
     unknown = frozenset(
         key
         for key in (*BENCHMARK_FIELDS, *RUN_FIELDS)

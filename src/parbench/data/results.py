@@ -21,9 +21,9 @@ body size beyond what the options allow (``MAX_WORKERS``, ``MAX_LATENCY_S``,
 machine has. A run's figures must agree with each other: its ``median`` is the median
 of its rounds (``data``), and ``rounds`` their count; a file edited or damaged so that
 they do not is refused, since a verdict or a gate would believe one and not the other. A
-document of schema 2 is migrated (``record.migrate``): what it did not have to write
-reads as ``None``. One of schema 1, of a newer schema, or saved before schemas existed
-is refused with what to do about it.
+document of schema 1 or 2 is migrated (``record.migrate``): what it did not have to
+write reads as ``None``. One of a newer schema, or saved before schemas existed, is
+refused with what to do about it.
 
 A run is named by a file path, by a pytest-benchmark storage id (``0003``, looked up
 under ``.benchmarks/``) or by ``latest``, the newest complete run there.
@@ -348,18 +348,12 @@ class _Entry(_Reader):
                 )
             return None
         schema = info[record.SCHEMA_KEY]
-        if type(schema) is int and schema == 1:
-            raise RunError(
-                f"{self.source}: saved by parbench with schema 1, which measured serial "
-                "apart from the other cases; this one rebuilds every speedup from serial "
-                "rounds paired with the case's (schema 2 on): re-run its benchmarks to read it"
-            )
-        if type(schema) is not int or schema not in (record.PREVIOUS_SCHEMA, SCHEMA):
+        if type(schema) is not int or schema not in (*record.MIGRATED_SCHEMAS, SCHEMA):
+            known = ", ".join(str(s) for s in (*record.MIGRATED_SCHEMAS, SCHEMA))
             problem = (
                 f"newer than this parbench reads ({SCHEMA}): upgrade parbench to read it"
                 if type(schema) is int and schema > SCHEMA
-                else f"not a schema this parbench knows (it reads {record.PREVIOUS_SCHEMA} "
-                f"and {SCHEMA})"
+                else f"not a schema this parbench knows (it reads {known})"
             )
             self.fail(f"extra_info.schema {_shown(schema)} is {problem}")
         return schema

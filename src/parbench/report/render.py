@@ -288,6 +288,12 @@ def notes(verdict: WorkloadVerdict) -> tuple[str, ...]:
         )
     if verdict.noise.pairs:
         found.append(_noise_note(verdict.noise))
+    unpaired = [r for r in verdict.rows if not r.is_baseline and r.interval is None]
+    if unpaired and not verdict.noise.pairs:
+        found.append(
+            "measured: saved without serial rounds beside the cases' own (schema 1): each "
+            "speedup is from medians measured apart, and decides nothing"
+        )
     memory = footprint.note(verdict.rows)
     if memory is not None:
         found.append(memory)
