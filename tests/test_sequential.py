@@ -196,8 +196,9 @@ def test_a_case_that_cannot_win_leaves_the_race_early() -> None:
         (1.1, 1.6, 1.7, True),
         # Faster and narrow: ranked.
         (1.5, 1.7, 1.0, True),
-        # Undecided: never settled.
-        (0.8, 1.3, 2.0, False),
+        # Undecided: in the race, unless wholly behind the leader.
+        (0.8, 1.3, 1.2, False),
+        (0.8, 1.3, 2.0, True),
     ],
 )
 def test_which_looks_settle(low: float, high: float, to_beat: float, settled: bool) -> None:

@@ -229,6 +229,43 @@ def test_no_line_to_paste_where_nothing_is_decided() -> None:
     )
 
 
+def test_an_undecided_verdict_says_what_budget_would_likely_decide_it() -> None:
+    # Processes about 1.3x faster, out of their share of a 20 s budget after 8 pairs that
+    # varied by 30%: with each doubling of the pairs the interval narrows by the square
+    # root of two, until it lies above 1.
+    noisy = spread(1.3, 0.6, n=8)
+    [found] = judge(
+        entry("work", "serial", 0.1),
+        paired("work", "processes", noisy, 0.1, workers=2, stopped="budget", workload_budget_s=20),
+    )
+    assert not found.answer.decided
+    assert found.noise.enough is not None and 20 < found.noise.enough <= 20 * 32
+    suggested = math.ceil(found.noise.enough / 10) * 10
+    assert render.sentence(found).endswith(
+        f"(--parbench-budget={suggested}s would likely decide it)"
+    )
+    # Taken that many more times, the same spread of pairs decides it.
+    more = [r for _ in range(round(found.noise.enough / 20)) for r in noisy]
+    [longer] = judge(
+        entry("work", "serial", 0.1),
+        paired("work", "processes", more, 0.1, workers=2, workload_budget_s=20),
+    )
+    assert longer.answer.decided and longer.noise.enough is None
+
+
+def test_a_verdict_no_budget_would_decide_says_so() -> None:
+    # As fast as serial, give or take 2x a pair: narrowing to within 5% of serial takes
+    # more pairs than a case may have, so the most budget would not do.
+    coin = [0.5, 2.0] * 4
+    [found] = judge(
+        entry("work", "serial", 0.1),
+        paired("work", "threads", coin, 0.1, workers=2, stopped="budget", workload_budget_s=600),
+    )
+    assert render.sentence(found).endswith(
+        "(more than --parbench-budget=3600s, the most, would be needed)"
+    )
+
+
 def test_a_tie_of_one_pool_recommends_its_fewest_workers_and_its_chunks() -> None:
     [found] = judge(
         entry("sleep", "serial", 0.8, kind="io", tasks=250),

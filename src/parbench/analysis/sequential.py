@@ -15,9 +15,10 @@ serial (both ends inside ``1 / (1 + EQUIVALENCE)``..``1 + EQUIVALENCE``), faster
 lies above 1), slower (below 1), or not yet decided. The case is settled when its claim
 is decided and it needs no finer rank: a case slower than serial or as fast as it is
 never the one to use; a faster case is settled when its interval is narrow enough
-(``PRECISION``) to rank it against the others, or when it lies wholly below the low end
-of a case of the same workload already settled faster (``to_beat``): it can neither win
-nor tie that case, so its budget goes to the cases still in the race. The figure a case
+(``PRECISION``) to rank it against the others. A case whose interval lies wholly below
+the low end of a case of the same workload already stopped faster (``to_beat``) is
+settled too, whatever its claim: it can neither win nor tie that case, so its budget
+goes to the cases still in the race. The figure a case
 is reported with is the interval of its last look. Which look stops a case may depend on
 the other cases; the Bonferroni bound holds for any such rule.
 """
@@ -72,12 +73,12 @@ def outcome(speedup: Paired) -> str:
 
 def settled(speedup: Paired, to_beat: float = 1.0) -> bool:
     """Whether a case whose look gave ``speedup`` needs no more rounds, where the best
-    low end among its workload's cases settled faster so far is ``to_beat`` (1 where
+    low end among its workload's cases stopped faster so far is ``to_beat`` (1 where
     there is none): see the module's docstring."""
     found = outcome(speedup)
-    if found in (SLOWER, SAME):
+    if found in (SLOWER, SAME) or speedup.high < to_beat:
         return True
-    return found == FASTER and (speedup.spread <= PRECISION or speedup.high < to_beat)
+    return found == FASTER and speedup.spread <= PRECISION
 
 
 def stop(

@@ -211,7 +211,10 @@ class Noise:
     over ``seconds`` of timed rounds, against the workload's ``budget`` (``None`` where
     unlimited); ``spread``, the median over cases of the standard deviation of a pair's
     log ratio; ``others``, the median CPUs everything else kept busy meanwhile; and the
-    cases whose budget ended first (``out_of_budget``)."""
+    cases whose budget ended first (``out_of_budget``); and, where the answer is not
+    decided for want of budget, ``enough``: about the budget that would decide it, the
+    budget scaled by the round time that would need (``_rounds_to_decide``) over the round
+    time spent (``None`` elsewhere)."""
 
     pairs: int
     seconds: float
@@ -219,6 +222,7 @@ class Noise:
     spread: float | None
     others: float | None
     out_of_budget: tuple[Row, ...]
+    enough: float | None = None
 
 
 @dataclass(frozen=True)
@@ -464,18 +468,69 @@ def _cheapest(tied: Sequence[Row]) -> Row | None:
     return min(faster, key=cost)
 
 
-def _noise(rows: Sequence[Row]) -> Noise:
+def _noise(rows: Sequence[Row], decided: bool) -> Noise:
     paired = [r for r in rows if not r.is_baseline]
     spreads = [s for r in paired if (s := r.log_spread) is not None]
     others = [o for r in paired if (o := r.measurement.others_per_wall) is not None]
     budgets = [b for r in paired if (b := r.measurement.workload_budget_s) is not None]
+    seconds = sum(_round_time(r) for r in paired)
+    out_of_budget = tuple(r for r in paired if r.out_of_budget)
+    budget = max(budgets, default=None)
+    enough = None
+    if not decided and out_of_budget and budget is not None and seconds > 0:
+        enough = budget * _rounds_to_decide(paired) / seconds
     return Noise(
         pairs=sum(r.pairs for r in paired),
-        seconds=sum(sum(r.measurement.serial_rounds) + sum(r.measurement.rounds) for r in paired),
-        budget=max(budgets, default=None),
+        seconds=seconds,
+        budget=budget,
         spread=statistics.median(spreads) if spreads else None,
         others=statistics.median(others) if others else None,
-        out_of_budget=tuple(r for r in paired if r.out_of_budget),
+        out_of_budget=out_of_budget,
+        enough=enough,
+    )
+
+
+def _round_time(row: Row) -> float:
+    """The seconds of ``row``'s timed rounds, serial's beside its own."""
+    return sum(row.measurement.serial_rounds) + sum(row.measurement.rounds)
+
+
+def _rounds_to_decide(rows: Sequence[Row]) -> float:
+    """About the seconds of rounds ``rows`` would need for their answer to be decided: the
+    fewest doublings of the pairs of the cases out of budget (each interval narrowing as
+    one over the square root of its pairs, about its centre) after which a case is decided
+    faster than serial, or every case decided slower than serial or as fast as it (cases
+    withheld as beyond physics left out, as ``answer`` leaves them); at least one
+    doubling, and at most ``sequential.MAX_PAIRS`` pairs a case."""
+    judged = [r for r in rows if not r.impossible]
+    found = {
+        id(r): sequential.estimate(r.measurement.serial_rounds, r.measurement.rounds)
+        for r in judged
+        if r.out_of_budget and r.pairs >= 2
+    }
+    others = [r.outcome for r in judged if id(r) not in found]
+    factor = 2
+    while not all(f.pairs * factor >= sequential.MAX_PAIRS for f in found.values()):
+        outcomes = [sequential.outcome(_narrowed(f, factor)) for f in found.values()]
+        outcomes += others
+        if FASTER in outcomes or all(o in (SLOWER, SAME) for o in outcomes):
+            break
+        factor *= 2
+    return sum(
+        _round_time(r) * (min(factor, sequential.MAX_PAIRS / r.pairs) if id(r) in found else 1)
+        for r in rows
+    )
+
+
+def _narrowed(speedup: stats.Paired, factor: int) -> stats.Paired:
+    """``speedup`` as ``factor`` times its pairs would give it, varying as they did."""
+    half = math.log(speedup.spread) / 2 / math.sqrt(factor)
+    return stats.Paired(
+        speedup.pairs * factor,
+        speedup.ratio,
+        speedup.ratio * math.exp(-half),
+        speedup.ratio * math.exp(half),
+        speedup.confidence,
     )
 
 
@@ -491,6 +546,7 @@ def _verdict(serial: Measurement, group: list[Measurement]) -> WorkloadVerdict:
         for m in group
     ]
     rows.sort(key=lambda r: (r.is_baseline, r.impossible, -(r.shown if r.interval else 0)))
+    found = answer(rows)
     return WorkloadVerdict(
         workload=serial.workload,
         work=work,
@@ -499,8 +555,8 @@ def _verdict(serial: Measurement, group: list[Measurement]) -> WorkloadVerdict:
         gil=gil,
         serial=serial,
         rows=tuple(rows),
-        answer=answer(rows),
-        noise=_noise(rows),
+        answer=found,
+        noise=_noise(rows, found.decided),
     )
 
 

@@ -8,3 +8,6 @@ MAX_WORKERS = 256
 MAX_LATENCY_S = 60
 #: Every process that serves the network keeps each of the download's bodies in memory.
 MAX_BODY_BYTES = 128 * 1024**2
+#: Each workload's time for its paired rounds: an hour settles all but a case that never
+#: will.
+MAX_BUDGET_S = 3600.0

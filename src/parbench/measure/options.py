@@ -38,7 +38,7 @@ DEFAULT_BUDGET_S = 20.0
 QUICK_BUDGET_S = 2.0
 #: The strategies a quick run measures where none are named: the article's question.
 QUICK_STRATEGIES = ("serial", "threads", "processes")
-MAX_BUDGET_S = 3600.0
+MAX_BUDGET_S = limits.MAX_BUDGET_S
 
 # Upper bounds of the numeric options (the README says why each is what it is).
 MAX_WORKERS = limits.MAX_WORKERS

@@ -32,6 +32,7 @@ from parbench.analysis.verdict import (
     format_seconds,
     serial_cpus,
 )
+from parbench.data.limits import MAX_BUDGET_S
 from parbench.data.results import Measurement
 from parbench.report import finite, footprint
 
@@ -211,8 +212,17 @@ def sentence(verdict: WorkloadVerdict) -> str:
     elif open_rows:
         text += f"; no clear difference yet for {len(open_rows)} cases"
     if any(r.out_of_budget for r in open_rows):
-        text += " (a larger --parbench-budget measures longer)"
+        text += f" ({_more_budget(verdict.noise)})"
     return text
+
+
+def _more_budget(noise: Noise) -> str:
+    """What budget would likely decide a verdict its budget left undecided, in words."""
+    if noise.enough is None:
+        return "a larger --parbench-budget measures longer"
+    if noise.enough > MAX_BUDGET_S:
+        return f"more than --parbench-budget={MAX_BUDGET_S:g}s, the most, would be needed"
+    return f"--parbench-budget={math.ceil(noise.enough / 10) * 10}s would likely decide it"
 
 
 def _gil_note(gil: Gil) -> str:
