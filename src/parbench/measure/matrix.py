@@ -188,22 +188,31 @@ def _sized(workload: Workload, choice: int | str, kind: str, most_workers: int) 
 def _layout(
     options: Options, workload: Workload, counts: Sequence[int], cold_at: Sequence[int]
 ) -> Iterator[Slot]:
-    """The slots of ``workload``, in the order they run: strategy by strategy, warm pools
-    at each of ``counts`` workers, then a cold one at each of ``cold_at``."""
+    """The slots of ``workload``, in the order they run: serial; then warm pools from the
+    most workers to the fewest, strategy by strategy at each count; then a cold one of
+    each strategy at each of ``cold_at``. The largest pools, which most often lead, run
+    first, so that a case already behind one leaves the race early
+    (``parbench.analysis.sequential``)."""
     for strategy in options.strategies:
-        workers = counts if strategy.parallel else (1,)
-        starts = options.start_methods if strategy.takes_start_method else (None,)
-        policies: tuple[ChunkPolicy, ...] = options.chunksizes if strategy.chunked else (1,)
-        first = BEFORE if strategy.name == BASELINE else None
-        for count in workers:
+        if not strategy.parallel:
+            first = BEFORE if strategy.name == BASELINE else None
+            yield Slot(workload, options.size, strategy, 1, 1, None, False, first)
+    parallel = [strategy for strategy in options.strategies if strategy.parallel]
+    for count in sorted(counts, reverse=True):
+        for strategy in parallel:
+            starts = options.start_methods if strategy.takes_start_method else (None,)
+            policies: tuple[ChunkPolicy, ...] = options.chunksizes if strategy.chunked else (1,)
             for start in starts:
                 for policy in policies:
-                    yield Slot(workload, options.size, strategy, count, policy, start, False, first)
-        if strategy.parallel and (options.granularity or not options.quick):
-            # A cold case a strategy, at its largest pool and last chunk policy given: what
-            # pool start-up and shut-down add to a one-off batch.
+                    yield Slot(workload, options.size, strategy, count, policy, start, False)
+    if options.granularity or not options.quick:
+        # A cold case a strategy, at its largest pool and last chunk policy given: what
+        # pool start-up and shut-down add to a one-off batch.
+        for strategy in parallel:
+            starts = options.start_methods if strategy.takes_start_method else (None,)
+            policy = options.chunksizes[-1] if strategy.chunked else 1
             for count in cold_at:
-                yield Slot(workload, options.size, strategy, count, policies[-1], starts[0], True)
+                yield Slot(workload, options.size, strategy, count, policy, starts[0], True)
 
 
 def _counts(options: Options, kind: str, topology: machine.Topology) -> tuple[int, ...]:
@@ -213,10 +222,10 @@ def _counts(options: Options, kind: str, topology: machine.Topology) -> tuple[in
 def slots(
     options: Options, probed: bool, topology: machine.Topology | None = None
 ) -> dict[str, Slot]:
-    """Every slot the options select, by id, in a stable order: workload, strategy,
-    workers. Nothing runs. Where the run probes its workloads (``probed``), a workload has
-    the worker counts of every kind the probe could find, and a cold pool at the largest
-    of each; otherwise those of its declared ``KIND``."""
+    """Every slot the options select, by id, in a stable order: workload by workload,
+    each in the order of ``_layout``. Nothing runs. Where the run probes its workloads
+    (``probed``), a workload has the worker counts of every kind the probe could find,
+    and a cold pool at the largest of each; otherwise those of its declared ``KIND``."""
     topology = topology or machine.detect()
     found: dict[str, Slot] = {}
     for workload in options.workloads:
