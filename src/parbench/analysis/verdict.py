@@ -361,24 +361,15 @@ def limits(
     held = gil is not None and gil.held and m.strategy == "threads"
     if work == "io" or (work == "mixed" and share is None):
         return Limits(spread, spread, spread, serial, share, False)
-    if work == "cpu":
-        if held:
-            return Limits(1.0, 1.0, spread, serial, share, True)
-        return Limits(
-            min(spread, m.usable_cores / serial),
-            min(spread, m.usable_cpus / serial),
-            spread,
-            serial,
-            share,
-            False,
-        )
-    assert share is not None
+    # The CPUs one worker keeps busy: for CPU work, serial's; for mixed work, its share.
+    busy = serial if work == "cpu" else share
+    assert busy is not None
     if held:
-        bound = min(spread, 1 / share)
+        bound = 1.0 if work == "cpu" else min(spread, 1 / busy)
         return Limits(bound, bound, spread, serial, share, True)
     return Limits(
-        min(spread, m.usable_cores / share),
-        min(spread, m.usable_cpus / share),
+        min(spread, m.usable_cores / busy),
+        min(spread, m.usable_cpus / busy),
         spread,
         serial,
         share,
