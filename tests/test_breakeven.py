@@ -263,7 +263,7 @@ def test_the_sweep_is_built_point_by_point_with_serial_around_each() -> None:
         quick=True,
         granularity=True,
     )
-    cases = granularity.build(chosen)
+    cases = list(granularity.settle(chosen).values())
     roles = [c.granularity for c in cases]
     assert roles == sorted(roles, key=granularity.ROLES.index)
     start_up = [c.id for c in cases if c.granularity == "start_up"]

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from parbench.analysis import compare
+from parbench.analysis.verdict import CaseKey
 from parbench.contract import workload
 from parbench.data import results
+from parbench.report import compare_words
 
 from helpers import benchmark_entry as entry
 from helpers import run_document
@@ -37,11 +39,14 @@ OLD_SLEEP, NEW_SLEEP = "a" * 64, "b" * 64
 def test_a_workload_whose_source_changed_is_named() -> None:
     comparison = compare.compare(sleep_run(0.05, OLD_SLEEP), sleep_run(0.05, NEW_SLEEP))
     assert comparison.changed_work == ("sleep",)
-    assert comparison.warnings == (
+    assert comparison.warnings == (compare.WorkChanged("sleep", OLD_SLEEP, NEW_SLEEP),)
+    assert compare_words.warnings(comparison) == (
         "the work itself changed: workload sleep's source differs between the runs (sha256 "
         "aaaaaaaaaaaa vs bbbbbbbbbbbb), so its times measure different code",
     )
-    assert compare.render(comparison).startswith("warning: the work itself changed: workload sleep")
+    assert compare_words.render(comparison).startswith(
+        "warning: the work itself changed: workload sleep"
+    )
 
 
 def test_the_same_source_or_an_unknown_one_is_not_called_a_change() -> None:
@@ -70,17 +75,27 @@ def test_a_real_slowdown_is_called_and_counts_as_a_regression() -> None:
     assert comparison.regressions(50) == [change]
     assert comparison.regressions(150) == []
     [speedup] = comparison.speedups
-    assert (speedup.label, speedup.old, speedup.new) == ("threads x16", 16, 8)
-    text = compare.render(comparison)
+    assert (speedup.case, speedup.old, speedup.new) == (CaseKey("threads", 16), 16, 8)
+    text = compare_words.render(comparison)
     assert "threads x16 on sleep: 16x -> 8x" in text
     assert "+100.0%  slower" in text
 
 
 def test_different_settings_and_machines_are_warned_about() -> None:
     comparison = compare.compare(sleep_run(0.05), sleep_run(0.1, latency_s=0.1, node="other"))
-    assert "the runs differ in latency (s): 0.05 vs 0.1" in comparison.warnings
-    assert "the runs come from different machines: bench-host vs other" in comparison.warnings
-    assert compare.render(comparison).startswith("warning: the runs differ in latency")
+    assert comparison.warnings == (
+        compare.SettingDiffers("latency_s", ("0.05",), ("0.1",)),
+        compare.OtherMachine("bench-host", "other"),
+    )
+    assert compare_words.warnings(comparison) == (
+        "the runs differ in latency (s): 0.05 vs 0.1",
+        "the runs come from different machines: bench-host vs other",
+    )
+    assert compare_words.render(comparison).startswith("warning: the runs differ in latency")
+
+
+def test_every_setting_compared_has_its_words() -> None:
+    assert set(compare_words.SETTING_NAMES) == set(compare.SETTINGS)
 
 
 def test_runs_without_rounds_are_untested_with_a_hint() -> None:
@@ -89,7 +104,9 @@ def test_runs_without_rounds_are_untested_with_a_hint() -> None:
     old = results.from_json(bare, "old.json")
     comparison = compare.compare(old, sleep_run(0.05))
     assert [c.outcome for c in comparison.changes] == [compare.UNTESTED]
-    assert any("old.json: saved without raw round times" in w for w in comparison.warnings)
+    assert comparison.warnings == (compare.NoRounds("old.json"),)
+    [words] = compare_words.warnings(comparison)
+    assert words.startswith("old.json: saved without raw round times")
 
 
 def test_runs_sharing_nothing_are_refused() -> None:
@@ -112,9 +129,9 @@ def test_a_benchmark_missing_from_the_new_run_is_warned_about_and_ungates() -> N
     new = run(entry("sleep", "serial", 0.8, kind="io"), name="new.json")
     comparison = compare.compare(old, new)
     assert comparison.missing == ("sleep-x1-threads-16w", "factorial-x1-serial")
-    assert (
-        "new.json lacks 2 benchmarks of run.json: sleep-x1-threads-16w, factorial-x1-serial"
-        in comparison.warnings
+    assert comparison.warnings == (compare.Missing("run.json", "new.json", comparison.missing),)
+    assert compare_words.warnings(comparison) == (
+        "new.json lacks 2 benchmarks of run.json: sleep-x1-threads-16w, factorial-x1-serial",
     )
     with pytest.raises(compare.Ungated, match=r"new\.json lacks 2 benchmarks of run\.json"):
         comparison.regressions(10)

@@ -124,3 +124,53 @@ def test_the_analysis_imports_nothing_of_the_report() -> None:
         if name == "parbench.report" or name.startswith("parbench.report.")
     ]
     assert edges == [], "\n".join(edges)
+
+
+def _text_made(tree: ast.AST) -> list[int]:
+    """The lines where ``tree`` makes text (an f-string, ``str.format``, ``%``) other than
+    in a ``raise`` statement, whose message stays beside its check."""
+    raised = {
+        id(n) for node in ast.walk(tree) if isinstance(node, ast.Raise) for n in ast.walk(node)
+    }
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if id(node) not in raised
+        and (
+            isinstance(node, ast.JoinedStr)
+            or (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "format"
+                and isinstance(node.func.value, ast.Constant)
+                and isinstance(node.func.value.value, str)
+            )
+            or (
+                isinstance(node, ast.BinOp)
+                and isinstance(node.op, ast.Mod)
+                and isinstance(node.left, ast.Constant)
+                and isinstance(node.left.value, str)
+            )
+        )
+    ]
+
+
+def test_the_analysis_makes_no_text_but_its_errors_messages() -> None:
+    # Sentences, labels and units are the report's; the analysis returns values.
+    made = [
+        f"{_module_name(path)}:{line}"
+        for path in sorted((PACKAGE / "analysis").rglob("*.py"))
+        for line in _text_made(ast.parse(path.read_text(), str(path)))
+    ]
+    assert made == [], "text made in the analysis: " + ", ".join(made)
+
+
+def test_text_is_found_wherever_it_is_made() -> None:
+    source = (
+        "a = f'{x} y'\n"
+        "b = '{} y'.format(x)\n"
+        "c = '%s y' % x\n"
+        "raise ValueError(f'{x} is no y')\n"
+        "d = x + 1\n"
+    )
+    assert _text_made(ast.parse(source)) == [1, 2, 3]

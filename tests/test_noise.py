@@ -24,7 +24,7 @@ from test_suite_runs import RUN_TIMEOUT_S, passed, run_suite
 from parbench.analysis import verdict
 from parbench.data import results
 from parbench.measure import machine
-from parbench.report import render
+from parbench.report import labels, render
 
 # A run recorded by the test below, beside its neighbour switching on and off on both CPUs
 # of a 2-core VM that five other people's work kept busy besides.
@@ -97,11 +97,11 @@ def assert_right_beside_a_neighbour(found: dict[str, verdict.WorkloadVerdict]) -
     answer is decided."""
     busy = found["busy_io"]
     assert busy.work == "cpu" and not (busy.gil and busy.gil.parallel), busy
-    assert render.sentence(busy).startswith(f"busy_io ({busy.kind}; declared I/O-bound)")
+    assert render.sentence(busy).startswith(f"busy_io ({labels.kind(busy)}; declared I/O-bound)")
     # Its threads hold the GIL: a thread pool beating serial could only be the neighbour.
     threads = [r for r in busy.rows if r.measurement.strategy == "threads"]
     assert threads and all(r.versus_serial != verdict.FASTER for r in threads), busy
-    assert found["sleepy_cpu"].kind == "I/O-bound"
+    assert labels.kind(found["sleepy_cpu"]) == "I/O-bound"
     for v in found.values():
         for row in v.rows:
             if row.is_baseline:

@@ -16,7 +16,7 @@ import pytest
 
 from parbench.analysis import breakeven, verdict
 from parbench.data import results
-from parbench.report import render
+from parbench.report import labels, render
 
 from helpers import benchmark_entry as entry
 from helpers import run_document
@@ -52,7 +52,7 @@ def spread(center: float, by: float, n: int = 12) -> list[float]:
 
 
 def row(found: verdict.WorkloadVerdict, name: str) -> verdict.Row:
-    return next(r for r in found.rows if r.label == name)
+    return next(r for r in found.rows if labels.case(r.case) == name)
 
 
 def test_an_io_winner_with_its_speedup_efficiency_and_line_to_paste() -> None:
@@ -62,9 +62,9 @@ def test_an_io_winner_with_its_speedup_efficiency_and_line_to_paste() -> None:
         paired("download", "processes", spread(9.8, 0.02), 0.64, workers=16, kind="io", tasks=12),
         paired("download", "threads", spread(1.9, 0.02), 0.64, workers=2, kind="io", tasks=12),
     )
-    assert found.work == "io" and found.kind == "I/O-bound"
+    assert found.work == "io" and labels.kind(found) == "I/O-bound"
     best = found.rows[0]
-    assert best.label == "processes x16" and best.limits.ideal == 12
+    assert labels.case(best.case) == "processes x16" and best.limits.ideal == 12
     assert best.speedup == pytest.approx(9.8, rel=1e-3)
     assert best.interval[0] < best.speedup < best.interval[1]
     assert best.efficiency == pytest.approx(best.speedup / 12)
@@ -118,7 +118,7 @@ def test_threads_on_work_that_holds_the_gil_gain_nothing_whatever_they_measured(
         ),
         paired("c_gil", "threads", spread(1.0, 0.01), 0.1, workers=1, cpu_per_wall=1.0),
     )
-    assert found.gil.held and found.kind == "CPU-bound, holds the GIL"
+    assert found.gil.held and labels.kind(found) == "CPU-bound, holds the GIL"
     two = row(found, "threads x2")
     assert two.limits.gil_capped and two.ceiling == 1
     assert two.impossible and two.versus_serial == verdict.DISTURBED
@@ -165,7 +165,7 @@ def test_a_winner_is_named_only_when_its_range_lies_above_every_other() -> None:
     )
     answer = found.answer
     assert answer.kind == verdict.TIE
-    assert {r.label for r in answer.rows} == {"threads x4", "processes x4"}
+    assert {labels.case(r.case) for r in answer.rows} == {"threads x4", "processes x4"}
     low, high = answer.common
     for tied in answer.rows:
         assert tied.shown_interval[0] <= high and low <= tied.shown_interval[1]
@@ -183,7 +183,7 @@ def test_every_claim_agrees_with_the_interval_beside_it() -> None:
         paired("work", "threads", spread(0.9, 0.3, n=6), 0.1, workers=1),
         paired("work", "processes", spread(0.5, 0.02), 0.1, workers=1),
     )
-    outcomes = {r.label: r.versus_serial for r in found.rows if not r.is_baseline}
+    outcomes = {labels.case(r.case): r.versus_serial for r in found.rows if not r.is_baseline}
     assert outcomes == {
         "processes x2": verdict.FASTER,
         "threads x2": verdict.SAME,
@@ -320,7 +320,7 @@ def test_threads_running_in_parallel_release_the_gil_and_break_even_reads_that_v
         entry("hashing", "serial", 0.075),
         paired("hashing", "threads", spread(1.95, 0.02), 0.075, workers=2, cpu_per_wall=1.96),
     )
-    assert found.gil.parallel and found.kind == "CPU-bound, releases the GIL"
+    assert found.gil.parallel and labels.kind(found) == "CPU-bound, releases the GIL"
     point = breakeven.Point(1e-3, found.rows[0])
     hashing = breakeven.BreakEven(
         "work_hashlib", "threads", None, "1", 2, 0.01, 1e-5, None, (point,)
@@ -345,7 +345,7 @@ def test_no_gil_claim_where_the_machine_held_threads_back_or_they_cannot_show() 
             runnable_per_wall=1.7,
         ),
     )
-    assert busy.gil.reason == verdict.MACHINE_BUSY and busy.kind == "CPU-bound"
+    assert busy.gil.reason == verdict.MACHINE_BUSY and labels.kind(busy) == "CPU-bound"
     [one_cpu] = judge(
         entry("work", "serial", 0.08),
         paired("work", "threads", spread(1.0, 0.01), 0.08, workers=2, cpu_per_wall=1.0),
@@ -364,7 +364,7 @@ def held_back_threads(ratios: Sequence[float]) -> dict:
 def test_threads_held_back_by_a_neighbour_that_still_gained_in_pairs_run_in_parallel() -> None:
     [found] = judge(entry("work", "serial", 0.08), held_back_threads(spread(1.6, 0.1)))
     assert found.gil.parallel is True and found.gil.reason == verdict.GAINED
-    assert found.kind == "CPU-bound, releases the GIL"
+    assert labels.kind(found) == "CPU-bound, releases the GIL"
     [evidence] = [n for n in render.notes(found) if n.startswith("evidence:")]
     assert "on a busy machine, yet gained 1.51x or more over serial" in evidence
     assert evidence.endswith("its threads run in parallel")
@@ -377,7 +377,7 @@ def test_threads_held_back_and_behind_processes_in_pairs_run_one_at_a_time() -> 
         paired("work", "processes", spread(1.7, 0.05), 0.08, workers=2),
     )
     assert found.gil.parallel is False and found.gil.reason == verdict.BEHIND_PROCESSES
-    assert found.kind == "CPU-bound, holds the GIL"
+    assert labels.kind(found) == "CPU-bound, holds the GIL"
     # Known to hold the GIL, the threads are held to 1x.
     assert row(found, "threads x2").ceiling == 1
     [evidence] = [n for n in render.notes(found) if n.startswith("evidence:")]

@@ -2,7 +2,7 @@
 each workload's serial time on each (how much faster the interpreter itself got), each
 with its 95% interval.
 
-Columns are runs, named by their interpreter; a free-threaded build is marked ``t``.
+Columns are runs, each with its interpreter; a free-threaded build is marked ``t``.
 Only runs that measured the same thing are put side by side: the same workloads at the
 same batch sizes, on the same network settings (``Setting``).
 """
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from parbench.analysis import stats, verdict
+from parbench.analysis.verdict import CaseKey
 from parbench.data import results
 from parbench.data.results import DEFAULT_STORAGE, Run, RunError
 
@@ -27,12 +28,21 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class Column:
+    """A run in the table: the interpreter that measured it (``column_name``) and the
+    file it was read from."""
+
+    interpreter: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Table:
     """``speedups[(workload, case)][column]`` and ``serial[workload][column]`` in seconds;
     a missing cell, or a speedup withheld as beyond physics, is ``None``."""
 
-    columns: tuple[str, ...]
-    speedups: dict[tuple[str, str], list[Cell | None]]
+    columns: tuple[Column, ...]
+    speedups: dict[tuple[str, CaseKey], list[Cell | None]]
     serial: dict[str, list[Cell | None]]
 
 
@@ -87,12 +97,8 @@ def build(runs: Sequence[Run]) -> Table:
     for run in runs:
         if not run.measurements:
             raise RunError(f"{run.source}: holds latency benchmarks only, no batch to compare")
-    names = [column_name(run) for run in runs]
-    columns = tuple(
-        f"{name} ({Path(run.source).stem})" if names.count(name) > 1 else name
-        for name, run in zip(names, runs, strict=True)
-    )
-    speedups: dict[tuple[str, str], list[Cell | None]] = {}
+    columns = tuple(Column(column_name(run), run.source) for run in runs)
+    speedups: dict[tuple[str, CaseKey], list[Cell | None]] = {}
     serial: dict[str, list[Cell | None]] = {}
     for index, run in enumerate(runs):
         for found in verdict.judge(run.measurements):
@@ -100,7 +106,7 @@ def build(runs: Sequence[Run]) -> Table:
             times[index] = _serial_cell(found.baseline)
             for row in found.rows:
                 if not row.is_baseline:
-                    key = (found.workload, row.label)
+                    key = (found.workload, row.case)
                     shown = None if row.impossible else Cell(row.shown, row.shown_interval)
                     speedups.setdefault(key, [None] * len(runs))[index] = shown
     if not speedups and not serial:

@@ -1,4 +1,5 @@
 """Two saved runs side by side: per benchmark, did it get faster, slower, or neither?
+(``report.compare_words`` puts the comparison in words.)
 
 A change is called only when the Mann-Whitney test on the two runs' raw rounds says so
 at ``stats.ALPHA`` and the medians differ by at least ``stats.MIN_EFFECT``. Runs whose
@@ -19,6 +20,7 @@ import math
 from dataclasses import dataclass
 
 from parbench.analysis import stats, verdict
+from parbench.analysis.verdict import CaseKey
 from parbench.data.results import Measurement, Run, describe_incomplete, listed
 from parbench.errors import ParbenchError
 
@@ -28,15 +30,9 @@ NO_ROUNDS_HINT = (
     "saved without raw round times, so no change can be tested: save runs with "
     "--benchmark-save-data, or use --benchmark-json (parbench's plugin turns both on)"
 )
-# Settings that change what a run measures; a difference is warned about.
-SETTINGS = {
-    "python": "Python",
-    "gil_enabled": "GIL enabled",
-    "usable_cpus": "usable CPUs",
-    "network": "network mode",
-    "latency_s": "latency (s)",
-    "body_bytes": "body size (B)",
-}
+# Settings (``Measurement`` fields) that change what a run measures; a difference is
+# warned about.
+SETTINGS = ("python", "gil_enabled", "usable_cpus", "network", "latency_s", "body_bytes")
 
 
 @dataclass(frozen=True)
@@ -67,9 +63,57 @@ class SpeedupChange:
     """A case's speedup over serial in the old run and the new."""
 
     workload: str
-    label: str
+    case: CaseKey
     old: float
     new: float
+
+
+@dataclass(frozen=True)
+class SettingDiffers:
+    """A setting (one of ``SETTINGS``) whose values differ between the runs: each run's
+    distinct values, as text, sorted."""
+
+    setting: str
+    old: tuple[str, ...]
+    new: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OtherMachine:
+    """The runs were saved on machines of different names."""
+
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class WorkChanged:
+    """A workload whose saved source hash (sha256) differs between the runs."""
+
+    workload: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class NoRounds:
+    """A run (``source``) saved without raw round times: no change can be tested."""
+
+    source: str
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Benchmarks of the old run (``names``) that the new run lacks."""
+
+    old: str
+    new: str
+    names: tuple[str, ...]
+
+
+# What a comparison warns of, in this order: what makes its numbers answer different
+# questions, or leaves changes untested.
+Caveat = SettingDiffers | OtherMachine | WorkChanged | NoRounds | Missing
 
 
 @dataclass(frozen=True)
@@ -78,7 +122,7 @@ class Comparison:
     new: Run
     changes: tuple[Change, ...]
     speedups: tuple[SpeedupChange, ...]
-    warnings: tuple[str, ...]
+    warnings: tuple[Caveat, ...]
     # Benchmarks of the old run that the new one lacks.
     missing: tuple[str, ...]
     # Workloads whose source differs between the runs, sorted.
@@ -93,33 +137,30 @@ class Comparison:
             raise ValueError(
                 f"a regression threshold must be a finite percentage of 0 or more, not {percent}"
             )
-        problem = self._ungated()
-        if problem:
-            raise Ungated(problem)
+        self._check_gated()
         return [c for c in self.changes if c.outcome == SLOWER and c.ratio > 1 + percent / 100]
 
-    def _ungated(self) -> str | None:
-        """Why the gate cannot judge these runs, or None."""
+    def _check_gated(self) -> None:
+        """Raises ``Ungated`` saying why, where the gate cannot judge these runs."""
         for run in (self.old, self.new):
             if run.completeness.complete is False:
                 incomplete = describe_incomplete(run.completeness)
-                return f"{run.source}: {incomplete}; a gate needs whole runs"
+                raise Ungated(f"{run.source}: {incomplete}; a gate needs whole runs")
         if self.missing:
-            return (
+            raise Ungated(
                 f"{self.new.source} lacks {len(self.missing)} benchmarks of {self.old.source} "
                 f"({listed(self.missing)}); a gate needs every benchmark in both runs"
             )
         for run in (self.old, self.new):
             if not run.has_rounds:
-                return f"{run.source}: {NO_ROUNDS_HINT}"
+                raise Ungated(f"{run.source}: {NO_ROUNDS_HINT}")
         for change in self.changes:
             sizes = len(change.old.rounds), len(change.new.rounds)
             if stats.smallest_p(*sizes) >= stats.ALPHA:
-                return (
+                raise Ungated(
                     f"{change.name}: {sizes[0]} and {sizes[1]} rounds can never show a significant "
                     f"change (p < {stats.ALPHA}); run at least 4 rounds a benchmark"
                 )
-        return None
 
 
 class NothingShared(ParbenchError, ValueError):
@@ -130,18 +171,16 @@ class Ungated(ParbenchError, ValueError):
     """The regression gate cannot judge the runs; the message says why."""
 
 
-def _setting_warnings(old: Run, new: Run) -> list[str]:
-    warnings = []
-    for field, title in SETTINGS.items():
-        before = sorted({str(getattr(m, field)) for m in old.measurements})
-        after = sorted({str(getattr(m, field)) for m in new.measurements})
+def _setting_warnings(old: Run, new: Run) -> list[Caveat]:
+    warnings: list[Caveat] = []
+    for setting in SETTINGS:
+        before = tuple(sorted({str(getattr(m, setting)) for m in old.measurements}))
+        after = tuple(sorted({str(getattr(m, setting)) for m in new.measurements}))
         if before != after:
-            warnings.append(
-                f"the runs differ in {title}: {', '.join(before)} vs {', '.join(after)}"
-            )
+            warnings.append(SettingDiffers(setting, before, after))
     machine_old, machine_new = old.machine.get("node"), new.machine.get("node")
     if machine_old and machine_new and machine_old != machine_new:
-        warnings.append(f"the runs come from different machines: {machine_old} vs {machine_new}")
+        warnings.append(OtherMachine(str(machine_old), str(machine_new)))
     return warnings
 
 
@@ -164,13 +203,6 @@ def changed_work(old: Run, new: Run) -> dict[str, tuple[str, str]]:
     }
 
 
-def _work_warning(workload: str, hashes: tuple[str, str]) -> str:
-    return (
-        f"the work itself changed: workload {workload}'s source differs between the runs "
-        f"(sha256 {hashes[0][:12]} vs {hashes[1][:12]}), so its times measure different code"
-    )
-
-
 def _speedups(old: Run, new: Run) -> list[SpeedupChange]:
     before = {
         (v.workload, row.measurement.name): row
@@ -183,7 +215,7 @@ def _speedups(old: Run, new: Run) -> list[SpeedupChange]:
             previous = before.get((v.workload, row.measurement.name))
             if previous is None or row.is_baseline or row.impossible or previous.impossible:
                 continue
-            changes.append(SpeedupChange(v.workload, row.label, previous.shown, row.shown))
+            changes.append(SpeedupChange(v.workload, row.case, previous.shown, row.shown))
     return changes
 
 
@@ -203,16 +235,12 @@ def compare(old: Run, new: Run) -> Comparison:
         raise NothingShared(f"{old.source} and {new.source} share no benchmark")
     warnings = _setting_warnings(old, new)
     changed = changed_work(old, new)
-    warnings += [_work_warning(name, hashes) for name, hashes in changed.items()]
-    for run in (old, new):
-        if not run.has_rounds:
-            warnings.append(f"{run.source}: {NO_ROUNDS_HINT}")
+    warnings += [WorkChanged(name, *hashes) for name, hashes in changed.items()]
+    warnings += [NoRounds(run.source) for run in (old, new) if not run.has_rounds]
     present = {m.name for m in new.measurements}
     missing = tuple(m.name for m in old.measurements if m.name not in present)
     if missing:
-        warnings.append(
-            f"{new.source} lacks {len(missing)} benchmarks of {old.source}: {listed(missing)}"
-        )
+        warnings.append(Missing(old.source, new.source, missing))
     return Comparison(
         old,
         new,
@@ -222,25 +250,3 @@ def compare(old: Run, new: Run) -> Comparison:
         missing,
         tuple(changed),
     )
-
-
-def render(comparison: Comparison) -> str:
-    """The comparison as text: warnings, a line per benchmark, then the speedup changes."""
-    lines = [f"warning: {w}" for w in comparison.warnings]
-    lines.append(f"{comparison.old.source} -> {comparison.new.source}")
-    width = max(len(c.name) for c in comparison.changes)
-    for change in comparison.changes:
-        lines.append(
-            f"  {change.name.ljust(width)}  {verdict.format_seconds(change.old.median):>9} -> "
-            f"{verdict.format_seconds(change.new.median):>9}  {change.ratio - 1:+7.1%}  "
-            f"{change.outcome}"
-        )
-    counts = {o: 0 for o in (FASTER, SLOWER, SAME, UNTESTED)}
-    for change in comparison.changes:
-        counts[change.outcome] += 1
-    lines.append(", ".join(f"{n} {o}" for o, n in counts.items() if n))
-    if comparison.speedups:
-        lines.append("speedup over serial:")
-        for s in comparison.speedups:
-            lines.append(f"  {s.label} on {s.workload}: {s.old:.3g}x -> {s.new:.3g}x")
-    return "\n".join(lines)

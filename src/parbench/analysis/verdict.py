@@ -42,7 +42,6 @@ from parbench.data.results import BASELINE, Measurement
 __all__ = ["FASTER", "SAME", "SLOWER", "UNCLEAR"]
 
 DISTURBED = "disturbed"
-DECLARED = {"io": "I/O-bound", "cpu": "CPU-bound", "mixed": "mixed"}
 # Threads that keep at least this many CPUs busy run Python in parallel; serial that
 # keeps this many busy is parallel inside.
 PARALLEL_BUSY = 1.3
@@ -77,20 +76,35 @@ WINNER, TIE, SERIAL_WINS, UNDECIDED, ONLY_SERIAL = (
 
 
 @dataclass(frozen=True)
+class CaseKey:
+    """What tells a case from the others of its workload, which the report names
+    (``threads x16``, ``processes x2 chunksize auto spawn``): its strategy; its worker
+    count (``None`` for serial, and for a chart's series over worker counts); its chunk
+    policy and start method only where cases of its group differ in them (``None``
+    otherwise); and whether its pool was cold."""
+
+    strategy: str
+    workers: int | None = None
+    chunk_policy: str | None = None
+    start_method: str | None = None
+    cold: bool = False
+
+
+@dataclass(frozen=True)
 class Gil:
-    """What the largest warm thread pool (``label``, measured as ``measurement``) says
+    """What the largest warm thread pool (``case``, measured as ``measurement``) says
     of the work: ``parallel`` is True where its threads ran Python in parallel, False
     where one ran at a time, None where that could not be told (``reason``)."""
 
-    label: str
+    case: CaseKey
     measurement: Measurement
     parallel: bool | None
     reason: str
     # Told by paired rounds: the threads' speedup, and the process pool of as many
-    # workers they were measured behind (its label, its speedup, and how many times
+    # workers they were measured behind (its case, its speedup, and how many times
     # faster than the threads it was).
     speedup: stats.Paired | None = None
-    rival: str | None = None
+    rival: CaseKey | None = None
     rival_speedup: stats.Paired | None = None
     behind: stats.Paired | None = None
 
@@ -117,13 +131,13 @@ class Limits:
 
 @dataclass(frozen=True)
 class Row:
-    """One case against serial: its ``speedup`` (1 for serial's own case) within
+    """One case (``case``) against serial: its ``speedup`` (1 for serial's own case) within
     ``interval`` (``None`` where not measured in pairs) from ``pairs`` pairs; its
     ``limits`` (``None`` for serial); its ``outcome`` against serial; and why it stopped
     taking rounds (``stopped``: ``runner.STOPS``, ``None`` for serial)."""
 
     measurement: Measurement
-    label: str
+    case: CaseKey
     speedup: float
     interval: tuple[float, float] | None
     pairs: int
@@ -249,27 +263,8 @@ class WorkloadVerdict:
         return self.serial
 
     @property
-    def kind(self) -> str:
-        """The measured kind's label: ``CPU-bound, holds the GIL``, ``I/O-bound``..."""
-        label = DECLARED[self.work]
-        if self.gil is None or self.gil.parallel is None:
-            return label
-        enabled = self.gil.measurement.gil_enabled
-        if self.gil.parallel:
-            return label + (", releases the GIL" if enabled else ", threads scale")
-        return label + (", holds the GIL" if enabled else ", threads do not scale")
-
-    @property
     def withheld(self) -> tuple[Row, ...]:
         return tuple(row for row in self.rows if row.impossible)
-
-
-def format_seconds(value: float) -> str:
-    """``633 ms``, ``1.63 ms``, ``163 ns``: three significant figures and a unit."""
-    for scale, unit in ((1, "s"), (1e-3, "ms"), (1e-6, "µs")):
-        if value >= scale:
-            return f"{value / scale:.3g} {unit}"
-    return f"{value * 1e9:.3g} ns"
 
 
 def cpu_share(serial: Measurement) -> float | None:
@@ -308,16 +303,16 @@ def gil_evidence(group: Iterable[Measurement], share: float) -> Gil | None:
     m = max(pools, key=lambda p: p.workers, default=None)
     if m is None:
         return None
-    name = label(m, group)
+    case = case_key(m, group)
     busy, wanted = m.cpu_per_wall or 0.0, m.runnable_per_wall
     if busy >= PARALLEL_BUSY:
-        return Gil(name, m, True, PARALLEL)
+        return Gil(case, m, True, PARALLEL)
     # Threads that ran in parallel would have kept this many CPUs busy.
     if min(min(m.workers, m.tasks) * share, m.usable_cpus) < PARALLEL_BUSY:
-        return Gil(name, m, None, CANNOT_SHOW)
+        return Gil(case, m, None, CANNOT_SHOW)
     if wanted is not None and min(wanted, m.usable_cpus) - busy > HELD_BACK:
-        return _gil_by_pairs(name, m, group, share)
-    return Gil(name, m, False, ONE_AT_A_TIME)
+        return _gil_by_pairs(case, m, group, share)
+    return Gil(case, m, False, ONE_AT_A_TIME)
 
 
 def _sides(m: Measurement) -> tuple[list[float], list[float]] | None:
@@ -327,7 +322,7 @@ def _sides(m: Measurement) -> tuple[list[float], list[float]] | None:
     return list(m.serial_rounds), list(m.rounds)
 
 
-def _gil_by_pairs(name: str, m: Measurement, group: Iterable[Measurement], share: float) -> Gil:
+def _gil_by_pairs(case: CaseKey, m: Measurement, group: Iterable[Measurement], share: float) -> Gil:
     """Threads that a busy machine held back, told by their rounds paired with serial's,
     which met the same neighbour: on CPU-bound work, threads that gained ``GAINED_PAIRED``
     or more ran Python in parallel. Threads that gained less than ``PARALLEL_BUSY`` ran
@@ -337,12 +332,12 @@ def _gil_by_pairs(name: str, m: Measurement, group: Iterable[Measurement], share
     feed and would have kept up had they run in parallel."""
     sides = _sides(m)
     if sides is None or kind_of(share) != "cpu":
-        return Gil(name, m, None, MACHINE_BUSY)
+        return Gil(case, m, None, MACHINE_BUSY)
     threads = sequential.estimate(*sides)
     if threads.low >= GAINED_PAIRED:
-        return Gil(name, m, True, GAINED, threads)
+        return Gil(case, m, True, GAINED, threads)
     if threads.high >= PARALLEL_BUSY:
-        return Gil(name, m, None, MACHINE_BUSY)
+        return Gil(case, m, None, MACHINE_BUSY)
     rivals = [
         (
             p,
@@ -357,8 +352,8 @@ def _gil_by_pairs(name: str, m: Measurement, group: Iterable[Measurement], share
     ahead = [(p, found, behind) for p, found, behind in rivals if found.low > 1 and behind.low > 1]
     if ahead:
         rival, found, behind = max(ahead, key=lambda r: r[2].low)
-        return Gil(name, m, False, BEHIND_PROCESSES, threads, label(rival, group), found, behind)
-    return Gil(name, m, None, MACHINE_BUSY)
+        return Gil(case, m, False, BEHIND_PROCESSES, threads, case_key(rival, group), found, behind)
+    return Gil(case, m, None, MACHINE_BUSY)
 
 
 def limits(
@@ -370,24 +365,15 @@ def limits(
     held = gil is not None and gil.held and m.strategy == "threads"
     if work == "io" or (work == "mixed" and share is None):
         return Limits(spread, spread, spread, serial, share, False)
-    if work == "cpu":
-        if held:
-            return Limits(1.0, 1.0, spread, serial, share, True)
-        return Limits(
-            min(spread, m.usable_cores / serial),
-            min(spread, m.usable_cpus / serial),
-            spread,
-            serial,
-            share,
-            False,
-        )
-    assert share is not None
+    # The CPUs one worker keeps busy: for CPU work, serial's; for mixed work, its share.
+    busy = serial if work == "cpu" else share
+    assert busy is not None
     if held:
-        bound = min(spread, 1 / share)
+        bound = 1.0 if work == "cpu" else min(spread, 1 / busy)
         return Limits(bound, bound, spread, serial, share, True)
     return Limits(
-        min(spread, m.usable_cores / share),
-        min(spread, m.usable_cpus / share),
+        min(spread, m.usable_cores / busy),
+        min(spread, m.usable_cpus / busy),
         spread,
         serial,
         share,
@@ -395,15 +381,16 @@ def limits(
     )
 
 
-def label(measurement: Measurement, group: Iterable[Measurement], workers: bool = True) -> str:
-    """The case's name in every table and chart: ``threads x16``, ``processes x2 chunksize
-    auto spawn``; without ``workers`` (a chart's series over worker counts),
-    ``processes chunksize auto spawn``. The chunk policy and start method are named only
-    where ``group`` holds warm cases of the same strategy (and, with ``workers``, worker
-    count) that differ in them."""
+def case_key(
+    measurement: Measurement, group: Iterable[Measurement], workers: bool = True
+) -> CaseKey:
+    """What tells ``measurement`` from the other cases of ``group``: without ``workers``
+    (a chart's series over worker counts), its worker count is left out. The chunk policy
+    and start method are kept only where ``group`` holds warm cases of the same strategy
+    (and, with ``workers``, worker count) that differ in them."""
     m = measurement
     if m.strategy == BASELINE:
-        return BASELINE
+        return CaseKey(BASELINE)
     siblings = [
         other
         for other in group
@@ -411,22 +398,25 @@ def label(measurement: Measurement, group: Iterable[Measurement], workers: bool 
         and other.pool == "warm"
         and (not workers or other.workers == m.workers)
     ]
-    text = f"{m.strategy} x{m.workers}" if workers else m.strategy
-    if m.chunked and len({s.chunk_policy for s in siblings}) > 1:
-        text += f" chunksize {m.chunk_policy}"
-    if len({s.start_method for s in siblings}) > 1:
-        text += f" {m.start_method}"
-    return text + (" cold" if m.pool == "cold" else "")
+    chunked = m.chunked and len({s.chunk_policy for s in siblings}) > 1
+    started = len({s.start_method for s in siblings}) > 1
+    return CaseKey(
+        m.strategy,
+        m.workers if workers else None,
+        m.chunk_policy if chunked else None,
+        m.start_method if started else None,
+        m.pool == "cold",
+    )
 
 
-def _row(m: Measurement, serial: Measurement, name: str, limit: Limits) -> Row:
+def _row(m: Measurement, serial: Measurement, case: CaseKey, limit: Limits) -> Row:
     if not m.serial_rounds or len(m.serial_rounds) != len(m.rounds):
         # Saved without its rounds: a figure from the medians, but no pair to judge by.
-        return Row(m, name, serial.median / m.median, None, 0, limit, UNCLEAR, m.stopped)
+        return Row(m, case, serial.median / m.median, None, 0, limit, UNCLEAR, m.stopped)
     found = sequential.estimate(m.serial_rounds, m.rounds)
     interval = None if found.pairs < 2 else (found.low, found.high)
     return Row(
-        m, name, found.ratio, interval, found.pairs, limit, sequential.outcome(found), m.stopped
+        m, case, found.ratio, interval, found.pairs, limit, sequential.outcome(found), m.stopped
     )
 
 
@@ -540,9 +530,9 @@ def _verdict(serial: Measurement, group: list[Measurement]) -> WorkloadVerdict:
     gil = None if work == "io" else gil_evidence(group, share if share is not None else 1.0)
     busy = serial_cpus(serial)
     rows = [
-        Row(serial, BASELINE, 1.0, None, 0, None, "baseline", None)
+        Row(serial, CaseKey(BASELINE), 1.0, None, 0, None, "baseline", None)
         if m is serial
-        else _row(m, serial, label(m, group), limits(m, work, share, busy, gil))
+        else _row(m, serial, case_key(m, group), limits(m, work, share, busy, gil))
         for m in group
     ]
     rows.sort(key=lambda r: (r.is_baseline, r.impossible, -(r.shown if r.interval else 0)))

@@ -111,12 +111,3 @@ def settle(
     topology = topology or machine.detect()
     points = _by_point(options, topology, lambda variant: matrix.settle(variant, kinds, topology))
     return {slot_id: dataclasses.replace(case, granularity=role) for role, slot_id, case in points}
-
-
-def build(
-    options: Options,
-    kinds: Mapping[str, str] | None = None,
-    topology: machine.Topology | None = None,
-) -> list[Case]:
-    """The cases of ``settle``, in its order."""
-    return list(settle(options, kinds, topology).values())

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 from parbench.analysis.across import Alike, Cell, Latest, Setting, Table, column_name, setting
-from parbench.analysis.verdict import format_seconds
 from parbench.data.results import BASELINE, describe_incomplete
+from parbench.report import labels
+from parbench.report.labels import format_seconds
 from parbench.report.render import grid
 
 
@@ -69,32 +71,38 @@ _CSV_PARTS = (
 )
 
 
+def headings(table: Table) -> list[str]:
+    """Each column's interpreter, ``CPython 3.13.0t``; with its run's file name,
+    ``CPython 3.12.1 (0002_py312)``, where another column has the same interpreter."""
+    names = [column.interpreter for column in table.columns]
+    return [
+        f"{name} ({Path(column.source).stem})" if names.count(name) > 1 else name
+        for name, column in zip(names, table.columns, strict=True)
+    ]
+
+
 def render(table: Table, fmt: str = "text") -> str:
     """The speedup table, then the serial-time table, as text, Markdown or CSV."""
+    header = ["workload", "case", *headings(table)]
+    # Each row of either table: its workload, its case and its cells.
+    speedups = [(w, labels.case(case), cells) for (w, case), cells in table.speedups.items()]
+    serial = [(workload, BASELINE, cells) for workload, cells in table.serial.items()]
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["table", "workload", "case", *table.columns])
-        for name, rows in (("speedup", table.speedups), ("serial_seconds", table.serial)):
-            for key, cells in rows.items():
-                workload, case = key if isinstance(key, tuple) else (key, BASELINE)
+        writer.writerow(["table", *header])
+        for name, lines in (("speedup", speedups), ("serial_seconds", serial)):
+            for workload, case, cells in lines:
                 for suffix, pick in _CSV_PARTS:
                     writer.writerow([name + suffix, workload, case, *(pick(c) for c in cells)])
         return out.getvalue()
-    speedup_rows = [
-        [workload, case, *(_cell(v, "x") for v in values)]
-        for (workload, case), values in table.speedups.items()
-    ]
-    serial_rows = [
-        [workload, BASELINE, *(_cell(v, "s") for v in values)]
-        for workload, values in table.serial.items()
-    ]
-    header = ["workload", "case", *table.columns]
     return "\n\n".join(
         [
             "Speedup over serial, by interpreter (95% interval):",
-            grid(header, speedup_rows, fmt),
+            grid(
+                header, [[w, c, *(_cell(v, "x") for v in cells)] for w, c, cells in speedups], fmt
+            ),
             "Serial time, by interpreter (95% interval of the median):",
-            grid(header, serial_rows, fmt),
+            grid(header, [[w, c, *(_cell(v, "s") for v in cells)] for w, c, cells in serial], fmt),
         ]
     )

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from parbench.analysis import breakeven
 from parbench.analysis.breakeven import BreakEven, Hint
-from parbench.analysis.verdict import WorkloadVerdict, format_seconds
+from parbench.analysis.verdict import WorkloadVerdict
 from parbench.data import results
 from parbench.report import finite, render
+from parbench.report.labels import format_seconds
 
 FORMATS = ("text", "json")
 #: What each sweep workload's work does with the GIL, for the table and the verdicts.

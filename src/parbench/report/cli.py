@@ -25,7 +25,15 @@ from parbench.latency import analysis as latency_analysis
 from parbench.latency import charts as latency_charts
 from parbench.latency import render as latency_render
 from parbench.latency import saved as latency_saved
-from parbench.report import across_words, breakeven_words, fit, htmlreport, plot, render
+from parbench.report import (
+    across_words,
+    breakeven_words,
+    compare_words,
+    fit,
+    htmlreport,
+    plot,
+    render,
+)
 
 RUN_HELP = "a JSON file, a saved run id under the storage folder (e.g. 0003), or 'latest'"
 OUTPUT_HELP = "write to FILE instead of standard output (the html page, or any format)"
@@ -183,7 +191,7 @@ def _compare(arguments: argparse.Namespace) -> int:
                 )
             return 0
     comparison = compare.compare(old, new)
-    shown = htmlreport.comparison if arguments.format == "html" else compare.render
+    shown = htmlreport.comparison if arguments.format == "html" else compare_words.render
     _emit(shown(comparison), arguments.output)
     if arguments.fail_on_regression is None:
         return 0

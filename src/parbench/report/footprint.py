@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from parbench.data.results import Measurement
+from parbench.report.labels import case
 
 if TYPE_CHECKING:
     from parbench.analysis.verdict import Row
@@ -71,6 +72,6 @@ def note(rows: Sequence[Row]) -> str | None:
     if serial:
         figures += f"; serial {size(max(serial))}"
     return (
-        f"memory: {most.label} used {size(high - low)} more than {least.label} "
+        f"memory: {case(most.case)} used {size(high - low)} more than {case(least.case)} "
         f"({figures}), at the peak of their process trees"
     )

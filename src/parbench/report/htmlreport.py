@@ -9,8 +9,8 @@ among them) and its disturbances folded in a ``<details>``; then, for a
 ``--parbench-granularity`` run, the break-even table and charts. A comparison adds what
 changed between the two runs above the sections, and each chart overlays both. Without
 pygal (the ``plot`` extra) the page is the same without its charts, and says how to get
-them. Every word comes from ``render``, ``verdict``, ``breakeven`` and ``compare``; this
-module only lays them out.
+them. Every word comes from ``render``, ``labels``, ``breakeven_words`` and ``compare_words``;
+this module only lays them out.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from parbench.analysis import breakeven, compare
-from parbench.analysis.verdict import WorkloadVerdict, format_seconds
+from parbench.analysis.verdict import WorkloadVerdict
 from parbench.data.results import Run
 from parbench.errors import ParbenchError
-from parbench.report import breakeven_words, plot, render
+from parbench.report import breakeven_words, compare_words, plot, render
+from parbench.report.labels import format_seconds
 
 # Notes that qualify figures rather than answer the question: folded away.
 FOLDED = ("measured:", "withheld:")
@@ -234,9 +235,9 @@ def _break_even(runs: Sequence[Run], charts: dict[str, str]) -> list[str]:
 
 
 def _changes(changes: compare.Comparison) -> list[str]:
-    """What changed between the runs: the text of ``compare.render``, which says it."""
+    """What changed between the runs: the text of ``compare_words.render``, which says it."""
     return [
         '<section class="changes"><h2>what changed</h2>',
-        f'<div class="scroll"><pre>{_e(compare.render(changes))}</pre></div>',
+        f'<div class="scroll"><pre>{_e(compare_words.render(changes))}</pre></div>',
         "</section>",
     ]

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from parbench.analysis import breakeven
-from parbench.analysis.verdict import Row, WorkloadVerdict, format_seconds, judge, label
+from parbench.analysis.verdict import Row, WorkloadVerdict, case_key, judge
 from parbench.data.results import Measurement, Run
 from parbench.errors import ParbenchError
-from parbench.report import breakeven_words, render
+from parbench.report import breakeven_words, labels, render
+from parbench.report.labels import format_seconds
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 INSTALL_HINT = "charts need pygal: pip install 'parbench[plot]'"
@@ -262,8 +263,9 @@ def _charts(
         every_measurement = [row.measurement for _, v in mine for row in _plotted(v)]
         chart = _Chart(workload)
         for name, verdict in mine:
-            if verdict.kind not in chart.kinds:
-                chart.kinds.append(verdict.kind)
+            kind = labels.kind(verdict)
+            if kind not in chart.kinds:
+                chart.kinds.append(kind)
             prefix = f"{name}: " if len(runs) > 1 else ""
             siblings = [v for n, v in mine if n == name]
             if len(siblings) > 1:
@@ -272,7 +274,9 @@ def _charts(
             if rows:
                 chart.cases.append((runs[names.index(name)], verdict.serial))
             for row in rows:
-                title = prefix + label(row.measurement, every_measurement, workers=False)
+                title = prefix + labels.case(
+                    case_key(row.measurement, every_measurement, workers=False)
+                )
                 chart.series.setdefault(title, {})[row.measurement.workers] = row
                 chart.runs[title] = names.index(name)
                 chart.ideal.setdefault(row.measurement.workers, row.ideal)
@@ -303,7 +307,7 @@ def _sweep_charts(runs: list[Run], names: list[str]) -> list[_Chart]:
             if kind not in chart.kinds:
                 chart.kinds.append(kind)
             prefix = f"{name}: " if len(runs) > 1 else ""
-            title = prefix + label(row.points[0].row.measurement, group)
+            title = prefix + labels.case(case_key(row.points[0].row.measurement, group))
             plotted = [p for p in row.points if not p.row.impossible]
             chart.series[title] = {p.task_s: p.row for p in plotted}
             chart.runs[title] = names.index(name)

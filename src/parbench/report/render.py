@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from parbench.analysis.verdict import (
     BEHIND_PROCESSES,
     CANNOT_SHOW,
-    DECLARED,
     FASTER,
     GAINED,
     MACHINE_BUSY,
@@ -29,12 +28,12 @@ from parbench.analysis.verdict import (
     Noise,
     Row,
     WorkloadVerdict,
-    format_seconds,
     serial_cpus,
 )
 from parbench.data.limits import MAX_BUDGET_S
 from parbench.data.results import Measurement
-from parbench.report import finite, footprint
+from parbench.report import finite, footprint, labels
+from parbench.report.labels import DECLARED, format_seconds
 
 FORMATS = ("text", "markdown", "csv", "json")
 COLUMNS = (
@@ -141,7 +140,7 @@ def cells(row: Row) -> tuple[str, ...]:
     hidden = row.impossible or row.is_baseline
     interval = "-" if shown is None or hidden else "-".join(_speedup(v) for v in shown)
     return (
-        row.label,
+        labels.case(row.case),
         format_seconds(row.measurement.median),
         "-" if hidden or shown is None else _speedup(row.shown),
         interval,
@@ -156,16 +155,17 @@ def cells(row: Row) -> tuple[str, ...]:
 
 def _named(rows: Sequence[Row]) -> str:
     """``a, b and c``; with ``;`` between them where a label holds a comma."""
-    names = [row.label for row in rows]
+    names = [labels.case(row.case) for row in rows]
     comma = "; " if any("," in name for name in names) else ", "
     return names[0] if len(names) == 1 else comma.join(names[:-1]) + " and " + names[-1]
 
 
 def sentence(verdict: WorkloadVerdict) -> str:
     """The verdict in one line: what the work is, and the answer."""
-    head = f"{verdict.workload} ({verdict.kind}"
+    kind = labels.kind(verdict)
+    head = f"{verdict.workload} ({kind}"
     declared = DECLARED[verdict.declared_kind]
-    if not verdict.kind.startswith(declared):
+    if not kind.startswith(declared):
         head += f"; declared {declared}"
     head += ")"
     serial = f"serial {format_seconds(verdict.serial.median)}"
@@ -175,7 +175,7 @@ def sentence(verdict: WorkloadVerdict) -> str:
     if answer.kind == WINNER:
         best = answer.rows[0]
         text = (
-            f"{head}: {best.label} fastest, {_range(best)} over serial "
+            f"{head}: {labels.case(best.case)} fastest, {_range(best)} over serial "
             f"({best.efficiency:.0%} of ideal)"
         )
         seen = {best.measurement.strategy}
@@ -183,7 +183,7 @@ def sentence(verdict: WorkloadVerdict) -> str:
             strategy = row.measurement.strategy
             if row.versus_serial == FASTER and strategy not in seen:
                 seen.add(strategy)
-                text += f"; {row.label} {_range(row)}"
+                text += f"; {labels.case(row.case)} {_range(row)}"
         return f"{text}; {serial}"
     if answer.kind == TIE:
         low, high = answer.common or (0.0, 0.0)
@@ -200,7 +200,9 @@ def sentence(verdict: WorkloadVerdict) -> str:
         if slower:
             slowest = min(slower, key=lambda r: r.speedup)
             factor = 1 / slowest.speedup
-            text += f"; {slowest.label} is {factor:.{0 if factor >= 10 else 1}f}x slower"
+            text += (
+                f"; {labels.case(slowest.case)} is {factor:.{0 if factor >= 10 else 1}f}x slower"
+            )
             per_task = verdict.serial.median / max(verdict.serial.tasks, 1)
             if per_task < TINY_TASK_S:
                 text += f": per-task overhead dwarfs the work ({format_seconds(per_task)} a task)"
@@ -208,7 +210,7 @@ def sentence(verdict: WorkloadVerdict) -> str:
     open_rows = [r for r in verdict.rows if not r.is_baseline and r.versus_serial == UNCLEAR]
     text = f"{head}: not decided; {serial}"
     if len(open_rows) == 1:
-        text += f"; no clear difference yet for {open_rows[0].label}"
+        text += f"; no clear difference yet for {labels.case(open_rows[0].case)}"
     elif open_rows:
         text += f"; no clear difference yet for {len(open_rows)} cases"
     if any(r.out_of_budget for r in open_rows):
@@ -227,7 +229,7 @@ def _more_budget(noise: Noise) -> str:
 
 def _gil_note(gil: Gil) -> str:
     m = gil.measurement
-    seen = f"{gil.label} kept {m.cpu_per_wall or 0.0:.2f} CPUs busy"
+    seen = f"{labels.case(gil.case)} kept {m.cpu_per_wall or 0.0:.2f} CPUs busy"
     if gil.reason == PARALLEL:
         return f"{seen}: its threads run in parallel"
     if gil.reason == CANNOT_SHOW:
@@ -240,10 +242,16 @@ def _gil_note(gil: Gil) -> str:
             f"{seen} on a busy machine, yet gained {gil.speedup.low:.2f}x or more over serial "
             "in rounds taken beside it: its threads run in parallel"
         )
-    if gil.reason == BEHIND_PROCESSES and gil.speedup and gil.rival_speedup and gil.behind:
+    if (
+        gil.reason == BEHIND_PROCESSES
+        and gil.rival
+        and gil.speedup
+        and gil.rival_speedup
+        and gil.behind
+    ):
         return (
             f"{seen} on a busy machine and gained at most {gil.speedup.high:.2f}x over serial, "
-            f"while {gil.rival} gained {gil.rival_speedup.low:.2f}x or more and was "
+            f"while {labels.case(gil.rival)} gained {gil.rival_speedup.low:.2f}x or more and was "
             f"{gil.behind.low:.2f}x to {gil.behind.high:.2f}x as fast as the threads beside "
             "the same neighbour: one thread runs at a time"
         )
@@ -292,7 +300,7 @@ def notes(verdict: WorkloadVerdict) -> tuple[str, ...]:
         )
     for row in verdict.withheld:
         found.append(
-            f"withheld: {row.label} measured {row.speedup:.3g}x, beyond what "
+            f"withheld: {labels.case(row.case)} measured {row.speedup:.3g}x, beyond what "
             f"{_physics(row)} can give ({row.ceiling:.3g}x): a disturbed measurement, "
             "not a result"
         )
@@ -343,9 +351,9 @@ def _record(run: str, verdict: WorkloadVerdict, row: Row) -> dict[str, object]:
     return {
         "run": run,
         "workload": verdict.workload,
-        "measured_kind": verdict.kind,
+        "measured_kind": labels.kind(verdict),
         "case": m.name,
-        "label": row.label,
+        "label": labels.case(row.case),
         "strategy": m.strategy,
         "workers": m.workers,
         "chunksize": m.chunksize,
@@ -391,7 +399,7 @@ def render_runs(runs: Sequence[tuple[str, Sequence[WorkloadVerdict]]], fmt: str 
                     "workloads": [
                         {
                             "workload": v.workload,
-                            "measured_kind": v.kind,
+                            "measured_kind": labels.kind(v),
                             "declared_kind": v.declared_kind,
                             "verdict": sentence(v),
                             "notes": list(notes(v)),
