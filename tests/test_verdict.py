@@ -255,12 +255,23 @@ def test_an_undecided_verdict_says_what_budget_would_likely_decide_it() -> None:
 
 def test_a_verdict_no_budget_would_decide_says_so() -> None:
     # As fast as serial, give or take 2x a pair: narrowing to within 5% of serial takes
-    # more pairs than a case may have, so the most budget would not do.
+    # more pairs than a case may have, whatever the budget.
     coin = [0.5, 2.0] * 4
     [found] = judge(
         entry("work", "serial", 0.1),
-        paired("work", "threads", coin, 0.1, workers=2, stopped="budget", workload_budget_s=600),
+        paired("work", "threads", coin, 0.1, workers=2, stopped="budget", workload_budget_s=20),
     )
+    assert found.noise.enough == math.inf
+    assert render.sentence(found).endswith(
+        "(more than the 256 pairs a case may take would be needed)"
+    )
+    # 1.25x faster, its pairs varying by 2x: the most pairs would do, not the most budget.
+    slow = [r * 1.25 for r in coin]
+    [found] = judge(
+        entry("work", "serial", 0.1),
+        paired("work", "threads", slow, 0.1, workers=2, stopped="budget", workload_budget_s=600),
+    )
+    assert 3600 < found.noise.enough < math.inf
     assert render.sentence(found).endswith(
         "(more than --parbench-budget=3600s, the most, would be needed)"
     )

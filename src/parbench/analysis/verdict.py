@@ -228,7 +228,8 @@ class Noise:
     cases whose budget ended first (``out_of_budget``); and, where the answer is not
     decided for want of budget, ``enough``: about the budget that would decide it, the
     budget scaled by the round time that would need (``_rounds_to_decide``) over the round
-    time spent (``None`` elsewhere)."""
+    time spent; ``math.inf`` where the most pairs a case may take would not (``None``
+    elsewhere)."""
 
     pairs: int
     seconds: float
@@ -468,7 +469,8 @@ def _noise(rows: Sequence[Row], decided: bool) -> Noise:
     budget = max(budgets, default=None)
     enough = None
     if not decided and out_of_budget and budget is not None and seconds > 0:
-        enough = budget * _rounds_to_decide(paired) / seconds
+        needed = _rounds_to_decide(paired)
+        enough = None if needed is None else budget * needed / seconds
     return Noise(
         pairs=sum(r.pairs for r in paired),
         seconds=seconds,
@@ -485,26 +487,31 @@ def _round_time(row: Row) -> float:
     return sum(row.measurement.serial_rounds) + sum(row.measurement.rounds)
 
 
-def _rounds_to_decide(rows: Sequence[Row]) -> float:
+def _rounds_to_decide(rows: Sequence[Row]) -> float | None:
     """About the seconds of rounds ``rows`` would need for their answer to be decided: the
     fewest doublings of the pairs of the cases out of budget (each interval narrowing as
     one over the square root of its pairs, about its centre) after which a case is decided
     faster than serial, or every case decided slower than serial or as fast as it (cases
     withheld as beyond physics left out, as ``answer`` leaves them); at least one
-    doubling, and at most ``sequential.MAX_PAIRS`` pairs a case."""
+    doubling. ``math.inf`` where ``sequential.MAX_PAIRS`` pairs a case would not do;
+    ``None`` where no case out of budget has an interval to narrow."""
     judged = [r for r in rows if not r.impossible]
     found = {
         id(r): sequential.estimate(r.measurement.serial_rounds, r.measurement.rounds)
         for r in judged
         if r.out_of_budget and r.pairs >= 2
     }
+    if not found:
+        return None
     others = [r.outcome for r in judged if id(r) not in found]
     factor = 2
-    while not all(f.pairs * factor >= sequential.MAX_PAIRS for f in found.values()):
+    while True:
         outcomes = [sequential.outcome(_narrowed(f, factor)) for f in found.values()]
         outcomes += others
         if FASTER in outcomes or all(o in (SLOWER, SAME) for o in outcomes):
             break
+        if all(f.pairs * factor >= sequential.MAX_PAIRS for f in found.values()):
+            return math.inf
         factor *= 2
     return sum(
         _round_time(r) * (min(factor, sequential.MAX_PAIRS / r.pairs) if id(r) in found else 1)

@@ -9,6 +9,7 @@ import json
 import math
 from collections.abc import Sequence
 
+from parbench.analysis.sequential import MAX_PAIRS
 from parbench.analysis.verdict import (
     BEHIND_PROCESSES,
     CANNOT_SHOW,
@@ -222,6 +223,8 @@ def _more_budget(noise: Noise) -> str:
     """What budget would likely decide a verdict its budget left undecided, in words."""
     if noise.enough is None:
         return "a larger --parbench-budget measures longer"
+    if math.isinf(noise.enough):
+        return f"more than the {MAX_PAIRS} pairs a case may take would be needed"
     if noise.enough > MAX_BUDGET_S:
         return f"more than --parbench-budget={MAX_BUDGET_S:g}s, the most, would be needed"
     return f"--parbench-budget={math.ceil(noise.enough / 10) * 10}s would likely decide it"
