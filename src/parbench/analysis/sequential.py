@@ -18,9 +18,9 @@ never the one to use; a faster case is settled when its interval is narrow enoug
 (``PRECISION``) to rank it against the others. A case whose interval lies wholly below
 the low end of a case of the same workload already stopped faster (``to_beat``) is
 settled too, whatever its claim: it can neither win nor tie that case, so its budget
-goes to the cases still in the race. The figure a case
-is reported with is the interval of its last look. Which look stops a case may depend on
-the other cases; the Bonferroni bound holds for any such rule.
+goes to the cases still in the race. The figure a case is reported with is the interval
+of its last look. Which look stops a case may depend on the other cases; the Bonferroni
+bound holds for any such rule.
 """
 
 from __future__ import annotations
