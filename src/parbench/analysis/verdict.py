@@ -496,10 +496,11 @@ def _rounds_to_decide(rows: Sequence[Row]) -> float | None:
     doubling. ``math.inf`` where ``sequential.MAX_PAIRS`` pairs a case would not do;
     ``None`` where no case out of budget has an interval to narrow."""
     judged = [r for r in rows if not r.impossible]
+    # Each row's last look, as ``_row`` found it (an interval means two pairs or more).
     found = {
-        id(r): sequential.estimate(r.measurement.serial_rounds, r.measurement.rounds)
+        id(r): stats.Paired(r.pairs, r.speedup, *r.interval, 1 - sequential.ALPHA_PER_LOOK)
         for r in judged
-        if r.out_of_budget and r.pairs >= 2
+        if r.out_of_budget and r.interval is not None
     }
     if not found:
         return None
