@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -141,6 +142,7 @@ def benchmark_entry(
     cpu_share: float | None = None,
     gil_enabled: bool = True,
     cpu_per_wall: float | None = None,
+    busy_rounds: Sequence[float] | None = None,
     runnable_per_wall: float | None = None,
     wait_share: float | None = None,
     cpu_per_unqueued_wall: float | None = None,
@@ -161,7 +163,8 @@ def benchmark_entry(
 
     Its rounds spread evenly by ``spread`` (a fraction) around ``median``; serial spends
     ``cpu_share`` of its time on the CPU (by default all of it for CPU work, 1% for I/O).
-    Serial's ``cpu_per_wall`` is that share unless given. A case other than serial holds
+    Serial's ``cpu_per_wall`` is that share unless given; with ``busy_rounds`` (the CPUs
+    kept busy in each sampled round), their median unless given. A case other than serial holds
     ``serial_rounds`` paired with its own where given; ``pair_with_serial`` (which
     ``run_document`` calls) fills in the others from its workload's serial entry.
     ``memory``: its process tree's peak resident bytes, footprint bytes and processes.
@@ -169,6 +172,8 @@ def benchmark_entry(
     data = spread_rounds(median, rounds, spread)
     if cpu_share is None:
         cpu_share = 0.01 if kind == "io" else 1.0
+    if busy_rounds is not None and cpu_per_wall is None:
+        cpu_per_wall = statistics.median(busy_rounds)
     if strategy == "serial":
         cpu_per_wall = cpu_share if cpu_per_wall is None else cpu_per_wall
         baseline_pass = baseline_pass or "before"
@@ -205,6 +210,7 @@ def benchmark_entry(
         record.measured(
             cpu_seconds_main_process=median * cpu_share if strategy == "serial" else 0.0,
             cpu_per_wall=cpu_per_wall,
+            cpu_per_wall_rounds=None if busy_rounds is None else list(busy_rounds),
             runnable_per_wall=runnable_per_wall,
             wait_share=wait_share,
             cpu_per_unqueued_wall=cpu_per_unqueued_wall,

@@ -52,6 +52,21 @@ def test_work_that_holds_the_gil_keeps_one_cpu_busy_at_most() -> None:
     assert used.busy < 1.2
 
 
+def test_threads_that_hold_the_gil_never_pass_one_cpu_in_a_round_beside_a_neighbour() -> None:
+    # The premise of telling the GIL by single rounds: however the neighbour comes and
+    # goes, no short round of threads holding the GIL keeps ROUND_PARALLEL CPUs busy.
+    cpus = max(1, round(machine.detect().usable_cpus))
+    with ThreadPoolExecutor(2) as pool, noisy_neighbour(cpus, on=0.3, off=0.2, limit=30.0):
+        list(pool.map(python_loop, range(2)))  # start the threads
+        tree = cpustat.Tree(descendants=False)  # the neighbour is a child of this process
+        busy = []
+        for _ in range(12):
+            before = tree.sample()
+            list(pool.map(python_loop, range(4)))
+            busy.append(cpustat.usage(before, tree.sample()).busy)
+    assert max(busy) < verdict.ROUND_PARALLEL, busy
+
+
 @schedstat
 def test_threads_that_release_the_gil_each_want_a_cpu() -> None:
     used = measured(hash_buffer, workers=4, tasks=32)

@@ -12,7 +12,7 @@ import pytest
 
 from parbench import network
 from parbench.data import record, results
-from parbench.measure import environment, runner
+from parbench.measure import cpustat, environment, runner
 
 from helpers import SUITE_ROOT, make_case, run_document
 from helpers import benchmark_entry as entry
@@ -59,7 +59,16 @@ def test_what_the_runner_records_reads_back() -> None:
     info = runner.extra_info(case, runner.Plan(min_rounds=3, max_time=0.5), overhead)
     assert all(info[key] is None for key in record.MEASURED)
     rounds = [0.0021, 0.002, 0.0022]
-    info.update(record.measured(serial_rounds=[0.001] * 3, stopped="settled", rounds_checked=4))
+    info.update(
+        record.measured(
+            serial_rounds=[0.001] * 3,
+            stopped="settled",
+            rounds_checked=4,
+            **runner.parallelism(
+                [cpustat.Usage(wall=0.1, cpu=0.18, wait=0.01), cpustat.Usage(0.1, 0.1, 0.0)]
+            ),
+        )
+    )
     saved = {"name": f"test_batch[{case.id}]", "param": case.id, "extra_info": info}
     saved["stats"] = {"median": 0.0021, "data": rounds}
     document = run_document(saved)
@@ -70,12 +79,15 @@ def test_what_the_runner_records_reads_back() -> None:
     # Every key written reads back as the attribute of the same name.
     for key in {*record.BENCHMARK_FIELDS, *record.RUN_FIELDS} - {
         "serial_rounds",
+        "cpu_per_wall_rounds",
         *results.RENAMED,
         *results.PYTHON_FIELDS,
     }:
         written = info[key] if key in info else facts[key]
         assert getattr(measurement, key) == written, key
     assert measurement.serial_rounds == (0.001,) * 3
+    assert measurement.cpu_per_wall_rounds == (1.8, 1.0)
+    assert measurement.cpu_per_wall == 1.4
     assert measurement.cpu_seconds is None
     assert (measurement.name, measurement.median, measurement.rounds) == (
         case.id,
@@ -149,6 +161,7 @@ BAD: dict[str, list[Any]] = {
     "gil_enabled": [1, "yes"],
     "probed_kind": ["gpu", 0],
     "cpu_per_wall": [NAN, -0.5, "1"],
+    "cpu_per_wall_rounds": [[], 1.5, [1.5, NAN], [-0.1], ["1"], [True], [1e300]],
     "runnable_per_wall": [INF, -1],
     "wait_share": ["0.1", NAN],
     "cpu_per_unqueued_wall": [-0.5, "1", INF],
@@ -232,7 +245,8 @@ def test_a_run_without_its_facts_is_refused() -> None:
     del document["machine_info"][record.RUN_FACTS_KEY]
     assert refused(document) == f"run.json: {FACTS} is missing; expected an object"
     assert refused(threads_run({"schema": 2})) == (
-        f"run.json: {FACTS}.schema is 2; expected 3, this parbench's schema"
+        f"run.json: {FACTS}.schema is 2; expected 3 to {record.SCHEMA}, the schemas that "
+        "keep the run's facts there"
     )
 
 
@@ -502,4 +516,23 @@ def test_a_run_of_schema_1_reads_without_pairs() -> None:
     assert [m.serial_rounds for m in measurements] == [()] * len(measurements)
     assert {m.stopped for m in measurements} == {None}
     document["benchmarks"][0]["extra_info"]["schema"] = 0
-    assert refused(document).endswith("not a schema this parbench knows (it reads 1, 2, 3)")
+    assert refused(document).endswith("not a schema this parbench knows (it reads 1, 2, 3, 4)")
+
+
+def test_a_run_of_schema_3_reads_without_the_rounds_cpu_use() -> None:
+    # Schema 3 kept the run's facts where this one does, and no CPU use per round.
+    document = threads_run()
+    document["machine_info"][record.RUN_FACTS_KEY]["schema"] = 3
+    for saved in document["benchmarks"]:
+        saved["extra_info"]["schema"] = 3
+        del saved["extra_info"]["cpu_per_wall_rounds"]
+    threads = read(document).measurements[1]
+    assert threads.cpu_per_wall_rounds is None
+    assert threads.workers == 16
+    # A key that schema 3 wrote is still required of it.
+    del document["benchmarks"][1]["extra_info"]["cpu_per_wall"]
+    assert refused(document).endswith("extra_info.cpu_per_wall is missing")
+    # And this schema's own key is required of a document of this schema.
+    document = threads_run()
+    del document["benchmarks"][1]["extra_info"]["cpu_per_wall_rounds"]
+    assert refused(document).endswith("extra_info.cpu_per_wall_rounds is missing")

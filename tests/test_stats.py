@@ -3,6 +3,7 @@ paired ratio's interval."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import statistics
@@ -159,3 +160,21 @@ def test_median_interval_takes_the_binomial_order_statistics() -> None:
     assert stats.median_interval(range(1, 11)) == (2, 5.5, 9)
     # Below 6 values no order statistic reaches 95%: the range is the interval.
     assert stats.median_interval([3.0, 1.0, 2.0]) == (1.0, 2.0, 3.0)
+
+
+@pytest.mark.parametrize(("first", "second", "hits"), [(3, 4, 2), (5, 5, 3), (2, 6, 0), (4, 3, 3)])
+def test_none_among_counts_every_way_the_hits_could_fall(first, second, hits) -> None:
+    # Every placing of the hits among all the rounds is equally likely; the p-value is the
+    # share of placings that leave the first sample without one.
+    placings = list(itertools.combinations(range(first + second), hits))
+    missing = sum(all(i >= first for i in placing) for placing in placings)
+    assert stats.none_among(first, second, hits) == pytest.approx(missing / len(placings))
+
+
+def test_none_among_a_sample_missing_what_the_other_often_had() -> None:
+    # Fifteen rounds each; seven of the second's had it: chance alone would leave the
+    # first without any about 0.3% of the time.
+    assert stats.none_among(15, 15, 7) == pytest.approx(6435 / 2035800)
+    assert stats.none_among(15, 15, 1) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="hits must be from 0 to second"):
+        stats.none_among(15, 3, 4)

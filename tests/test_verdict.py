@@ -428,6 +428,110 @@ def test_no_gil_claim_where_pairs_cannot_tell_either() -> None:
     assert found.gil.parallel is None and found.gil.reason == verdict.MACHINE_BUSY
 
 
+# Beside a neighbour on both CPUs: threads that hold the GIL at one CPU at most in every
+# round, a process pool of two above ROUND_PARALLEL in the rounds the neighbour was off.
+HELD_ROUNDS = [0.8, 1.0, 0.71, 0.79, 1.01, 0.64, 0.81, 0.73, 0.99, 0.76, 0.87, 0.82, 0.66, 0.91]
+PROCESS_ROUNDS = [1.85, 1.16, 1.08, 1.87, 1.37, 0.85, 1.73, 1.87, 1.61, 0.94, 1.22, 1.89, 1.05, 1.6]
+
+
+def test_threads_that_kept_two_cpus_busy_in_one_round_run_in_parallel() -> None:
+    # Held back by a neighbour in the median round, pairs too noisy to tell: one round in
+    # which they kept 1.8 CPUs busy is what holding the GIL rules out.
+    threads = paired(
+        "work",
+        "threads",
+        spread(1.0, 0.3),
+        0.08,
+        workers=2,
+        busy_rounds=[0.9] * 11 + [1.8],
+        runnable_per_wall=1.9,
+    )
+    [found] = judge(entry("work", "serial", 0.08), threads)
+    assert found.gil.parallel is True and found.gil.reason == verdict.PARALLEL_IN_A_ROUND
+    assert (found.gil.peak, found.gil.rounds) == (1.8, 12)
+    assert labels.kind(found) == "CPU-bound, releases the GIL"
+    [evidence] = [n for n in render.notes(found) if n.startswith("evidence:")]
+    assert evidence == (
+        "evidence: threads x2 kept 1.80 CPUs busy in one of its 12 rounds (0.90 in the "
+        "median one): its threads run in parallel"
+    )
+    # A cold pool of threads shows it as well, and the evidence names the pool that did.
+    warm = paired(
+        "work",
+        "threads",
+        spread(1.0, 0.3),
+        0.08,
+        workers=2,
+        busy_rounds=[0.9] * 12,
+        runnable_per_wall=1.9,
+    )
+    cold = paired(
+        "work", "threads", spread(1.0, 0.3), 0.08, workers=2, pool="cold", busy_rounds=[1.5]
+    )
+    [found] = judge(entry("work", "serial", 0.08), warm, cold)
+    assert found.gil.parallel is True and labels.case(found.gil.case) == "threads x2 cold"
+
+
+def test_threads_never_parallel_in_a_round_where_processes_often_were_hold_the_gil() -> None:
+    # Pairs cannot tell (threads and processes both within noise of serial), rounds can:
+    # 8 of the processes' 14 rounds kept 1.2 CPUs busy or more, none of the threads' 14.
+    threads = paired(
+        "work",
+        "threads",
+        spread(1.0, 0.3, n=14),
+        0.08,
+        workers=2,
+        busy_rounds=HELD_ROUNDS,
+        runnable_per_wall=1.4,
+    )
+    processes = paired(
+        "work", "processes", spread(1.1, 0.3, n=14), 0.08, workers=2, busy_rounds=PROCESS_ROUNDS
+    )
+    [found] = judge(entry("work", "serial", 0.08), threads, processes)
+    assert found.gil.parallel is False and found.gil.reason == verdict.NEVER_PARALLEL
+    assert (found.gil.rival_parallel, found.gil.rival_rounds) == (9, 14)
+    assert labels.kind(found) == "CPU-bound, holds the GIL"
+    assert row(found, "threads x2").ceiling == 1
+    [evidence] = [n for n in render.notes(found) if n.startswith("evidence:")]
+    assert evidence == (
+        "evidence: threads x2 kept at most 1.01 CPUs busy in each of its 14 rounds on a busy "
+        "machine, while processes x2 kept 1.2 or more busy in 9 of its 14 beside the same "
+        "neighbour: one thread runs at a time"
+    )
+    # The rounds of every warm process pool of as many workers count (two chunk policies).
+    chunked = paired(
+        "work",
+        "processes",
+        spread(1.1, 0.3, n=14),
+        0.08,
+        workers=2,
+        chunksize=4,
+        busy_rounds=PROCESS_ROUNDS,
+    )
+    [found] = judge(entry("work", "serial", 0.08), threads, processes, chunked)
+    assert (found.gil.rival_parallel, found.gil.rival_rounds) == (18, 28)
+
+
+def test_threads_are_not_said_to_hold_the_gil_where_processes_seldom_ran_in_parallel() -> None:
+    # Two of the processes' rounds above 1.2: the threads' fourteen could miss such
+    # moments by chance (about one time in five), so rounds do not tell, nor do pairs.
+    threads = paired(
+        "work",
+        "threads",
+        spread(1.0, 0.3, n=14),
+        0.08,
+        workers=2,
+        busy_rounds=HELD_ROUNDS,
+        runnable_per_wall=1.4,
+    )
+    seldom = [1.1] * 12 + [1.5, 1.6]
+    processes = paired(
+        "work", "processes", spread(1.1, 0.3, n=14), 0.08, workers=2, busy_rounds=seldom
+    )
+    [found] = judge(entry("work", "serial", 0.08), threads, processes)
+    assert found.gil.parallel is None and found.gil.reason == verdict.MACHINE_BUSY
+
+
 def test_every_format_carries_the_rows_and_the_line_to_paste() -> None:
     found = judge(
         entry("sleep", "serial", 0.8, kind="io", cpu_share=0.0),

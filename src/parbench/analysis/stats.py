@@ -8,6 +8,9 @@ Pure Python, no dependency.
   speedup (a geometric mean of the pairs' ratios), and Student's t gives its interval.
   A neighbour that comes and goes hits both rounds of a pair alike, so it moves the
   pairs' spread, not their centre.
+- ``none_among``: Fisher's exact test, one-sided, for a kind of round that never came
+  to one sample and came to the other (threads that never kept two CPUs busy in a round
+  where a process pool beside the same neighbour did).
 - ``median_interval``: one sample's median (a serial time across runs) within its
   distribution-free 95% interval.
 - ``mann_whitney_p``: two independent samples (one benchmark in two saved runs): the
@@ -154,6 +157,16 @@ def _incomplete_beta(x: float, a: float, b: float) -> float:
         if abs(c * d - 1) < 1e-14:
             break
     return front * result / a
+
+
+def none_among(first: int, second: int, hits: int) -> float:
+    """Fisher's exact one-sided p-value for a sample of ``first`` rounds holding none of
+    the ``hits`` rounds of some kind that ``first + second`` exchangeable rounds hold
+    (the others in a second sample of ``second``): the chance that ``first`` rounds drawn
+    at random from them all miss every one, ``C(second, hits) / C(first + second, hits)``."""
+    if not 0 <= hits <= second:
+        raise ValueError(f"hits must be from 0 to second ({second}), not {hits}")
+    return math.comb(second, hits) / math.comb(first + second, hits)
 
 
 def median_interval(values: Sequence[float]) -> tuple[float, float, float]:

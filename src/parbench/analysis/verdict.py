@@ -9,9 +9,16 @@ that comes and goes hits both rounds of a pair alike: nothing is widened afterwa
 
 **Kind.** Serial's own case says how much of its time, less the time it waited for a
 CPU, it computed: I/O-bound, mixed or CPU-bound (``kind_of``). For work that
-computes, the CPUs that the largest warm thread pool kept busy say whether threads run
-its Python in parallel: about one where the work holds the GIL, one per thread where it
-releases it (``Gil``).
+computes, the CPUs that the thread pools kept busy say whether threads run its Python in
+parallel: about one where the work holds the GIL, one per thread where it releases it
+(``Gil``). That is physics, not statistics: threads that hold the GIL never keep more than
+one CPU busy, however long or short the time looked at, so a single round in which a
+thread pool kept ``ROUND_PARALLEL`` CPUs busy shows threads running in parallel however
+busy the machine was otherwise. Where a neighbour held the threads back, they are told to
+run one at a time when they never did so in a round while a process pool of as many
+workers, measured beside the same neighbour, did in enough of its rounds that the threads
+could not all have missed such moments by chance (Fisher's exact test,
+``stats.none_among``); failing that, by their rounds paired with serial's.
 
 **Limits**, from what was measured (``limits``): with ``spread`` the workers that had
 tasks (``min(workers, tasks)``), work that waits can gain ``spread``; CPU work
@@ -51,15 +58,30 @@ GAINED_PAIRED = 1.1
 # Threads that could have had this many more CPUs than they kept busy were held back by
 # something other than the GIL: whether they run in parallel cannot be told.
 HELD_BACK = 0.25
+# A round in which a pool kept this many CPUs busy ran in parallel: threads that hold the
+# GIL keep at most one CPU busy, and its switching (1.01 at most on a 2-core machine,
+# quiet or beside a neighbour on both CPUs).
+ROUND_PARALLEL = 1.2
 
 # Pools from the cheapest to start and feed: threads share the caller's memory; asyncio
 # needs the work's async variant; interpreters and processes copy every task and result.
 COST = ("threads", "asyncio", "interpreters", "processes", "dask")
 # What the thread pools' CPU use says (``Gil.reason``); where a busy machine held the
 # threads back, what their rounds paired with serial's say instead.
-PARALLEL, ONE_AT_A_TIME, MACHINE_BUSY, CANNOT_SHOW, GAINED, BEHIND_PROCESSES = (
+(
+    PARALLEL,
+    PARALLEL_IN_A_ROUND,
+    ONE_AT_A_TIME,
+    NEVER_PARALLEL,
+    MACHINE_BUSY,
+    CANNOT_SHOW,
+    GAINED,
+    BEHIND_PROCESSES,
+) = (
     "parallel",
+    "parallel in a round",
     "one at a time",
+    "never parallel in a round",
     "machine busy",
     "cannot show",
     "gained in pairs",
@@ -92,9 +114,10 @@ class CaseKey:
 
 @dataclass(frozen=True)
 class Gil:
-    """What the largest warm thread pool (``case``, measured as ``measurement``) says
-    of the work: ``parallel`` is True where its threads ran Python in parallel, False
-    where one ran at a time, None where that could not be told (``reason``)."""
+    """What a thread pool (``case``, measured as ``measurement``: the largest warm one,
+    or with ``PARALLEL_IN_A_ROUND`` the one that showed it) says of the work:
+    ``parallel`` is True where its threads ran Python in parallel, False where one ran at
+    a time, None where that could not be told (``reason``)."""
 
     case: CaseKey
     measurement: Measurement
@@ -107,6 +130,13 @@ class Gil:
     rival: CaseKey | None = None
     rival_speedup: stats.Paired | None = None
     behind: stats.Paired | None = None
+    # Told by rounds: the most CPUs the threads kept busy in one of their ``rounds``
+    # sampled rounds; where they never ran in parallel, the sampled rounds of the process
+    # pools of as many workers (``rival``), and how many of those did.
+    peak: float | None = None
+    rounds: int = 0
+    rival_parallel: int = 0
+    rival_rounds: int = 0
 
     @property
     def held(self) -> bool:
@@ -291,29 +321,76 @@ def serial_cpus(serial: Measurement) -> float:
 
 
 def gil_evidence(group: Iterable[Measurement], share: float) -> Gil | None:
-    """What the largest warm thread pool with its CPU use measured says of work that
-    computes ``share`` of its time; ``None`` where there is none."""
-    pools = [
+    """What the thread pools with their CPU use measured say of work that computes
+    ``share`` of its time (see the module's docstring); ``None`` where there is none."""
+    group = list(group)
+    threads = [
         m
         for m in group
-        if m.strategy == "threads"
-        and m.pool == "warm"
-        and min(m.workers, m.tasks) > 1
-        and m.cpu_per_wall is not None
+        if m.strategy == "threads" and min(m.workers, m.tasks) > 1 and m.cpu_per_wall is not None
     ]
-    m = max(pools, key=lambda p: p.workers, default=None)
+    m = max((p for p in threads if p.pool == "warm"), key=lambda p: p.workers, default=None)
     if m is None:
         return None
     case = case_key(m, group)
     busy, wanted = m.cpu_per_wall or 0.0, m.runnable_per_wall
     if busy >= PARALLEL_BUSY:
         return Gil(case, m, True, PARALLEL)
+    shown = max(threads, key=_peak)
+    if _peak(shown) >= ROUND_PARALLEL:
+        return Gil(
+            case_key(shown, group),
+            shown,
+            True,
+            PARALLEL_IN_A_ROUND,
+            peak=_peak(shown),
+            rounds=len(shown.cpu_per_wall_rounds or ()),
+        )
     # Threads that ran in parallel would have kept this many CPUs busy.
     if min(min(m.workers, m.tasks) * share, m.usable_cpus) < PARALLEL_BUSY:
         return Gil(case, m, None, CANNOT_SHOW)
     if wanted is not None and min(wanted, m.usable_cpus) - busy > HELD_BACK:
-        return _gil_by_pairs(case, m, group, share)
+        return _gil_by_rounds(case, m, group) or _gil_by_pairs(case, m, group, share)
     return Gil(case, m, False, ONE_AT_A_TIME)
+
+
+def _peak(m: Measurement) -> float:
+    """The most CPUs ``m`` kept busy in a sampled round (its median where rounds were not
+    saved)."""
+    return max(m.cpu_per_wall_rounds or (), default=m.cpu_per_wall or 0.0)
+
+
+def _gil_by_rounds(case: CaseKey, m: Measurement, group: Iterable[Measurement]) -> Gil | None:
+    """Threads that a busy machine held back and that never kept ``ROUND_PARALLEL`` CPUs
+    busy in a round, told to run one at a time where the warm process pools of as many
+    workers did in enough of their rounds, beside the same neighbour, that rounds taken
+    alike would have shown it in one of the threads' at least ``1 - ALPHA_PER_LOOK`` of
+    the time (``stats.none_among``); ``None`` otherwise. The two pools' rounds, taken
+    seconds apart beside the same neighbour, are taken to be exchangeable: a neighbour
+    that left the machine between them would break that."""
+    rounds = m.cpu_per_wall_rounds or ()
+    theirs = [
+        busy
+        for p in group
+        if p.strategy == "processes" and p.pool == "warm" and p.workers == m.workers
+        for busy in p.cpu_per_wall_rounds or ()
+    ]
+    hits = sum(busy >= ROUND_PARALLEL for busy in theirs)
+    if not rounds or not hits:
+        return None
+    if stats.none_among(len(rounds), len(theirs), hits) > sequential.ALPHA_PER_LOOK:
+        return None
+    return Gil(
+        case,
+        m,
+        False,
+        NEVER_PARALLEL,
+        peak=max(rounds),
+        rounds=len(rounds),
+        rival=CaseKey("processes", m.workers),
+        rival_parallel=hits,
+        rival_rounds=len(theirs),
+    )
 
 
 def _sides(m: Measurement) -> tuple[list[float], list[float]] | None:

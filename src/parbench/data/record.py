@@ -21,6 +21,10 @@ marked nullable may be null.
 
 Changelog of ``SCHEMA``:
 
+- 4: each case saves the CPUs its process tree kept busy in each sampled round
+  (``cpu_per_wall_rounds``), beside their median: a round in which threads kept more than
+  one CPU busy shows that they ran Python in parallel, however busy the machine was
+  otherwise. A schema 3 document is read as it is, that key unknown (null).
 - 3: the run-wide facts (interpreter, CPUs, network settings) are written once, in
   ``machine_info["parbench"]``, instead of in every benchmark; every key is written, null
   where unknown, and required on read; new: ``workload_source_hash`` (the sha256 of the
@@ -56,6 +60,7 @@ from parbench.data.checks import (
     TEXT,
     Check,
     between,
+    finite,
     one_of,
     positive,
     round_times,
@@ -63,11 +68,13 @@ from parbench.data.checks import (
 )
 from parbench.data.limits import MAX_BODY_BYTES, MAX_LATENCY_S, MAX_WORKERS
 
-SCHEMA = 3
-# The schema before this one, which ``migrate`` reads.
-PREVIOUS_SCHEMA = 2
-#: The schemas ``migrate`` brings up to this one.
-MIGRATED_SCHEMAS = (1, PREVIOUS_SCHEMA)
+SCHEMA = 4
+# The first schema that keeps the run-wide facts in ``machine_info`` (``RUN_FACTS_KEY``);
+# ``migrate`` reads those before it.
+FACTS_SCHEMA = 3
+#: The schemas read besides this one: a benchmark's keys that its schema lacked
+#: (``lacking``) read as unknown.
+MIGRATED_SCHEMAS = (1, 2, 3)
 SCHEMA_KEY = "schema"
 RUN_FACTS_KEY = "parbench"
 RUN_KEY = "parbench_run"
@@ -75,6 +82,10 @@ RUN_KEY = "parbench_run"
 # belong to.
 GRANULARITY_ROLES = ("start_up", "per_task", "payload", "sweep")
 STOPPED = ("settled", "budget", "max_pairs")
+CPUS_BUSY_ROUNDS = Check(
+    lambda v: isinstance(v, list) and v != [] and all(finite(x) and 0 <= x <= MAX_CPUS for x in v),
+    "a list of CPUs kept busy (finite numbers of 0 or more)",
+)
 SERIAL_ROUNDS = Check(
     lambda v: isinstance(v, list) and v != [] and round_times(v),
     f"a list of round times ({ROUND_TIME.expected})",
@@ -132,6 +143,9 @@ MEASURED: dict[str, Field] = {
     "memory_processes": Field(whole(1), nullable=True),
     "cpu_seconds_main_process": Field(DURATION, nullable=True),
     "cpu_per_wall": Field(NON_NEGATIVE, nullable=True),
+    # The CPUs the tree kept busy in each sampled round, in order (``cpu_per_wall`` is
+    # their median).
+    "cpu_per_wall_rounds": Field(CPUS_BUSY_ROUNDS, nullable=True),
     "runnable_per_wall": Field(NON_NEGATIVE, nullable=True),
     "wait_share": Field(NON_NEGATIVE, nullable=True),
     "cpu_per_unqueued_wall": Field(NON_NEGATIVE, nullable=True),
@@ -165,7 +179,12 @@ SESSION_FIELDS: dict[str, Field] = {
         )
     ),
 }
-THIS_SCHEMA = Check(lambda v: type(v) is int and v == SCHEMA, f"{SCHEMA}, this parbench's schema")
+# The keys each schema added to a benchmark's ``extra_info`` since ``FACTS_SCHEMA``.
+ADDED = {4: frozenset({"cpu_per_wall_rounds"})}
+FACTS_SCHEMAS = Check(
+    lambda v: type(v) is int and FACTS_SCHEMA <= v <= SCHEMA,
+    f"{FACTS_SCHEMA} to {SCHEMA}, the schemas that keep the run's facts there",
+)
 # What schema 2's reader required of every benchmark; ``migrate`` reads any other key a
 # schema 2 document lacks as unknown.
 REQUIRED_IN_PREVIOUS = frozenset(
@@ -224,8 +243,14 @@ class Migrated:
     unknown: frozenset[str]
 
 
+def lacking(schema: int) -> frozenset[str]:
+    """The keys of a benchmark's ``extra_info`` that a document of ``schema`` (from
+    ``FACTS_SCHEMA`` on) lacks: those added since, read as unknown."""
+    return frozenset(key for added, keys in ADDED.items() if added > schema for key in keys)
+
+
 def migrate(info: Mapping[str, Any]) -> Migrated:
-    """A schema 1 or 2 benchmark's ``extra_info`` as schema 3 has it: the run-wide facts
+    """A schema 1 or 2 benchmark's ``extra_info`` as this schema has it: the run-wide facts
     from the benchmark itself, and every key schema 2 did not require, where absent, null
     (schema 1 required the same keys, and lacked only nullable ones)."""
     unknown = frozenset(

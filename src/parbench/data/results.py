@@ -5,7 +5,7 @@ The keys parbench adds to it, where each lives, its schema's changelog and the m
 from the previous schema are ``parbench.data.record``'s; this module reads them:
 
 - each benchmark's ``extra_info`` (``record.BENCHMARK_FIELDS``) and, in a document of
-  schema 3, the run-wide facts in ``machine_info["parbench"]`` (``record.RUN_FIELDS``),
+  schema 3 or later, the run-wide facts in ``machine_info["parbench"]`` (``record.RUN_FIELDS``),
   copied into each ``Measurement``; a benchmark's ``stats`` gives its ``median`` and,
   saved with ``--benchmark-save-data``, every round's time (``data``).
 - the document's ``parbench_run``, whether its session completed:
@@ -21,9 +21,10 @@ body size beyond what the options allow (``MAX_WORKERS``, ``MAX_LATENCY_S``,
 machine has. A run's figures must agree with each other: its ``median`` is the median
 of its rounds (``data``), and ``rounds`` their count; a file edited or damaged so that
 they do not is refused, since a verdict or a gate would believe one and not the other. A
-document of schema 1 or 2 is migrated (``record.migrate``): what it did not have to
-write reads as ``None``. One of a newer schema, or saved before schemas existed, is
-refused with what to do about it.
+document of schema 1 or 2 is migrated (``record.migrate``), and one of schema 3 lacks the
+keys added since (``record.lacking``): what it did not have to write reads as ``None``.
+One of a newer schema, or saved before schemas existed, is refused with what to do about
+it.
 
 A run is named by a file path, by a pytest-benchmark storage id (``0003``, looked up
 under ``.benchmarks/``) or by ``latest``, the newest complete run there.
@@ -130,6 +131,9 @@ class Measurement:
     # rounds ("settled", "budget" or "max_pairs"); and the seconds it and its workload
     # were allowed (None where unlimited).
     serial_rounds: tuple[float, ...] = ()
+    # The CPUs the tree kept busy in each sampled round, in order; ``cpu_per_wall`` is
+    # their median (None where unmeasured, and in runs of schema 3 or before).
+    cpu_per_wall_rounds: tuple[float, ...] | None = None
     stopped: str | None = None
     budget_s: float | None = None
     workload_budget_s: float | None = None
@@ -359,18 +363,20 @@ class _Entry(_Reader):
         return schema
 
 
-def _measurement(entry: _Entry, facts: Mapping[str, Any] | None) -> Measurement:
-    """The measurement in one parbench benchmark entry; ``facts``: its run's, read from
-    ``machine_info`` (``None`` where the entry is of the previous schema and holds its own)."""
+def _measurement(entry: _Entry, schema: int, facts: Mapping[str, Any] | None) -> Measurement:
+    """The measurement in one parbench benchmark entry of ``schema``; ``facts``: its run's,
+    read from ``machine_info`` (``None`` where the entry's schema kept them in each entry)."""
     read = entry
     if facts is None:
         migrated = record.migrate(read.info)
-        info: Mapping[str, Any] = migrated.info
         facts = read.facts(migrated.facts, "extra_info.", migrated.unknown)
-        values = read.fields(info, "extra_info.", record.BENCHMARK_FIELDS, migrated.unknown)
+        values = read.fields(
+            migrated.info, "extra_info.", record.BENCHMARK_FIELDS, migrated.unknown
+        )
     else:
-        info = read.info
-        values = read.fields(info, "extra_info.", record.BENCHMARK_FIELDS)
+        unknown = record.lacking(schema)
+        info = {**read.info, **dict.fromkeys(unknown)}
+        values = read.fields(info, "extra_info.", record.BENCHMARK_FIELDS, unknown)
     if values["baseline_pass"] is not None and values["strategy"] != BASELINE:
         read.fail(
             f"extra_info.baseline_pass is {_shown(values['baseline_pass'])}; expected null "
@@ -382,6 +388,7 @@ def _measurement(entry: _Entry, facts: Mapping[str, Any] | None) -> Measurement:
     read.counted(stats, rounds)
     read.agree(median, rounds)
     serial_rounds = tuple(values.pop("serial_rounds") or ())
+    busy_rounds = values.pop("cpu_per_wall_rounds")
     if serial_rounds and rounds and len(serial_rounds) != len(rounds):
         read.fail(
             f"extra_info.serial_rounds holds {len(serial_rounds)} rounds; expected one "
@@ -394,6 +401,7 @@ def _measurement(entry: _Entry, facts: Mapping[str, Any] | None) -> Measurement:
         median=median,
         rounds=rounds,
         serial_rounds=serial_rounds,
+        cpu_per_wall_rounds=None if busy_rounds is None else tuple(busy_rounds),
         python=python,
         **attributes,
     )
@@ -416,7 +424,7 @@ def _run_facts(machine: dict[str, Any], source: str) -> dict[str, Any]:
     if not isinstance(facts, dict):
         found = "missing" if facts is None else _shown(facts)
         reader.fail(f"{RUN_FACTS_PREFIX.rstrip('.')} is {found}; expected an object")
-    reader.read(facts, RUN_FACTS_PREFIX, record.SCHEMA_KEY, record.THIS_SCHEMA)
+    reader.read(facts, RUN_FACTS_PREFIX, record.SCHEMA_KEY, record.FACTS_SCHEMAS)
     return reader.facts(facts, RUN_FACTS_PREFIX)
 
 
@@ -430,9 +438,10 @@ def from_json(document: Any, source: str) -> Run:
     completeness = _completeness(document, source)
     entries = [_Entry(b, i, source) for i, b in enumerate(document["benchmarks"])]
     schemas = [entry.schema() for entry in entries]
-    facts = _run_facts(machine, source) if SCHEMA in schemas else None
+    known = [schema for schema in schemas if schema is not None]
+    facts = _run_facts(machine, source) if max(known, default=0) >= record.FACTS_SCHEMA else None
     measurements = tuple(
-        _measurement(entry, facts if schema == SCHEMA else None)
+        _measurement(entry, schema, facts if schema >= record.FACTS_SCHEMA else None)
         for entry, schema in zip(entries, schemas, strict=True)
         if schema is not None
     )

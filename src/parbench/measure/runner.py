@@ -456,13 +456,13 @@ def _paired(
     return results
 
 
-def parallelism(usages: list[cpustat.Usage]) -> dict[str, float | None]:
-    """Over the sampled rounds (``None`` where unmeasured): the medians of the CPUs the
-    run's process tree kept busy, of the CPUs it wanted, of its CPUs' worth of waiting
-    for one, and of the CPUs it kept busy when not waiting for one (each round's own
-    ratio: medians of its parts would mix rounds); and the CPUs everything else on the
-    machine kept busy, as a total over all of them, since the machine's counters tick
-    too coarsely for one round."""
+def parallelism(usages: list[cpustat.Usage]) -> dict[str, Any]:
+    """Over the sampled rounds (``None`` where unmeasured): the CPUs the run's process
+    tree kept busy in each, and the medians of those, of the CPUs it wanted, of its CPUs'
+    worth of waiting for one, and of the CPUs it kept busy when not waiting for one (each
+    round's own ratio: medians of its parts would mix rounds); and the CPUs everything
+    else on the machine kept busy, as a total over all of them, since the machine's
+    counters tick too coarsely for one round."""
 
     def median(values: list[float | None]) -> float | None:
         known = [v for v in values if v is not None]
@@ -474,6 +474,7 @@ def parallelism(usages: list[cpustat.Usage]) -> dict[str, float | None]:
         elsewhere = sum(o for o in others if o is not None) / sum(u.wall for u in usages)
     return {
         "cpu_per_wall": median([u.busy for u in usages]),
+        "cpu_per_wall_rounds": [round(u.busy, 4) for u in usages] or None,
         "runnable_per_wall": median([u.wanted for u in usages]),
         "wait_share": median([u.waiting for u in usages]),
         "cpu_per_unqueued_wall": median([u.computing for u in usages]),

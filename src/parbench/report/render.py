@@ -16,9 +16,12 @@ from parbench.analysis.verdict import (
     FASTER,
     GAINED,
     MACHINE_BUSY,
+    NEVER_PARALLEL,
     ONLY_SERIAL,
     PARALLEL,
     PARALLEL_BUSY,
+    PARALLEL_IN_A_ROUND,
+    ROUND_PARALLEL,
     SAME,
     SERIAL_WINS,
     SLOWER,
@@ -235,6 +238,19 @@ def _gil_note(gil: Gil) -> str:
     seen = f"{labels.case(gil.case)} kept {m.cpu_per_wall or 0.0:.2f} CPUs busy"
     if gil.reason == PARALLEL:
         return f"{seen}: its threads run in parallel"
+    if gil.reason == PARALLEL_IN_A_ROUND and gil.peak is not None:
+        return (
+            f"{labels.case(gil.case)} kept {gil.peak:.2f} CPUs busy in one of its "
+            f"{gil.rounds} rounds ({m.cpu_per_wall or 0.0:.2f} in the median one): its "
+            "threads run in parallel"
+        )
+    if gil.reason == NEVER_PARALLEL and gil.peak is not None and gil.rival is not None:
+        return (
+            f"{labels.case(gil.case)} kept at most {gil.peak:.2f} CPUs busy in each of its "
+            f"{gil.rounds} rounds on a busy machine, while {labels.case(gil.rival)} kept "
+            f"{ROUND_PARALLEL:g} or more busy in {gil.rival_parallel} of its "
+            f"{gil.rival_rounds} beside the same neighbour: one thread runs at a time"
+        )
     if gil.reason == CANNOT_SHOW:
         return (
             f"{seen}; with {m.usable_cpus:g} usable CPUs, {min(m.workers, m.tasks)} workers "
