@@ -494,11 +494,11 @@ def test_threads_never_parallel_in_a_round_where_processes_often_were_hold_the_g
     assert row(found, "threads x2").ceiling == 1
     [evidence] = [n for n in render.notes(found) if n.startswith("evidence:")]
     assert evidence == (
-        "evidence: threads x2 kept at most 1.01 CPUs busy in each of its 14 rounds on a busy "
-        "machine, while processes x2 kept 1.2 or more busy in 9 of its 14 beside the same "
+        "evidence: threads x2 kept at most 1.01 CPUs busy in each of 14 rounds on a busy "
+        "machine, while processes x2 kept 1.2 or more busy in 9 of 14 beside the same "
         "neighbour: one thread runs at a time"
     )
-    # The rounds of every warm process pool of as many workers count (two chunk policies).
+    # The rounds of every pool of as many workers count: chunk policies, warm and cold.
     chunked = paired(
         "work",
         "processes",
@@ -508,8 +508,17 @@ def test_threads_never_parallel_in_a_round_where_processes_often_were_hold_the_g
         chunksize=4,
         busy_rounds=PROCESS_ROUNDS,
     )
-    [found] = judge(entry("work", "serial", 0.08), threads, processes, chunked)
-    assert (found.gil.rival_parallel, found.gil.rival_rounds) == (18, 28)
+    cold = paired(
+        "work",
+        "threads",
+        spread(1.0, 0.3, n=14),
+        0.08,
+        workers=2,
+        pool="cold",
+        busy_rounds=HELD_ROUNDS[:5],
+    )
+    [found] = judge(entry("work", "serial", 0.08), threads, processes, chunked, cold)
+    assert (found.gil.rival_parallel, found.gil.rival_rounds, found.gil.rounds) == (18, 28, 19)
 
 
 def test_threads_are_not_said_to_hold_the_gil_where_processes_seldom_ran_in_parallel() -> None:

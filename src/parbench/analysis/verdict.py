@@ -114,8 +114,9 @@ class CaseKey:
 
 @dataclass(frozen=True)
 class Gil:
-    """What a thread pool (``case``, measured as ``measurement``: the largest warm one,
-    or with ``PARALLEL_IN_A_ROUND`` the one that showed it) says of the work:
+    """What a thread pool (``case``, measured as ``measurement``: the largest warm one;
+    with ``PARALLEL_IN_A_ROUND`` the one that showed it; with ``NEVER_PARALLEL`` every
+    pool of as many threads, ``measurement`` the largest warm one) says of the work:
     ``parallel`` is True where its threads ran Python in parallel, False where one ran at
     a time, None where that could not be told (``reason``)."""
 
@@ -132,7 +133,7 @@ class Gil:
     behind: stats.Paired | None = None
     # Told by rounds: the most CPUs the threads kept busy in one of their ``rounds``
     # sampled rounds; where they never ran in parallel, the sampled rounds of the process
-    # pools of as many workers (``rival``), and how many of those did.
+    # pools of as many workers (``rival``, warm and cold), and how many of those did.
     peak: float | None = None
     rounds: int = 0
     rival_parallel: int = 0
@@ -361,27 +362,30 @@ def _peak(m: Measurement) -> float:
 
 
 def _gil_by_rounds(case: CaseKey, m: Measurement, group: Iterable[Measurement]) -> Gil | None:
-    """Threads that a busy machine held back and that never kept ``ROUND_PARALLEL`` CPUs
-    busy in a round, told to run one at a time where the warm process pools of as many
-    workers did in enough of their rounds, beside the same neighbour, that rounds taken
-    alike would have shown it in one of the threads' at least ``1 - ALPHA_PER_LOOK`` of
-    the time (``stats.none_among``); ``None`` otherwise. The two pools' rounds, taken
-    seconds apart beside the same neighbour, are taken to be exchangeable: a neighbour
-    that left the machine between them would break that."""
-    rounds = m.cpu_per_wall_rounds or ()
-    theirs = [
-        busy
-        for p in group
-        if p.strategy == "processes" and p.pool == "warm" and p.workers == m.workers
-        for busy in p.cpu_per_wall_rounds or ()
-    ]
+    """Threads that a busy machine held back, told to run one at a time where no pool of
+    as many threads (``m``'s, warm or cold) kept ``ROUND_PARALLEL`` CPUs busy in a round
+    while the process pools of as many workers did in enough of their rounds, beside the
+    same neighbour, that rounds taken alike would have shown it in one of the threads' at
+    least ``1 - ALPHA_PER_LOOK`` of the time (``stats.none_among``); ``None`` otherwise.
+    The pools' rounds, taken seconds apart beside the same neighbour, are taken to be
+    exchangeable: a neighbour that left the machine between them would break that."""
+
+    def rounds_of(strategy: str) -> list[float]:
+        return [
+            busy
+            for p in group
+            if p.strategy == strategy and p.workers == m.workers
+            for busy in p.cpu_per_wall_rounds or ()
+        ]
+
+    rounds, theirs = rounds_of("threads"), rounds_of("processes")
     hits = sum(busy >= ROUND_PARALLEL for busy in theirs)
     if not rounds or not hits:
         return None
     if stats.none_among(len(rounds), len(theirs), hits) > sequential.ALPHA_PER_LOOK:
         return None
     return Gil(
-        case,
+        CaseKey("threads", m.workers),
         m,
         False,
         NEVER_PARALLEL,

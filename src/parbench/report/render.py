@@ -246,9 +246,9 @@ def _gil_note(gil: Gil) -> str:
         )
     if gil.reason == NEVER_PARALLEL and gil.peak is not None and gil.rival is not None:
         return (
-            f"{labels.case(gil.case)} kept at most {gil.peak:.2f} CPUs busy in each of its "
+            f"{labels.case(gil.case)} kept at most {gil.peak:.2f} CPUs busy in each of "
             f"{gil.rounds} rounds on a busy machine, while {labels.case(gil.rival)} kept "
-            f"{ROUND_PARALLEL:g} or more busy in {gil.rival_parallel} of its "
+            f"{ROUND_PARALLEL:g} or more busy in {gil.rival_parallel} of "
             f"{gil.rival_rounds} beside the same neighbour: one thread runs at a time"
         )
     if gil.reason == CANNOT_SHOW:
