@@ -206,6 +206,43 @@ def test_which_looks_settle(low: float, high: float, to_beat: float, settled: bo
     assert sequential.settled(found, to_beat) is settled
 
 
+@pytest.mark.parametrize(
+    ("low", "high", "to_beat", "ceiling", "settled"),
+    [
+        # One worker gains nothing: settled at any look, however wide or flattered.
+        (0.7, 1.4, 1.0, 1.0, True),
+        (1.02, 1.3, 1.0, 1.0, True),
+        # Its high end counts as at most its ceiling against the leader.
+        (1.1, 2.0, 1.6, 1.5, True),
+        (1.1, 2.0, 1.6, 1.8, False),
+        (1.1, 2.0, 1.0, 2.0, False),
+    ],
+)
+def test_a_case_its_ceiling_keeps_from_gaining_is_settled(
+    low: float, high: float, to_beat: float, ceiling: float, settled: bool
+) -> None:
+    found = stats.Paired(10, (low * high) ** 0.5, low, high, 0.99)
+    assert sequential.settled(found, to_beat, ceiling) is settled
+
+
+def test_a_case_that_cannot_gain_takes_its_first_look_and_no_share_of_the_budget() -> None:
+    noisy = Machine(neighbour(*[(t / 4, t / 4 + 0.1) for t in range(4000)], factor=2))
+    chance, serial, case = random.Random(3), [], []
+    while (why := sequential.stop(serial, case, False, 1.0, ceiling=1.0)) is None:
+        serial.append(noisy.round(0.1, chance))
+        case.append(noisy.round(0.1, chance))
+    assert (why, len(serial)) == (sequential.SETTLED, sequential.FIRST_LOOK)
+    # Two cases of sleep can gain, the one-worker case cannot: 20 s are shared by two.
+    one, two, four = (make_case("sleep", "threads", workers=w) for w in (1, 2, 4))
+    budget = runner.Budget.of(20.0, [one, two, four])
+    assert runner.ceiling(one) == 1 and budget.allowance(two) == 10
+    budget.spend(one, 1.0)
+    assert budget.allowance(two) == 9.5
+    # However its neighbour flattered it, a case that cannot gain leads no race.
+    budget.finished(one, stats.Paired(8, 1.4, 1.2, 1.6, 0.99))
+    assert budget.to_beat(two) == 1.0
+
+
 def test_the_best_low_end_of_a_case_settled_faster_is_what_the_others_must_beat() -> None:
     cases = [make_case("sleep", "threads", workers=w) for w in (2, 4, 16)]
     other = make_case("pure_python", "processes")

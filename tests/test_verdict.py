@@ -214,6 +214,29 @@ def test_serial_is_the_answer_when_every_case_is_slower_or_no_faster() -> None:
     assert render.use_line(found) == "use: a plain loop"
 
 
+def test_serial_is_the_answer_where_the_rest_cannot_gain_by_physics() -> None:
+    # Processes x2 decided slower; one worker, undecided beside a neighbour, can gain
+    # nothing whatever it measured: nothing is a reason to leave the plain loop.
+    [found] = judge(
+        entry("tiny", "serial", 0.01),
+        paired("tiny", "processes", spread(0.5, 0.05), 0.01, workers=2),
+        paired("tiny", "threads", spread(1.0, 0.4), 0.01, workers=1),
+    )
+    assert row(found, "threads x1").outcome == verdict.UNCLEAR
+    assert found.answer.kind == verdict.SERIAL_WINS
+    assert render.sentence(found).startswith(
+        "tiny (CPU-bound): nothing beats serial (10 ms); threads x1 cannot beat it (at most 1x)"
+    )
+    assert render.use_line(found) == "use: a plain loop"
+    # Where a case that can gain is still open, nothing is decided.
+    [found] = judge(
+        entry("tiny", "serial", 0.01),
+        paired("tiny", "processes", spread(1.0, 0.4), 0.01, workers=2),
+        paired("tiny", "threads", spread(1.0, 0.4), 0.01, workers=1),
+    )
+    assert found.answer.kind == verdict.UNDECIDED
+
+
 def test_no_line_to_paste_where_nothing_is_decided() -> None:
     [found] = judge(
         entry("work", "serial", 0.1),

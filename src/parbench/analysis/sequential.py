@@ -18,13 +18,17 @@ never the one to use; a faster case is settled when its interval is narrow enoug
 (``PRECISION``) to rank it against the others. A case whose interval lies wholly below
 the low end of a case of the same workload already stopped faster (``to_beat``) is
 settled too, whatever its claim: it can neither win nor tie that case, so its budget
-goes to the cases still in the race. The figure a case is reported with is the interval
+goes to the cases still in the race. A case that physics keeps from gaining more than
+``EQUIVALENCE`` over serial (its ``ceiling``: one worker with tasks gains nothing) is
+settled at its first look: it can never be the one to use, and its high end counts as at
+most its ceiling against ``to_beat``. The figure a case is reported with is the interval
 of its last look. Which look stops a case may depend on the other cases; the Bonferroni
 bound holds for any such rule.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from parbench.analysis import stats
@@ -71,27 +75,38 @@ def outcome(speedup: Paired) -> str:
     return UNCLEAR
 
 
-def settled(speedup: Paired, to_beat: float = 1.0) -> bool:
+def can_gain(ceiling: float) -> bool:
+    """Whether a case whose speedup physics bounds by ``ceiling`` could be more than
+    ``EQUIVALENCE`` faster than serial."""
+    return ceiling > 1 + EQUIVALENCE
+
+
+def settled(speedup: Paired, to_beat: float = 1.0, ceiling: float = math.inf) -> bool:
     """Whether a case whose look gave ``speedup`` needs no more rounds, where the best
     low end among its workload's cases stopped faster so far is ``to_beat`` (1 where
-    there is none): see the module's docstring."""
+    there is none) and physics bounds its speedup by ``ceiling``: see the module's
+    docstring."""
     found = outcome(speedup)
-    if found in (SLOWER, SAME) or speedup.high < to_beat:
+    if not can_gain(ceiling) or found in (SLOWER, SAME) or min(speedup.high, ceiling) < to_beat:
         return True
     return found == FASTER and speedup.spread <= PRECISION
 
 
 def stop(
-    serial: Sequence[float], case: Sequence[float], over_budget: bool, to_beat: float = 1.0
+    serial: Sequence[float],
+    case: Sequence[float],
+    over_budget: bool,
+    to_beat: float = 1.0,
+    ceiling: float = math.inf,
 ) -> str | None:
     """Why a case whose pairs so far are ``serial`` and ``case`` stops now (``STOPS``), or
     ``None`` to take another pair. ``over_budget``: another pair would overrun its
-    budget; ``to_beat``: as for ``settled``. A case is looked at only at the planned
-    counts, or where its budget ends."""
+    budget; ``to_beat`` and ``ceiling``: as for ``settled``. A case is looked at only at
+    the planned counts, or where its budget ends."""
     pairs = len(serial)
     if pairs < FIRST_LOOK or (pairs not in _LOOK_AT and not over_budget and pairs < MAX_PAIRS):
         return None
-    if settled(estimate(serial, case), to_beat):
+    if settled(estimate(serial, case), to_beat, ceiling):
         return SETTLED
     if pairs >= MAX_PAIRS:
         return AT_MOST

@@ -32,7 +32,8 @@ is cut at the ceiling.
 
 **Answer** (``Answer``): a case is the winner only when its interval lies above every
 other case's; cases whose intervals reach the leader's tie. Serial is the answer when
-every case is slower or within 5% of it; otherwise nothing is decided.
+every case is slower or within 5% of it, or kept by its ceiling from gaining more (one
+worker; threads on CPU work that holds the GIL); otherwise nothing is decided.
 """
 
 from __future__ import annotations
@@ -205,6 +206,12 @@ class Row:
         if self.interval is None:
             return None
         return min(self.interval[0], self.ceiling), min(self.interval[1], self.ceiling)
+
+    @property
+    def no_gain(self) -> bool:
+        """Whether the case is no reason to leave serial: decided slower or as fast, or
+        kept by physics from gaining more than ``sequential.EQUIVALENCE``."""
+        return self.outcome in (SLOWER, SAME) or not sequential.can_gain(self.ceiling)
 
     @property
     def efficiency(self) -> float:
@@ -519,7 +526,7 @@ def answer(rows: Sequence[Row]) -> Answer:
         common = (max(lows), min(highs)) if max(lows) <= min(highs) else (min(lows), max(highs))
         return Answer(TIE, tuple(sorted(tied, key=lambda r: -r.shown)), common, _cheapest(tied))
     others = [r for r in rows if not r.is_baseline]
-    if judged and len(judged) == len(others) and all(r.outcome in (SLOWER, SAME) for r in judged):
+    if judged and len(judged) == len(others) and all(r.no_gain for r in judged):
         return Answer(SERIAL_WINS, tuple(judged))
     return Answer(UNDECIDED)
 
@@ -585,7 +592,7 @@ def _rounds_to_decide(rows: Sequence[Row]) -> float | None:
     }
     if not found:
         return None
-    others = [r.outcome for r in judged if id(r) not in found]
+    others = [SAME if r.no_gain else r.outcome for r in judged if id(r) not in found]
     factor = 2
     while True:
         outcomes = [sequential.outcome(_narrowed(f, factor)) for f in found.values()]

@@ -292,9 +292,10 @@ def measure(
 class Budget:
     """The seconds of paired rounds each workload may spend (``per_workload``), shared
     among its paired cases as they come: a case may spend what its workload has left
-    over the cases still to measure, itself included, so that time a case settled early
-    without goes to the cases after it. A case always takes ``sequential.FIRST_LOOK``
-    pairs, whatever they cost. Keyed by ``Case.group``."""
+    over the cases that can gain still to measure, itself included, so that time a case
+    settled early without goes to the cases after it. A case always takes
+    ``sequential.FIRST_LOOK`` pairs, whatever they cost; one that cannot gain (``ceiling``)
+    takes no more, and no share. Keyed by ``Case.group``."""
 
     per_workload: float
     waiting: dict[str, int] = field(default_factory=dict)
@@ -307,7 +308,11 @@ class Budget:
         """A budget for the paired cases among ``cases`` that can run here."""
         waiting: dict[str, int] = {}
         for case in cases:
-            if case.strategy.name != BASELINE and not skip_reason(case.strategy, case.workload):
+            if (
+                case.strategy.name != BASELINE
+                and sequential.can_gain(ceiling(case))
+                and not skip_reason(case.strategy, case.workload)
+            ):
                 waiting[case.group] = waiting.get(case.group, 0) + 1
         return cls(per_workload, waiting)
 
@@ -322,7 +327,8 @@ class Budget:
 
     def spend(self, case: Case, seconds: float) -> None:
         self.spent[case.group] = self.spent.get(case.group, 0.0) + seconds
-        self.waiting[case.group] = max(self.waiting.get(case.group, 1) - 1, 0)
+        if sequential.can_gain(ceiling(case)):
+            self.waiting[case.group] = max(self.waiting.get(case.group, 1) - 1, 0)
 
     def to_beat(self, case: Case) -> float:
         """What a case of ``case``'s workload must reach to stay in the race
@@ -330,9 +336,17 @@ class Budget:
         return self.leaders.get(case.group, 1.0)
 
     def finished(self, case: Case, speedup: Paired) -> None:
-        """Note that ``case`` stopped at ``speedup`` (its last look)."""
+        """Note that ``case`` stopped at ``speedup`` (its last look), cut at its ceiling:
+        a case that cannot gain leads nothing, however its neighbour flattered it."""
         if sequential.outcome(speedup) == sequential.FASTER:
-            self.leaders[case.group] = max(self.to_beat(case), speedup.low)
+            low = min(speedup.low, ceiling(case))
+            self.leaders[case.group] = max(self.to_beat(case), low)
+
+
+def ceiling(case: Case) -> float:
+    """What physics bounds ``case``'s speedup by, before anything is measured: its workers
+    with tasks (one gains nothing, whatever the work)."""
+    return float(max(1, min(case.workers, case.task_count)))
 
 
 class _Stop(Exception):
@@ -349,6 +363,7 @@ class _Pairs:
     allowance: float
     coin: random.Random
     to_beat: float = 1.0
+    ceiling: float = math.inf
     started: float = field(default_factory=time.perf_counter)
     rounds: list[float] = field(default_factory=list)
     stopped: str = sequential.AT_MOST
@@ -380,7 +395,7 @@ class _Pairs:
         pairs = len(self.rounds)
         elapsed = time.perf_counter() - self.started
         over = pairs > 0 and elapsed + elapsed / pairs > self.allowance
-        why = sequential.stop(self.rounds, self.case_rounds(), over, self.to_beat)
+        why = sequential.stop(self.rounds, self.case_rounds(), over, self.to_beat, self.ceiling)
         if why is not None:
             self.stopped = why
         return why is not None
@@ -411,6 +426,7 @@ def _paired(
                 allowance,
                 random.Random(zlib.crc32(case.id.encode())),
                 budget.to_beat(case),
+                ceiling(case),
             )
             # An untimed warm-up round: the pool's workers start, and the sampling is sized.
             # (Serial's own case, run first, has warmed serial's way already.)
@@ -436,7 +452,9 @@ def _paired(
                 results = batches.last
             else:
                 pairs.stopped = (
-                    sequential.stop(pairs.rounds, pairs.case_rounds(), True, pairs.to_beat)
+                    sequential.stop(
+                        pairs.rounds, pairs.case_rounds(), True, pairs.to_beat, pairs.ceiling
+                    )
                     or pairs.stopped
                 )
             if 2 <= len(pairs.rounds) == len(pairs.case_rounds()):

@@ -195,9 +195,15 @@ def sentence(verdict: WorkloadVerdict) -> str:
         return f"{head}: {_named(answer.rows)} tie at {common} over serial; {serial}"
     if answer.kind == SERIAL_WINS:
         same = [row for row in answer.rows if row.outcome == SAME]
-        if same:
-            text = f"{head}: nothing beats serial ({format_seconds(verdict.serial.median)}); "
-            text += f"{_named(same)} within 5% of it"
+        # Undecided against serial, but kept by their ceiling from gaining.
+        capped = [row for row in answer.rows if row.outcome not in (SAME, SLOWER)]
+        if same or capped:
+            text = f"{head}: nothing beats serial ({format_seconds(verdict.serial.median)})"
+            if same:
+                text += f"; {_named(same)} within 5% of it"
+            if capped:
+                limit = max(row.ceiling for row in capped)
+                text += f"; {_named(capped)} cannot beat it (at most {limit:.3g}x)"
         else:
             text = f"{head}: serial fastest ({format_seconds(verdict.serial.median)})"
         slower = [row for row in answer.rows if row.outcome == SLOWER]
