@@ -60,8 +60,9 @@ GAINED_PAIRED = 1.1
 # something other than the GIL: whether they run in parallel cannot be told.
 HELD_BACK = 0.25
 # A round in which a pool kept this many CPUs busy ran in parallel: threads that hold the
-# GIL keep at most one CPU busy, and its switching (1.01 at most on a 2-core machine,
-# quiet or beside a neighbour on both CPUs).
+# GIL keep at most one CPU busy, and the kernel's hand-offs between them (on a 2-core
+# machine, quiet or beside a neighbour on both CPUs, at most 1.01 with tasks of
+# milliseconds, 1.07 with 10,000 tasks of a microsecond under 2 to 16 threads).
 ROUND_PARALLEL = 1.2
 
 # Pools from the cheapest to start and feed: threads share the caller's memory; asyncio
