@@ -8,6 +8,7 @@ want a CPU all the time, whether or not they get one; sleeping wants none.
 from __future__ import annotations
 
 import hashlib
+import math
 import multiprocessing
 import subprocess
 import sys
@@ -52,17 +53,27 @@ def test_work_that_holds_the_gil_keeps_one_cpu_busy_at_most() -> None:
     assert used.busy < 1.2
 
 
-def test_threads_that_hold_the_gil_never_pass_one_cpu_in_a_round_beside_a_neighbour() -> None:
+def tiny_task(n: int) -> int:
+    return math.factorial(10 + n % 5 * 10)
+
+
+@pytest.mark.parametrize(
+    ("function", "workers", "tasks"), [(python_loop, 2, 4), (tiny_task, 16, 10_000)]
+)
+def test_threads_that_hold_the_gil_never_pass_one_cpu_in_a_round_beside_a_neighbour(
+    function, workers: int, tasks: int
+) -> None:
     # The premise of telling the GIL by single rounds: however the neighbour comes and
-    # goes, no short round of threads holding the GIL keeps ROUND_PARALLEL CPUs busy.
+    # goes, no short round of threads holding the GIL keeps ROUND_PARALLEL CPUs busy,
+    # not even with microsecond tasks whose hand-offs the kernel makes beside them.
     cpus = max(1, round(machine.detect().usable_cpus))
-    with ThreadPoolExecutor(2) as pool, noisy_neighbour(cpus, on=0.3, off=0.2, limit=30.0):
-        list(pool.map(python_loop, range(2)))  # start the threads
+    with ThreadPoolExecutor(workers) as pool, noisy_neighbour(cpus, 0.3, 0.2, limit=30.0):
+        list(pool.map(function, range(workers)))  # start the threads
         tree = cpustat.Tree(descendants=False)  # the neighbour is a child of this process
         busy = []
         for _ in range(12):
             before = tree.sample()
-            list(pool.map(python_loop, range(4)))
+            list(pool.map(function, range(tasks)))
             busy.append(cpustat.usage(before, tree.sample()).busy)
     assert max(busy) < verdict.ROUND_PARALLEL, busy
 
