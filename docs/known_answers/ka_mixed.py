@@ -6,7 +6,7 @@ import time
 
 KIND = "mixed"
 SIZES = {"quick": 4, "default": 16, "article": 16}
-LOOP = 60_000
+LOOP = 160_000
 
 
 def tasks(size: int) -> list[int]:
