@@ -457,19 +457,23 @@ HELD_ROUNDS = [0.8, 1.0, 0.71, 0.79, 1.01, 0.64, 0.81, 0.73, 0.99, 0.76, 0.87, 0
 PROCESS_ROUNDS = [1.85, 1.16, 1.08, 1.87, 1.37, 0.85, 1.73, 1.87, 1.61, 0.94, 1.22, 1.89, 1.05, 1.6]
 
 
+def beside_a_neighbour(strategy: str, busy: Sequence[float], center: float = 1.0, **fields) -> dict:
+    """A pool of two on ``work`` whose 14 pairs with serial are too noisy to tell (about
+    ``center``, 30% either way), having kept ``busy`` CPUs busy in its sampled rounds."""
+    return paired(
+        "work", strategy, spread(center, 0.3, n=14), 0.08, workers=2, busy_rounds=busy, **fields
+    )
+
+
+def held_back(busy: Sequence[float], **fields) -> dict:
+    """Threads x2 beside a neighbour, held back from the CPUs they wanted."""
+    return beside_a_neighbour("threads", busy, runnable_per_wall=1.9, **fields)
+
+
 def test_threads_that_kept_two_cpus_busy_in_one_round_run_in_parallel() -> None:
     # Held back by a neighbour in the median round, pairs too noisy to tell: one round in
     # which they kept 1.8 CPUs busy is what holding the GIL rules out.
-    threads = paired(
-        "work",
-        "threads",
-        spread(1.0, 0.3),
-        0.08,
-        workers=2,
-        busy_rounds=[0.9] * 11 + [1.8],
-        runnable_per_wall=1.9,
-    )
-    [found] = judge(entry("work", "serial", 0.08), threads)
+    [found] = judge(entry("work", "serial", 0.08), held_back([0.9] * 11 + [1.8]))
     assert found.gil.parallel is True and found.gil.reason == verdict.PARALLEL_IN_A_ROUND
     assert (found.gil.peak, found.gil.rounds) == (1.8, 12)
     assert labels.kind(found) == "CPU-bound, releases the GIL"
@@ -479,37 +483,16 @@ def test_threads_that_kept_two_cpus_busy_in_one_round_run_in_parallel() -> None:
         "median one): its threads run in parallel"
     )
     # A cold pool of threads shows it as well, and the evidence names the pool that did.
-    warm = paired(
-        "work",
-        "threads",
-        spread(1.0, 0.3),
-        0.08,
-        workers=2,
-        busy_rounds=[0.9] * 12,
-        runnable_per_wall=1.9,
-    )
-    cold = paired(
-        "work", "threads", spread(1.0, 0.3), 0.08, workers=2, pool="cold", busy_rounds=[1.5]
-    )
-    [found] = judge(entry("work", "serial", 0.08), warm, cold)
+    cold = beside_a_neighbour("threads", [1.5], pool="cold")
+    [found] = judge(entry("work", "serial", 0.08), held_back([0.9] * 12), cold)
     assert found.gil.parallel is True and labels.case(found.gil.case) == "threads x2 cold"
 
 
 def test_threads_never_parallel_in_a_round_where_processes_often_were_hold_the_gil() -> None:
     # Pairs cannot tell (threads and processes both within noise of serial), rounds can:
-    # 8 of the processes' 14 rounds kept 1.2 CPUs busy or more, none of the threads' 14.
-    threads = paired(
-        "work",
-        "threads",
-        spread(1.0, 0.3, n=14),
-        0.08,
-        workers=2,
-        busy_rounds=HELD_ROUNDS,
-        runnable_per_wall=1.4,
-    )
-    processes = paired(
-        "work", "processes", spread(1.1, 0.3, n=14), 0.08, workers=2, busy_rounds=PROCESS_ROUNDS
-    )
+    # 9 of the processes' 14 rounds kept 1.2 CPUs busy or more, none of the threads' 14.
+    threads = held_back(HELD_ROUNDS)
+    processes = beside_a_neighbour("processes", PROCESS_ROUNDS, center=1.1)
     [found] = judge(entry("work", "serial", 0.08), threads, processes)
     assert found.gil.parallel is False and found.gil.reason == verdict.NEVER_PARALLEL
     assert (found.gil.rival_parallel, found.gil.rival_rounds) == (9, 14)
@@ -522,24 +505,8 @@ def test_threads_never_parallel_in_a_round_where_processes_often_were_hold_the_g
         "neighbour: one thread runs at a time"
     )
     # The rounds of every pool of as many workers count: chunk policies, warm and cold.
-    chunked = paired(
-        "work",
-        "processes",
-        spread(1.1, 0.3, n=14),
-        0.08,
-        workers=2,
-        chunksize=4,
-        busy_rounds=PROCESS_ROUNDS,
-    )
-    cold = paired(
-        "work",
-        "threads",
-        spread(1.0, 0.3, n=14),
-        0.08,
-        workers=2,
-        pool="cold",
-        busy_rounds=HELD_ROUNDS[:5],
-    )
+    chunked = beside_a_neighbour("processes", PROCESS_ROUNDS, center=1.1, chunksize=4)
+    cold = beside_a_neighbour("threads", HELD_ROUNDS[:5], pool="cold")
     [found] = judge(entry("work", "serial", 0.08), threads, processes, chunked, cold)
     assert (found.gil.rival_parallel, found.gil.rival_rounds, found.gil.rounds) == (18, 28, 19)
 
@@ -547,20 +514,8 @@ def test_threads_never_parallel_in_a_round_where_processes_often_were_hold_the_g
 def test_threads_are_not_said_to_hold_the_gil_where_processes_seldom_ran_in_parallel() -> None:
     # Two of the processes' rounds above 1.2: the threads' fourteen could miss such
     # moments by chance (about one time in five), so rounds do not tell, nor do pairs.
-    threads = paired(
-        "work",
-        "threads",
-        spread(1.0, 0.3, n=14),
-        0.08,
-        workers=2,
-        busy_rounds=HELD_ROUNDS,
-        runnable_per_wall=1.4,
-    )
-    seldom = [1.1] * 12 + [1.5, 1.6]
-    processes = paired(
-        "work", "processes", spread(1.1, 0.3, n=14), 0.08, workers=2, busy_rounds=seldom
-    )
-    [found] = judge(entry("work", "serial", 0.08), threads, processes)
+    seldom = beside_a_neighbour("processes", [1.1] * 12 + [1.5, 1.6], center=1.1)
+    [found] = judge(entry("work", "serial", 0.08), held_back(HELD_ROUNDS), seldom)
     assert found.gil.parallel is None and found.gil.reason == verdict.MACHINE_BUSY
 
 
