@@ -486,6 +486,11 @@ def test_threads_that_kept_two_cpus_busy_in_one_round_run_in_parallel() -> None:
     cold = beside_a_neighbour("threads", [1.5], pool="cold")
     [found] = judge(entry("work", "serial", 0.08), held_back([0.9] * 12), cold)
     assert found.gil.parallel is True and labels.case(found.gil.case) == "threads x2 cold"
+    # Saved without its rounds' CPU use (schema 3), a median of 1.25 says nothing by rounds.
+    older = held_back_threads(spread(1.0, 0.01))
+    older["extra_info"]["cpu_per_wall"] = 1.25
+    [found] = judge(entry("work", "serial", 0.08), older)
+    assert found.gil.reason == verdict.MACHINE_BUSY
 
 
 def test_threads_never_parallel_in_a_round_where_processes_often_were_hold_the_gil() -> None:

@@ -364,9 +364,9 @@ def gil_evidence(group: Iterable[Measurement], share: float) -> Gil | None:
 
 
 def _peak(m: Measurement) -> float:
-    """The most CPUs ``m`` kept busy in a sampled round (its median where rounds were not
-    saved)."""
-    return max(m.cpu_per_wall_rounds or (), default=m.cpu_per_wall or 0.0)
+    """The most CPUs ``m`` kept busy in a sampled round; 0 where its rounds' CPU use was
+    not saved (a run of schema 3 or before)."""
+    return max(m.cpu_per_wall_rounds or (), default=0.0)
 
 
 def _gil_by_rounds(case: CaseKey, m: Measurement, group: Iterable[Measurement]) -> Gil | None:
