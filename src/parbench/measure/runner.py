@@ -310,7 +310,7 @@ class Budget:
         for case in cases:
             if (
                 case.strategy.name != BASELINE
-                and sequential.can_gain(ceiling(case))
+                and _shares(case)
                 and not skip_reason(case.strategy, case.workload)
             ):
                 waiting[case.group] = waiting.get(case.group, 0) + 1
@@ -327,7 +327,7 @@ class Budget:
 
     def spend(self, case: Case, seconds: float) -> None:
         self.spent[case.group] = self.spent.get(case.group, 0.0) + seconds
-        if sequential.can_gain(ceiling(case)):
+        if _shares(case):
             self.waiting[case.group] = max(self.waiting.get(case.group, 1) - 1, 0)
 
     def to_beat(self, case: Case) -> float:
@@ -347,6 +347,11 @@ def ceiling(case: Case) -> float:
     """What physics bounds ``case``'s speedup by, before anything is measured: its workers
     with tasks (one gains nothing, whatever the work)."""
     return float(max(1, min(case.workers, case.task_count)))
+
+
+def _shares(case: Case) -> bool:
+    """Whether ``case`` takes a share of its workload's budget: only one that can gain."""
+    return sequential.can_gain(ceiling(case))
 
 
 class _Stop(Exception):
