@@ -593,7 +593,8 @@ def _rounds_to_decide(rows: Sequence[Row]) -> float | None:
     }
     if not found:
         return None
-    others = [SAME if r.no_gain else r.outcome for r in judged if id(r) not in found]
+    # Cases that are no reason to leave serial leave the answer as it would be without them.
+    others = [r.outcome for r in judged if id(r) not in found and not r.no_gain]
     factor = 2
     while True:
         outcomes = [sequential.outcome(_narrowed(f, factor)) for f in found.values()]
